@@ -1,0 +1,113 @@
+package vigil
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes: the stable `code` field of every error answer (SPEC §3).
+const (
+	CodeInvalidRequest       = "INVALID_REQUEST"
+	CodePasswordMismatch     = "PASSWORD_MISMATCH"
+	CodeWeakPassword         = "WEAK_PASSWORD"
+	CodeInvalidResetToken    = "INVALID_RESET_TOKEN"
+	CodeUnauthenticated      = "UNAUTHENTICATED"
+	CodeInvalidCredentials   = "INVALID_CREDENTIALS"
+	CodeSessionExpired       = "SESSION_EXPIRED"
+	CodeSessionRevoked       = "SESSION_REVOKED"
+	CodeReauthRequired       = "REAUTH_REQUIRED"
+	CodeCSRFFailed           = "CSRF_FAILED"
+	CodeForbidden            = "FORBIDDEN"
+	CodeNotFound             = "NOT_FOUND"
+	CodeConflict             = "CONFLICT"
+	CodePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
+	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
+	CodeRateLimited          = "RATE_LIMITED"
+	CodeInternal             = "INTERNAL"
+	CodeUnavailable          = "UNAVAILABLE"
+)
+
+// Error is an outcome a client may read: a stable Code, a Message for
+// people, and the extra fields some codes carry. Anything that is not an
+// *Error is an internal failure and is answered with CodeInternal.
+type Error struct {
+	Code       string
+	Message    string
+	Reason     Reason        // SESSION_EXPIRED, SESSION_REVOKED
+	Problems   []string      // WEAK_PASSWORD
+	RetryAfter time.Duration // RATE_LIMITED
+}
+
+func (e *Error) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("%s (%s): %s", e.Code, e.Reason, e.Message)
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsError returns the *Error in err's chain, or nil.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// ErrorCode returns the code of err: its *Error's code, CodeUnavailable for
+// ErrUnavailable, "" for nil and CodeInternal for anything else.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	if e := AsError(err); e != nil {
+		return e.Code
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return CodeUnavailable
+	}
+	return CodeInternal
+}
+
+// Sentinels the store contracts return.
+var (
+	// ErrNotFound: no such record (or it is used up, for reset tokens).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique value (a username) is taken.
+	ErrConflict = errors.New("conflict")
+	// ErrUnavailable: the store cannot be reached; callers fail closed.
+	ErrUnavailable = errors.New("store unavailable")
+)
+
+// Messages for session outcomes, shared by the API and the pages.
+var reasonMessages = map[Reason]string{
+	ReasonInactivity:      "Session expired due to inactivity. Please log in again.",
+	ReasonLifetime:        "Session reached its maximum lifetime. Please log in again.",
+	ReasonLogout:          "You have signed out. Please log in again.",
+	ReasonPasswordChanged: "Your password was changed, so every session was signed out. Please log in again.",
+	ReasonPasswordReset:   "Your password was reset, so every session was signed out. Please log in again.",
+	ReasonRevoked:         "This session was signed out. Please log in again.",
+	ReasonUserDisabled:    "This account has been disabled.",
+	ReasonSessionLimit:    "Signed out because the account signed in on too many devices. Please log in again.",
+}
+
+// SessionEndedError returns the error a request with a session ended for r
+// gets: SESSION_EXPIRED for expiries, SESSION_REVOKED otherwise.
+func SessionEndedError(r Reason) *Error {
+	code := CodeSessionRevoked
+	if r.Expiry() {
+		code = CodeSessionExpired
+	}
+	msg, ok := reasonMessages[r]
+	if !ok {
+		msg = reasonMessages[ReasonRevoked]
+	}
+	return &Error{Code: code, Message: msg, Reason: r}
+}

@@ -1,0 +1,147 @@
+package vigil
+
+import (
+	"context"
+	"time"
+)
+
+// The store contracts. Every backend (sqlite, postgres) implements all of
+// them and passes the behaviour suite in package storetest. Methods return
+// ErrNotFound, ErrConflict or ErrUnavailable where stated, and a wrapped
+// cause for anything else. Times are stored with at least millisecond
+// precision and returned in UTC.
+
+// UserStore keeps accounts. Usernames are stored as given; callers pass
+// them normalized (NormalizeUsername).
+type UserStore interface {
+	// CreateUser inserts u, setting u.ID. ErrConflict if the username exists.
+	CreateUser(ctx context.Context, u *User) error
+	// UserByUsername returns the user, or ErrNotFound.
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	// UserByID returns the user, or ErrNotFound.
+	UserByID(ctx context.Context, id int64) (*User, error)
+	// ListUsers returns every user ordered by username.
+	ListUsers(ctx context.Context) ([]User, error)
+	// SetPassword replaces the user's hash and sets PasswordChangedAt.
+	// ErrNotFound if there is no such user.
+	SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error
+	// SetDisabled disables or enables the user. ErrNotFound if none.
+	SetDisabled(ctx context.Context, userID int64, disabled bool) error
+	// RecordLogin sets LastLogin.
+	RecordLogin(ctx context.Context, userID int64, at time.Time) error
+}
+
+// SessionStore keeps sessions by the hash of their token. Ending a session
+// keeps its row (with EndedAt and EndReason) so a later request with its
+// token is told why; DeleteEndedSessions removes old rows.
+//
+// Every method that ends a session or changes its token also appends to the
+// revocation log in the same transaction.
+type SessionStore interface {
+	// CreateSession inserts s. s.ID and s.TokenHash must be unique.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByToken returns the session whose token hash is h, live or
+	// ended, with its user. ErrNotFound if no session has that hash.
+	SessionByToken(ctx context.Context, h TokenHash) (*Session, *User, error)
+	// SessionByID returns a session, live or ended, or ErrNotFound.
+	SessionByID(ctx context.Context, id string) (*Session, error)
+	// ListSessions returns the user's live sessions, most recent activity
+	// first (ties: newest first).
+	ListSessions(ctx context.Context, userID int64) ([]Session, error)
+	// ListAllSessions returns every live session with its username, most
+	// recent activity first.
+	ListAllSessions(ctx context.Context) ([]SessionWithUser, error)
+	// TouchSession records activity: LastActivity becomes at if that is
+	// later. Ended or missing sessions are left alone without error.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// EndSession ends a live session for reason. It reports false, with no
+	// error, when the session is missing or already ended, so that a
+	// session ends (and is audited) exactly once.
+	EndSession(ctx context.Context, id string, reason Reason, at time.Time) (bool, error)
+	// EndUserSessions ends every live session of the user but exceptID (""
+	// for none) and returns the ids it ended.
+	EndUserSessions(ctx context.Context, userID int64, exceptID string, reason Reason, at time.Time) ([]string, error)
+	// RotateSession gives a live session a new token hash and sets
+	// ReauthAt. ErrNotFound if the session is missing or ended.
+	RotateSession(ctx context.Context, id string, h TokenHash, reauthAt time.Time) error
+	// RevocationsSince returns up to limit log entries with Seq > after, in
+	// order.
+	RevocationsSince(ctx context.Context, after int64, limit int) ([]Revocation, error)
+	// LastRevocation returns the highest Seq in the log (0 when empty).
+	LastRevocation(ctx context.Context) (int64, error)
+	// DeleteEndedSessions deletes up to limit sessions that ended before
+	// `before`, and returns how many it deleted.
+	DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// SessionWithUser is a session listed with the name of its user.
+type SessionWithUser struct {
+	Session
+	Username string
+}
+
+// ResetToken is an admin-issued, single-use password-reset token. Only its
+// hash is stored.
+type ResetToken struct {
+	Hash      TokenHash
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// ResetTokenStore keeps reset tokens.
+type ResetTokenStore interface {
+	// CreateResetToken stores t and invalidates every earlier unused token of
+	// the same user (one outstanding token per user).
+	CreateResetToken(ctx context.Context, t ResetToken) error
+	// ResetTokenUser returns the user id of the token if it is unused and
+	// unexpired at now, without using it; ErrNotFound otherwise.
+	ResetTokenUser(ctx context.Context, h TokenHash, now time.Time) (int64, error)
+	// ConsumeResetToken marks the token used and returns its user id, if it
+	// was unused and unexpired at now. Exactly one of any number of
+	// concurrent calls succeeds; the others get ErrNotFound.
+	ConsumeResetToken(ctx context.Context, h TokenHash, now time.Time) (int64, error)
+}
+
+// AuditLog is append-only.
+type AuditLog interface {
+	// AppendEvent stores e, setting e.ID.
+	AppendEvent(ctx context.Context, e *Event) error
+	// Events returns the events f selects, newest first.
+	Events(ctx context.Context, f EventFilter) ([]Event, error)
+}
+
+// ThrottleState is what the throttle keeps for one key (a username or a
+// client address). Its meaning belongs to the throttle in package auth; the
+// store only keeps it.
+type ThrottleState struct {
+	Failures    []time.Time // recent failures, oldest first
+	Streak      int         // failures since the streak began
+	LockedUntil time.Time
+}
+
+// ThrottleStore keeps throttle state so that it survives a restart and is
+// shared by every instance on the same store.
+type ThrottleStore interface {
+	// Throttle returns the state of key (the zero state if none).
+	Throttle(ctx context.Context, key string) (ThrottleState, error)
+	// UpdateThrottle applies fn to the state of key and stores the result,
+	// atomically with respect to other updates of the same key, and returns
+	// it.
+	UpdateThrottle(ctx context.Context, key string, fn func(ThrottleState) ThrottleState) (ThrottleState, error)
+	// ResetThrottle forgets key.
+	ResetThrottle(ctx context.Context, key string) error
+}
+
+// Store is everything a backend provides.
+type Store interface {
+	UserStore
+	SessionStore
+	ResetTokenStore
+	AuditLog
+	ThrottleStore
+	// Ping reports whether the store answers; ErrUnavailable if not.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}

@@ -8,8 +8,8 @@ import (
 // The store contracts. Every backend (sqlite, postgres) implements all of
 // them and passes the behaviour suite in package storetest. Methods return
 // ErrNotFound, ErrConflict or ErrUnavailable where stated, and a wrapped
-// cause for anything else. Times are stored with at least millisecond
-// precision and returned in UTC.
+// cause for anything else. Times are stored with microsecond precision
+// (the caller's times are truncated to the microsecond) and returned in UTC.
 
 // UserStore keeps accounts. Usernames are stored as given; callers pass
 // them normalized (NormalizeUsername).

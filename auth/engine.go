@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/vigilauth/vigil"
+)
+
+// Hasher hashes and verifies passwords (package password implements it).
+type Hasher interface {
+	// Hash returns a PHC string for password.
+	Hash(ctx context.Context, password string) (string, error)
+	// Verify reports whether password matches phc, and whether the hash
+	// should be recomputed with current parameters.
+	Verify(ctx context.Context, password, phc string) (ok, rehash bool, err error)
+	// VerifyDummy spends the time of a Verify, for unknown users.
+	VerifyDummy(ctx context.Context, password string)
+}
+
+// PasswordPolicy judges new passwords (package password implements it).
+type PasswordPolicy interface {
+	// Check returns every problem with password, or none.
+	Check(password, username string) []string
+}
+
+// Options are the engine's settings. Zero values take the defaults noted.
+type Options struct {
+	Policy        vigil.Policy
+	ResetTokenTTL time.Duration       // default 30m
+	Now           func() time.Time    // default time.Now
+	Logger        *slog.Logger        // default slog.Default()
+	CacheSize     int                 // sessions kept in memory; default 100,000; negative disables the cache
+	PollInterval  time.Duration       // how often Run reads the revocation log; default 250ms
+	Normalize     func(string) string // password normalization (NFKC); default identity
+	// PasswordMinLength is reported by PolicyReport; the policy itself is
+	// the PasswordPolicy's.
+	PasswordMinLength int
+}
+
+// Engine is the session and account engine. It is safe for concurrent use.
+type Engine struct {
+	store     vigil.Store
+	hasher    Hasher
+	passwords PasswordPolicy
+	opt       Options
+	log       *slog.Logger
+	cache     *cache
+	follow    *follower
+	throttle  *throttle
+}
+
+// New returns an engine over store. Call Run in a goroutine to enable the
+// session cache; without Run every check reads the store.
+func New(store vigil.Store, hasher Hasher, passwords PasswordPolicy, opt Options) *Engine {
+	if opt.ResetTokenTTL <= 0 {
+		opt.ResetTokenTTL = 30 * time.Minute
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.CacheSize == 0 {
+		opt.CacheSize = 100_000
+	}
+	if opt.PollInterval <= 0 {
+		opt.PollInterval = 250 * time.Millisecond
+	}
+	if opt.Normalize == nil {
+		opt.Normalize = func(s string) string { return s }
+	}
+	e := &Engine{store: store, hasher: hasher, passwords: passwords, opt: opt, log: opt.Logger}
+	e.cache = newCache(opt.CacheSize)
+	e.follow = newFollower(store, e.cache, opt.PollInterval, opt.Logger)
+	e.throttle = &throttle{store: store}
+	return e
+}
+
+// Policy returns the session policy the engine applies.
+func (e *Engine) Policy() vigil.Policy { return e.opt.Policy }
+
+// now returns the engine's clock, truncated to the store's precision.
+func (e *Engine) now() time.Time { return e.opt.Now().UTC().Truncate(time.Microsecond) }
+
+// Run follows the store's revocation log until ctx ends, keeping the
+// session cache trustworthy; it returns ctx's error.
+func (e *Engine) Run(ctx context.Context) error { return e.follow.run(ctx) }
+
+// Actor is who does something and from where, for the audit trail.
+type Actor struct {
+	Username  string // "" for anonymous; "cli" for the command line
+	SessionID string // public session id, when there is one
+	IP        string
+	UserAgent string
+}

@@ -1,0 +1,110 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigilauth/vigil"
+)
+
+// maxStale bounds how long the cache is trusted without a successful read
+// of the revocation log: a revocation made elsewhere (the CLI, another
+// instance) takes effect within this delay (SPEC §2: within 1 s), and with
+// the store unreachable the cache stops answering after it (fail closed).
+const maxStale = 750 * time.Millisecond
+
+// follower reads the revocation log and drops what it names from the cache.
+// The cache is used only while the follower is current (fresh).
+type follower struct {
+	store    vigil.SessionStore
+	cache    *cache
+	interval time.Duration
+	log      *slog.Logger
+	last     int64        // highest Seq applied
+	okAt     atomic.Int64 // monotonic nanoseconds of the last good poll; 0 = never
+	start    time.Time
+}
+
+func newFollower(store vigil.SessionStore, c *cache, interval time.Duration, log *slog.Logger) *follower {
+	return &follower{store: store, cache: c, interval: interval, log: log, start: time.Now()}
+}
+
+// since returns monotonic nanoseconds since the follower was made.
+func (f *follower) since() int64 { return int64(time.Since(f.start)) + 1 }
+
+// fresh reports whether the cache may answer.
+func (f *follower) fresh() bool {
+	ok := f.okAt.Load()
+	return ok != 0 && f.since()-ok < int64(maxStale)
+}
+
+// run polls until ctx ends.
+func (f *follower) run(ctx context.Context) error {
+	t := time.NewTicker(f.interval)
+	defer t.Stop()
+	defer f.okAt.Store(0)
+	for {
+		f.poll(ctx)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// pollBatch is how many log entries one poll applies before it gives up
+// and purges the whole cache instead.
+const pollBatch = 1000
+
+// poll applies new log entries; on failure the cache goes stale by itself.
+func (f *follower) poll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, maxStale)
+	defer cancel()
+	if f.okAt.Load() == 0 {
+		// Starting (or restarting after an error): what happened meanwhile
+		// is unknown, so start from an empty cache at the log's end.
+		seq, err := f.store.LastRevocation(ctx)
+		if err != nil {
+			f.fail(err)
+			return
+		}
+		f.cache.purge()
+		f.last = seq
+		f.okAt.Store(f.since())
+		return
+	}
+	revs, err := f.store.RevocationsSince(ctx, f.last, pollBatch)
+	if err != nil {
+		f.fail(err)
+		return
+	}
+	f.apply(revs)
+	f.okAt.Store(f.since())
+}
+
+func (f *follower) apply(revs []vigil.Revocation) {
+	if len(revs) >= pollBatch {
+		f.cache.purge()
+	}
+	for _, r := range revs {
+		if len(revs) < pollBatch {
+			if r.SessionID != "" {
+				f.cache.dropSession(r.SessionID)
+			}
+			if r.UserID != 0 {
+				f.cache.dropUser(r.UserID)
+			}
+		}
+		f.last = r.Seq
+	}
+}
+
+func (f *follower) fail(err error) {
+	if f.okAt.Load() != 0 && f.since()-f.okAt.Load() >= int64(maxStale) {
+		f.okAt.Store(0) // stale: restart from the log's end when the store answers
+	}
+	f.log.Warn("revocation log unreadable", "err", err)
+}

@@ -1,0 +1,179 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/vigilauth/vigil"
+)
+
+// invalidCredentials is the one answer for an unknown user, a wrong
+// password and a disabled user (OWASP ASVS 5.0 6.3.8: no enumeration).
+func invalidCredentials() *vigil.Error {
+	return vigil.Errorf(vigil.CodeInvalidCredentials, "Invalid username or password.")
+}
+
+// Login checks the credentials and creates a new session. presented is the
+// session token the client already held, if any: it is revoked on success,
+// so a session is never carried across a login (no session fixation, OWASP
+// ASVS 5.0 7.2.4).
+//
+// Errors: INVALID_CREDENTIALS, RATE_LIMITED (with RetryAfter; no password
+// hash is computed), or a store or context error.
+func (e *Engine) Login(ctx context.Context, username, password string, presented *vigil.Token, a Actor) (*Current, error) {
+	username = vigil.NormalizeUsername(username)
+	a.Username = username
+	now := e.now()
+	if wait, err := e.throttle.retryAfter(ctx, username, a.IP, now); err != nil {
+		return nil, storeErr("read throttle", err)
+	} else if wait > 0 {
+		e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginThrottled})
+		return nil, rateLimited(wait)
+	}
+	u, err := e.verify(ctx, username, password)
+	if err != nil {
+		if vigil.ErrorCode(err) == vigil.CodeInvalidCredentials {
+			e.loginFailed(ctx, username, a)
+		}
+		return nil, err
+	}
+	if err := e.throttle.succeed(ctx, username); err != nil {
+		return nil, storeErr("reset throttle", err)
+	}
+	if presented != nil {
+		e.endPresented(ctx, *presented, a)
+	}
+	cur, err := e.startSession(ctx, u, a)
+	if err != nil {
+		return nil, err
+	}
+	a.SessionID = cur.Session.ID
+	e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginSucceeded})
+	e.enforceLimit(ctx, u, cur.Session.ID, a)
+	return cur, nil
+}
+
+// verify returns the user if password is theirs and the account may sign
+// in. Unknown users and users without a password cost a dummy verify, so
+// every failure takes the same time.
+func (e *Engine) verify(ctx context.Context, username, password string) (*vigil.User, error) {
+	u, err := e.store.UserByUsername(ctx, username)
+	if errors.Is(err, vigil.ErrNotFound) || (err == nil && u.PasswordHash == "") {
+		e.hasher.VerifyDummy(ctx, password)
+		return nil, invalidCredentials()
+	}
+	if err != nil {
+		return nil, storeErr("find user", err)
+	}
+	ok, rehash, err := e.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return nil, fmt.Errorf("auth: verify password of %q: %w", username, err)
+	}
+	if !ok || u.Disabled {
+		return nil, invalidCredentials()
+	}
+	if rehash {
+		e.rehash(ctx, u, password)
+	}
+	return u, nil
+}
+
+// rehash stores the password with the current parameters (SPEC §3: older
+// parameters are re-hashed at the next successful login).
+func (e *Engine) rehash(ctx context.Context, u *vigil.User, password string) {
+	h, err := e.hasher.Hash(ctx, password)
+	if err == nil {
+		err = e.store.SetPassword(ctx, u.ID, h, u.PasswordChangedAt)
+	}
+	if err != nil {
+		e.log.Warn("password rehash failed", "username", u.Username, "err", err)
+		return
+	}
+	u.PasswordHash = h
+	e.Audit(ctx, Actor{Username: "system"}, vigil.Event{Username: u.Username, Category: vigil.CategoryAccount, Event: vigil.EventPasswordRehashed})
+}
+
+func (e *Engine) loginFailed(ctx context.Context, username string, a Actor) {
+	if err := e.throttle.fail(ctx, username, a.IP, e.now()); err != nil {
+		e.log.Error("throttle not updated", "err", err)
+	}
+	e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginFailed})
+}
+
+// endPresented revokes the session the client held before logging in.
+func (e *Engine) endPresented(ctx context.Context, tok vigil.Token, a Actor) {
+	s, u, err := e.store.SessionByToken(ctx, tok.Hash())
+	if err != nil || !s.Live() {
+		return
+	}
+	if e.endSession(ctx, s.ID, vigil.ReasonLogout) {
+		e.Audit(ctx, a, vigil.Event{Username: u.Username, SessionID: s.ID, Category: vigil.CategorySession,
+			Event: vigil.EventLogout, Detail: "session presented at login replaced"})
+	}
+}
+
+// startSession creates a session for u.
+func (e *Engine) startSession(ctx context.Context, u *vigil.User, a Actor) (*Current, error) {
+	now := e.now()
+	tok := vigil.NewToken()
+	s := vigil.Session{
+		ID: vigil.NewID(), TokenHash: tok.Hash(), UserID: u.ID,
+		CreatedAt: now, LastActivity: now, ReauthAt: now,
+		IP: a.IP, UserAgent: truncate(a.UserAgent, 512),
+	}
+	if err := e.store.CreateSession(ctx, &s); err != nil {
+		return nil, storeErr("create session", err)
+	}
+	if err := e.store.RecordLogin(ctx, u.ID, now); err != nil {
+		e.log.Warn("last login not recorded", "username", u.Username, "err", err)
+	}
+	u.LastLogin = now
+	return &Current{Session: s, User: *u, Limits: e.opt.Policy.For(u.Role), Token: tok}, nil
+}
+
+// enforceLimit revokes the oldest sessions of u beyond --max-sessions.
+func (e *Engine) enforceLimit(ctx context.Context, u *vigil.User, keep string, a Actor) {
+	max := e.opt.Policy.MaxSessions
+	if max <= 0 {
+		return
+	}
+	list, err := e.store.ListSessions(ctx, u.ID)
+	if err != nil || len(list) <= max {
+		return
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].CreatedAt.Before(list[j].CreatedAt) })
+	extra := len(list) - max
+	for _, s := range list {
+		if extra == 0 {
+			break
+		}
+		if s.ID == keep {
+			continue
+		}
+		if e.endSession(ctx, s.ID, vigil.ReasonSessionLimit) {
+			e.Audit(ctx, a, vigil.Event{Username: u.Username, SessionID: s.ID, Category: vigil.CategorySession,
+				Event: vigil.EventSessionRevoked, Detail: "reason=session_limit"})
+		}
+		extra--
+	}
+}
+
+// endSession ends one session and drops it from the cache; it reports
+// whether this call ended it.
+func (e *Engine) endSession(ctx context.Context, id string, reason vigil.Reason) bool {
+	ended, err := e.store.EndSession(ctx, id, reason, e.now())
+	e.cache.dropSession(id)
+	if err != nil {
+		e.log.Error("session not ended", "session_id", id, "err", err)
+	}
+	return ended
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,93 @@
+package auth
+
+import (
+	"context"
+	"errors"
+
+	"github.com/vigilauth/vigil"
+)
+
+// Logout ends the session of tok. An unknown or already ended token is not
+// an error: logging out is always possible.
+func (e *Engine) Logout(ctx context.Context, tok vigil.Token, a Actor) error {
+	s, u, err := e.store.SessionByToken(ctx, tok.Hash())
+	if errors.Is(err, vigil.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return storeErr("look up session", err)
+	}
+	ended, err := e.store.EndSession(ctx, s.ID, vigil.ReasonLogout, e.now())
+	e.cache.dropSession(s.ID)
+	if err != nil {
+		return storeErr("end session", err)
+	}
+	if ended {
+		a.Username, a.SessionID = u.Username, s.ID
+		e.Audit(ctx, a, vigil.Event{Username: u.Username, Category: vigil.CategorySession, Event: vigil.EventLogout})
+	}
+	return nil
+}
+
+// Sessions returns the user's live sessions, most recent activity first.
+// Sessions already past their limits are left out.
+func (e *Engine) Sessions(ctx context.Context, u *vigil.User) ([]vigil.Session, error) {
+	list, err := e.store.ListSessions(ctx, u.ID)
+	if err != nil {
+		return nil, storeErr("list sessions", err)
+	}
+	limits, now := e.opt.Policy.For(u.Role), e.now()
+	out := list[:0]
+	for _, s := range list {
+		if _, expired := limits.Expired(&s, now); !expired {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// RevokeSession ends one of the caller's own sessions. NOT_FOUND when id is
+// not a live session of the caller (someone else's is not revealed).
+func (e *Engine) RevokeSession(ctx context.Context, cur *Current, id string, a Actor) error {
+	s, err := e.store.SessionByID(ctx, id)
+	if errors.Is(err, vigil.ErrNotFound) || (err == nil && (s.UserID != cur.User.ID || !s.Live())) {
+		return vigil.Errorf(vigil.CodeNotFound, "No such session.")
+	}
+	if err != nil {
+		return storeErr("find session", err)
+	}
+	ended, err := e.store.EndSession(ctx, id, vigil.ReasonRevoked, e.now())
+	e.cache.dropSession(id)
+	if err != nil {
+		return storeErr("end session", err)
+	}
+	if !ended {
+		return vigil.Errorf(vigil.CodeNotFound, "No such session.")
+	}
+	e.Audit(ctx, a, vigil.Event{Username: cur.User.Username, Category: vigil.CategorySession,
+		Event: vigil.EventSessionRevoked, Detail: "session " + id + " signed out by its user"})
+	return nil
+}
+
+// RevokeOthers ends every session of the caller but the current one and
+// returns how many it ended.
+func (e *Engine) RevokeOthers(ctx context.Context, cur *Current, a Actor) (int, error) {
+	ids, err := e.endUserSessions(ctx, cur.User.ID, cur.Session.ID, vigil.ReasonRevoked)
+	if err != nil {
+		return 0, err
+	}
+	e.Audit(ctx, a, vigil.Event{Username: cur.User.Username, Category: vigil.CategorySession,
+		Event: vigil.EventSessionsRevokedOthers, Detail: countDetail(len(ids))})
+	return len(ids), nil
+}
+
+// endUserSessions ends a user's sessions (but except) and drops them from
+// the cache.
+func (e *Engine) endUserSessions(ctx context.Context, userID int64, except string, reason vigil.Reason) ([]string, error) {
+	ids, err := e.store.EndUserSessions(ctx, userID, except, reason, e.now())
+	e.cache.dropUser(userID)
+	if err != nil {
+		return nil, storeErr("end sessions", err)
+	}
+	return ids, nil
+}

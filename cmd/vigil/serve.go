@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/httpapi"
+	"github.com/vigilauth/vigil/internal/config"
+	"github.com/vigilauth/vigil/vigilhttp"
+)
+
+// serve runs the server until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, e *env, args []string) error {
+	cfg, _, err := config.Load(args, e.getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		config.Usage(e.stdout)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(e, cfg.LogFormat)
+	store, err := openStore(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	engine := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log})
+	if cfg.Demo {
+		if err := createDemoUsers(ctx, engine, e.stdout); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	handler := httpapi.NewServer(httpapi.Deps{
+		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: home,
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return runServer(ctx, srv, ln, engine, log, cfg.Dev)
+}
+
+// runServer serves on ln with the engine's background work until ctx ends.
+func runServer(ctx context.Context, srv *http.Server, ln net.Listener, engine *auth.Engine, log *slog.Logger, dev bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go engine.Run(ctx)
+	go engine.Sweep(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	scheme := "https (behind TLS termination)"
+	if dev {
+		scheme = "http (development: cookies without Secure)"
+	}
+	log.Info("vigil listening", "addr", ln.Addr().String(), "mode", scheme)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer stop()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("vigil stopped")
+	return nil
+}
+
+// home answers / with a pointer to the API until the pages exist.
+func home(mux *http.ServeMux, _ *vigilhttp.Sessions) {
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "vigil is running. The API is under /api/auth/ and /api/admin/; see the README for a tour.")
+	})
+}
+
+func newLogger(e *env, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, nil))
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/internal/config"
+	"github.com/vigilauth/vigil/password"
+	"github.com/vigilauth/vigil/sqlite"
+)
+
+// openStore opens the store named by --db.
+func openStore(ctx context.Context, db string) (vigil.Store, error) {
+	if config.IsPostgres(db) {
+		return nil, errors.New("PostgreSQL is not supported by this build yet; use a SQLite path for --db")
+	}
+	s, err := sqlite.Open(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", db, err)
+	}
+	return s, nil
+}
+
+// newEngine wires the password hasher and policy into an engine.
+func newEngine(store vigil.Store, policy vigil.Policy, minLength int, opt auth.Options) *auth.Engine {
+	opt.Policy = policy
+	opt.Normalize = password.Normalize
+	opt.PasswordMinLength = minLength
+	hasher := password.NewHasher(password.DefaultParams(), 0)
+	return auth.New(store, hasher, password.NewPolicy(minLength), opt)
+}
+
+// cliFlags is a flag set with --db and its VIGIL_DB twin, parsed with flags
+// before or after positional arguments.
+type cliFlags struct {
+	*flag.FlagSet
+	db string
+}
+
+func newCLIFlags(name string) *cliFlags {
+	f := &cliFlags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
+	f.SetOutput(io.Discard)
+	f.StringVar(&f.db, "db", "vigil.db", "SQLite path")
+	return f
+}
+
+// parse reads args and the environment twins; it returns the positionals.
+func (f *cliFlags) parse(e *env, args []string, want int) ([]string, error) {
+	pos, err := config.ParseInterspersed(f.FlagSet, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(e.stdout, topUsage)
+		return nil, err
+	}
+	if err != nil {
+		return nil, usagef("%s: %v", f.Name(), err)
+	}
+	if problems := config.Env(f.FlagSet, e.getenv); len(problems) > 0 {
+		return nil, usagef("%s: %s", f.Name(), problems[0])
+	}
+	if want >= 0 && len(pos) != want {
+		return nil, usagef("%s: want %d argument(s), got %d", f.Name(), want, len(pos))
+	}
+	return pos, nil
+}
+
+// withEngine opens the store and runs fn with a CLI engine (default policy;
+// no cache: each check reads the store).
+//
+// The policy settings come from the environment twins of serve's flags
+// (VIGIL_PASSWORD_MIN_LENGTH, VIGIL_RESET_TOKEN_TTL...), so the command line
+// applies the same policy as the server beside it.
+func withEngine(ctx context.Context, e *env, db string, fn func(*auth.Engine) error) error {
+	cfg, _, err := config.Load(nil, e.getenv)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return fn(newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{CacheSize: -1, ResetTokenTTL: cfg.ResetTokenTTL}))
+}
+
+// cliActor is the audit actor of the command line.
+var cliActor = auth.Actor{Username: "cli"}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,61 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
+)
+
+// Deps is what the API needs.
+type Deps struct {
+	Engine         *auth.Engine
+	Logger         *slog.Logger
+	Dev            bool           // plain-HTTP cookie, no HSTS
+	PublicURL      *url.URL       // the external origin, trusted for Origin checks
+	TrustedProxies []netip.Prefix // whose X-Forwarded-* headers are believed
+	Ready          func(ctx context.Context) error
+	// Extra lets the caller add routes (the pages) to the same mux.
+	Extra func(mux *http.ServeMux, s *vigilhttp.Sessions)
+}
+
+// server holds what the handlers share.
+type server struct {
+	engine   *auth.Engine
+	log      *slog.Logger
+	sessions *vigilhttp.Sessions
+	cookies  vigilhttp.Cookies
+	cop      *http.CrossOriginProtection
+	proxies  []netip.Prefix
+	ready    func(ctx context.Context) error
+}
+
+// NewServer returns the API as one handler.
+func NewServer(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Ready == nil {
+		d.Ready = func(context.Context) error { return nil }
+	}
+	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready}
+	s.sessions = vigilhttp.New(d.Engine, vigilhttp.Options{Dev: d.Dev, ClientIP: s.clientIP, Logger: d.Logger})
+	s.cookies = s.sessions.Cookies()
+	s.cop = newCrossOrigin(d.PublicURL, s.csrfRejected)
+	mux := http.NewServeMux()
+	s.routes(mux)
+	if d.Extra != nil {
+		d.Extra(mux, s.sessions)
+	}
+	var h http.Handler = mux
+	h = s.cop.Handler(h)
+	h = limitBody(h)
+	h = securityHeaders(!d.Dev, h)
+	h = s.recoverPanics(h)
+	h = vigilhttp.WithRequestID(h)
+	return h
+}

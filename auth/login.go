@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 
 	"github.com/vigilauth/vigil"
@@ -68,8 +67,8 @@ func (e *Engine) verify(ctx context.Context, username, password string) (*vigil.
 		return nil, storeErr("find user", err)
 	}
 	ok, rehash, err := e.hasher.Verify(ctx, password, u.PasswordHash)
-	if err != nil {
-		return nil, fmt.Errorf("auth: verify password of %q: %w", username, err)
+	if err := e.verifyErr(ctx, username, err); err != nil {
+		return nil, err
 	}
 	if !ok || u.Disabled {
 		return nil, invalidCredentials()
@@ -176,4 +175,18 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// verifyErr sorts a failed verification: a cancelled request stays
+// cancelled; a stored hash that cannot be read is logged and answered like
+// a wrong password, so it reveals nothing about the account.
+func (e *Engine) verifyErr(ctx context.Context, username string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	e.log.Error("stored password hash unreadable", "username", username, "err", err)
+	return invalidCredentials()
 }

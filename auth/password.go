@@ -24,8 +24,10 @@ func (e *Engine) checkPassword(ctx context.Context, cur *Current, password strin
 		return storeErr("find user", err)
 	}
 	ok, _, err := e.hasher.Verify(ctx, password, u.PasswordHash)
-	if err != nil {
-		return fmt.Errorf("auth: verify password: %w", err)
+	if err := e.verifyErr(ctx, name, err); vigil.ErrorCode(err) != vigil.CodeInvalidCredentials && err != nil {
+		return err
+	} else if err != nil {
+		ok = false
 	}
 	if !ok {
 		if err := e.throttle.fail(ctx, name, a.IP, e.now()); err != nil {

@@ -1,0 +1,126 @@
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"runtime"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Hasher hashes and verifies passwords with argon2id. It is safe for
+// concurrent use; at most a fixed number of hashes are computed at once.
+type Hasher struct {
+	params Params
+	// sem holds one token per running argon2 computation; its capacity
+	// bounds memory use under a login flood (SPEC §3 "Passwords").
+	sem chan struct{}
+	// dummy is a PHC string with the hasher's parameters and a random key
+	// no password is known to produce, for VerifyDummy.
+	dummy string
+}
+
+// NewHasher returns a Hasher that hashes with p and runs at most
+// maxConcurrent argon2 computations at once (runtime.GOMAXPROCS(0) when
+// maxConcurrent <= 0). Each computation uses p.Memory KiB, so peak memory
+// is about maxConcurrent × p.Memory KiB.
+//
+// NewHasher panics if p.Validate() returns an error: the parameters are a
+// programming choice, and a hasher that cannot hash must not start.
+func NewHasher(p Params, maxConcurrent int) *Hasher {
+	if err := p.Validate(); err != nil {
+		panic("password: NewHasher: " + err.Error())
+	}
+	if maxConcurrent <= 0 {
+		maxConcurrent = runtime.GOMAXPROCS(0)
+	}
+	dummy := encodePHC(p, randomBytes(p.SaltLen), randomBytes(p.KeyLen))
+	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), dummy: dummy}
+}
+
+// Params returns the parameters new hashes are made with.
+func (h *Hasher) Params() Params { return h.params }
+
+// Hash returns the PHC string of the NFKC-normalized password with a fresh
+// random salt. It returns ctx.Err() if ctx ends before a hashing slot is
+// free (or has already ended); it returns no other error.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	salt := randomBytes(h.params.SaltLen)
+	key, err := h.derive(ctx, password, salt, h.params)
+	if err != nil {
+		return "", err
+	}
+	return encodePHC(h.params, salt, key), nil
+}
+
+// Verify reports whether password (NFKC-normalized) matches the stored PHC
+// string phc, comparing in constant time. When it matches, rehash reports
+// whether phc was made with other parameters than the hasher's, in which
+// case the caller should store a new Hash of the password.
+//
+// Errors: ErrUnsupportedHash (not argon2id v=19), ErrMalformedHash (not a
+// well-formed PHC string, or parameters out of bounds; see
+// Params.Validate), or ctx.Err() if ctx ends before a hashing slot is free.
+// With an error, ok and rehash are false.
+func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok, rehash bool, err error) {
+	p, salt, want, err := decodePHC(phc)
+	if err != nil {
+		return false, false, err
+	}
+	got, err := h.derive(ctx, password, salt, p)
+	if err != nil {
+		return false, false, err
+	}
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return false, false, nil
+	}
+	return true, p != h.params, nil
+}
+
+// VerifyDummy does the work of a failed Verify against a hash with the
+// hasher's current parameters, and reports nothing. Call it when the
+// username is unknown (or has no password), so such a login takes as long
+// as a wrong password (OWASP ASVS 5.0 6.3.8; SPEC §3 "Throttling and
+// enumeration"). It waits for a hashing slot like Verify and returns early
+// if ctx ends first.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
+	_, _, _ = h.Verify(ctx, password, h.dummy)
+}
+
+// derive computes the argon2id key of the normalized password once a
+// hashing slot is free. It returns ctx.Err() if ctx ends first.
+func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+	if err := h.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer h.release()
+	pw := []byte(Normalize(password))
+	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen), nil
+}
+
+// acquire takes a hashing slot, or returns ctx.Err() when ctx has ended or
+// ends first: a request whose client has gone computes nothing.
+func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release gives back the slot taken by acquire.
+func (h *Hasher) release() { <-h.sem }
+
+// randomBytes returns n bytes from crypto/rand. Since Go 1.24 rand.Read
+// never returns an error (it crashes the program instead), so none is
+// checked.
+func randomBytes(n uint32) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}

@@ -27,7 +27,7 @@ type UserStore interface {
 	SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error
 	// SetDisabled disables or enables the user. ErrNotFound if none.
 	SetDisabled(ctx context.Context, userID int64, disabled bool) error
-	// RecordLogin sets LastLogin.
+	// RecordLogin sets LastLogin. ErrNotFound if there is no such user.
 	RecordLogin(ctx context.Context, userID int64, at time.Time) error
 }
 
@@ -36,7 +36,11 @@ type UserStore interface {
 // token is told why; DeleteEndedSessions removes old rows.
 //
 // Every method that ends a session or changes its token also appends to the
-// revocation log in the same transaction.
+// revocation log in the same transaction: an entry names either one session
+// (SessionID) or every session of a user (UserID), never both. Changes to a
+// user (password, disabled) are always followed by EndUserSessions, which
+// logs them, so a cache of sessions with their users stays correct by
+// following the log alone.
 type SessionStore interface {
 	// CreateSession inserts s. s.ID and s.TokenHash must be unique.
 	CreateSession(ctx context.Context, s *Session) error
@@ -74,10 +78,11 @@ type SessionStore interface {
 	DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
-// SessionWithUser is a session listed with the name of its user.
+// SessionWithUser is a session listed with the name and role of its user.
 type SessionWithUser struct {
 	Session
 	Username string
+	Role     Role
 }
 
 // ResetToken is an admin-issued, single-use password-reset token. Only its
@@ -127,7 +132,8 @@ type ThrottleStore interface {
 	Throttle(ctx context.Context, key string) (ThrottleState, error)
 	// UpdateThrottle applies fn to the state of key and stores the result,
 	// atomically with respect to other updates of the same key, and returns
-	// it.
+	// it. fn must be quick and must not call the store: it may run while the
+	// store holds a write lock.
 	UpdateThrottle(ctx context.Context, key string, fn func(ThrottleState) ThrottleState) (ThrottleState, error)
 	// ResetThrottle forgets key.
 	ResetThrottle(ctx context.Context, key string) error

@@ -118,7 +118,7 @@ func (s *server) adminSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, sess := range list {
-		d := toDevice(sess.Session, policy.For(vigil.RolePatient), "")
+		d := toDevice(sess.Session, policy.For(sess.Role), "")
 		d.Username = sess.Username
 		out = append(out, d)
 	}

@@ -1,0 +1,103 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/vigilauth/vigil"
+)
+
+// errZeroTime refuses to end a session at the zero time, which would be
+// stored as NULL and leave the session live.
+var errZeroTime = errors.New("zero end time")
+
+// EndSession ends a live session for reason and logs its revocation, in one
+// transaction. It reports false, with no error, when the session is missing
+// or already ended: the conditional UPDATE makes exactly one of any number
+// of concurrent calls see a changed row.
+func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, at time.Time) (bool, error) {
+	if at.IsZero() {
+		return false, wrap(ctx, "end session", errZeroTime)
+	}
+	var ended bool
+	err := s.inTx(ctx, "end session", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ?
+			WHERE id = ? AND ended_at IS NULL`, dbTime(at), reason, id)
+		if err != nil {
+			return err
+		}
+		if err := oneRow(res); err != nil {
+			return ignoreNotFound(err)
+		}
+		ended = true
+		return logRevocation(ctx, tx, vigil.Revocation{SessionID: id}, at)
+	})
+	return ended && err == nil, err
+}
+
+// EndUserSessions ends every live session of the user but exceptID ("" for
+// none) and returns the ids it ended, logging them in the same transaction:
+// one entry naming the user when every session ended, else one entry per
+// session (a user entry would also name the session that was kept).
+func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID string, reason vigil.Reason, at time.Time) ([]string, error) {
+	if at.IsZero() {
+		return nil, wrap(ctx, "end user sessions", errZeroTime)
+	}
+	var ids []string
+	err := s.inTx(ctx, "end user sessions", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ?
+			WHERE user_id = ? AND ended_at IS NULL AND id <> ? RETURNING id`,
+			dbTime(at), reason, userID, exceptID)
+		if err != nil {
+			return err
+		}
+		if ids, err = collect(rows, scanString); err != nil || len(ids) == 0 {
+			return err
+		}
+		return logUserRevocations(ctx, tx, userID, exceptID, ids, at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// logUserRevocations logs the sessions EndUserSessions ended.
+func logUserRevocations(ctx context.Context, tx *sql.Tx, userID int64, exceptID string, ids []string, at time.Time) error {
+	if exceptID == "" {
+		return logRevocation(ctx, tx, vigil.Revocation{UserID: userID}, at)
+	}
+	for _, id := range ids {
+		if err := logRevocation(ctx, tx, vigil.Revocation{SessionID: id}, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RotateSession gives a live session a new token hash and sets ReauthAt,
+// and logs the change so that caches drop the old token. ErrNotFound if the
+// session is missing or ended; ErrConflict if h is taken.
+func (s *Store) RotateSession(ctx context.Context, id string, h vigil.TokenHash, reauthAt time.Time) error {
+	return s.inTx(ctx, "rotate session", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET token_hash = ?, reauth_at = ?
+			WHERE id = ? AND ended_at IS NULL`, h[:], dbTime(reauthAt), id)
+		if err != nil {
+			return err
+		}
+		if err := oneRow(res); err != nil {
+			return err
+		}
+		return logRevocation(ctx, tx, vigil.Revocation{SessionID: id}, reauthAt)
+	})
+}
+
+// ignoreNotFound turns ErrNotFound into nil.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, vigil.ErrNotFound) {
+		return nil
+	}
+	return err
+}

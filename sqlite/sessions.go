@@ -1,0 +1,122 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigilauth/vigil"
+)
+
+const sessionColumns = `sessions.id, sessions.token_hash, sessions.user_id, sessions.created_at,
+	sessions.last_activity, sessions.reauth_at, sessions.ip, sessions.user_agent,
+	sessions.ended_at, sessions.end_reason`
+
+// liveFirst orders live sessions by most recent activity, ties newest first.
+const liveFirst = ` ORDER BY sessions.last_activity DESC, sessions.created_at DESC, sessions.id`
+
+// sessionByTokenQuery selects a session and its user by token hash.
+const sessionByTokenQuery = `SELECT ` + sessionColumns + `, ` + userColumns + `
+	FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = ?`
+
+// CreateSession inserts s. ErrConflict if its ID or TokenHash is taken,
+// ErrNotFound if its user does not exist.
+func (s *Store) CreateSession(ctx context.Context, ses *vigil.Session) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO sessions (id, token_hash, user_id, created_at,
+		last_activity, reauth_at, ip, user_agent, ended_at, end_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ses.ID, ses.TokenHash[:], ses.UserID, dbTime(ses.CreatedAt), dbTime(ses.LastActivity),
+		dbTime(ses.ReauthAt), ses.IP, ses.UserAgent, dbTime(ses.EndedAt), ses.EndReason)
+	return wrap(ctx, "create session", err)
+}
+
+// SessionByToken returns the session whose token hash is h, live or ended,
+// with its user, in one query. ErrNotFound if no session has that hash.
+func (s *Store) SessionByToken(ctx context.Context, h vigil.TokenHash) (*vigil.Session, *vigil.User, error) {
+	ses, u, err := scanSessionUser(s.byToken.QueryRowContext(ctx, h[:]))
+	if err != nil {
+		return nil, nil, wrap(ctx, "session by token", err)
+	}
+	return &ses, &u, nil
+}
+
+// SessionByID returns a session, live or ended, or ErrNotFound.
+func (s *Store) SessionByID(ctx context.Context, id string) (*vigil.Session, error) {
+	row := s.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id)
+	ses, err := scanSession(row)
+	if err != nil {
+		return nil, wrap(ctx, "session by id", err)
+	}
+	return &ses, nil
+}
+
+// ListSessions returns the user's live sessions, most recent activity first
+// (ties: newest first).
+func (s *Store) ListSessions(ctx context.Context, userID int64) ([]vigil.Session, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE user_id = ? AND ended_at IS NULL`+liveFirst, userID)
+	if err != nil {
+		return nil, wrap(ctx, "list sessions", err)
+	}
+	list, err := collect(rows, scanSession)
+	return list, wrap(ctx, "list sessions", err)
+}
+
+// ListAllSessions returns every live session with its username, most recent
+// activity first (ties: newest first).
+func (s *Store) ListAllSessions(ctx context.Context) ([]vigil.SessionWithUser, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+sessionColumns+`, users.username, users.role
+		FROM sessions JOIN users ON users.id = sessions.user_id
+		WHERE sessions.ended_at IS NULL`+liveFirst)
+	if err != nil {
+		return nil, wrap(ctx, "list all sessions", err)
+	}
+	list, err := collect(rows, scanSessionWithUser)
+	return list, wrap(ctx, "list all sessions", err)
+}
+
+// TouchSession moves LastActivity forward to at. Ended or missing sessions,
+// and an earlier at, are left alone without error. One statement, so no
+// transaction is needed.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE sessions SET last_activity = ?1
+		WHERE id = ?2 AND ended_at IS NULL AND (last_activity IS NULL OR last_activity < ?1)`,
+		dbTime(at), id)
+	return wrap(ctx, "touch session", err)
+}
+
+// DeleteEndedSessions deletes up to limit sessions that ended before
+// `before` and returns how many it deleted (none when limit <= 0).
+func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	res, err := s.write.ExecContext(ctx, `DELETE FROM sessions WHERE rowid IN (SELECT rowid
+		FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ? LIMIT ?)`, before.UnixMicro(), limit)
+	if err != nil {
+		return 0, wrap(ctx, "delete ended sessions", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap(ctx, "delete ended sessions", err)
+}
+
+// scanSession reads the sessionColumns of one row.
+func scanSession(row scanner) (vigil.Session, error) {
+	var ses vigil.Session
+	err := row.Scan(sessionDest(&ses)...)
+	return ses, err
+}
+
+// scanSessionUser reads sessionColumns followed by userColumns.
+func scanSessionUser(row scanner) (vigil.Session, vigil.User, error) {
+	var ses vigil.Session
+	var u vigil.User
+	err := row.Scan(append(sessionDest(&ses), userDest(&u)...)...)
+	return ses, u, err
+}
+
+// scanSessionWithUser reads sessionColumns followed by a username.
+func scanSessionWithUser(row scanner) (vigil.SessionWithUser, error) {
+	var su vigil.SessionWithUser
+	err := row.Scan(append(sessionDest(&su.Session), &su.Username, &su.Role)...)
+	return su, err
+}

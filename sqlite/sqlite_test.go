@@ -1,0 +1,259 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/storetest"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) vigil.Store { return open(t, dbPath(t)) })
+}
+
+// dbPath returns a path for a new database file in a fresh directory.
+func dbPath(t testing.TB) string { return filepath.Join(t.TempDir(), "vigil.db") }
+
+// open opens the store at path and closes it when the test ends.
+func open(t testing.TB, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+
+// newSession creates a user (if needed) and a live session with token tok.
+func newSession(t testing.TB, s *Store, username string, tok vigil.Token) *vigil.Session {
+	t.Helper()
+	ctx := context.Background()
+	u, err := s.UserByUsername(ctx, username)
+	if errors.Is(err, vigil.ErrNotFound) {
+		u = &vigil.User{Username: username, Role: vigil.RolePatient, CreatedAt: t0}
+		err = s.CreateUser(ctx, u)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ses := &vigil.Session{ID: vigil.NewID(), TokenHash: tok.Hash(), UserID: u.ID, CreatedAt: t0, LastActivity: t0}
+	if err := s.CreateSession(ctx, ses); err != nil {
+		t.Fatal(err)
+	}
+	return ses
+}
+
+func TestReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "dir with ?#% chars", "vigil.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := vigil.NewToken()
+	ses := newSession(t, s, "alice", tok)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file not at the given path: %v", err)
+	}
+
+	s = open(t, path)
+	for range 2 {
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate on a migrated database: %v", err)
+		}
+	}
+	got, u, err := s.SessionByToken(ctx, tok.Hash())
+	if err != nil || got.ID != ses.ID || u.Username != "alice" {
+		t.Fatalf("after reopening: SessionByToken = %+v, %+v, %v", got, u, err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(ms) {
+		t.Errorf("schema_migrations has %d rows, want %d (one per migration)", applied, len(ms))
+	}
+}
+
+// TestNoRawTokenStored checks SPEC §2: a leaked database yields no usable
+// token. The raw bytes of the file (and WAL) must not hold the token in any
+// encoding, while they do hold its hash (so the scan can see the session).
+func TestNoRawTokenStored(t *testing.T) {
+	path := dbPath(t)
+	s := open(t, path)
+	tok := vigil.NewToken()
+	newSession(t, s, "alice", tok)
+	h := tok.Hash()
+
+	var stored []byte
+	if err := s.read.QueryRow(`SELECT token_hash FROM sessions`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stored, h[:]) {
+		t.Fatalf("token_hash column = %x, want the 32-byte SHA-256 %x", stored, h)
+	}
+	raw := fileBytes(t, path)
+	if !bytes.Contains(raw, h[:]) {
+		t.Fatal("the token hash is not in the file: the scan below would prove nothing")
+	}
+	for name, secret := range map[string][]byte{
+		"raw bytes":     tok[:],
+		"base64url":     []byte(tok.String()),
+		"base64":        []byte(base64.StdEncoding.EncodeToString(tok[:])),
+		"base64 (trim)": []byte(base64.RawStdEncoding.EncodeToString(tok[:])),
+	} {
+		if bytes.Contains(raw, secret) {
+			t.Errorf("the database holds the token as %s", name)
+		}
+	}
+}
+
+// fileBytes returns the database file followed by its WAL, if any.
+func fileBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	var all []byte
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return all
+}
+
+// TestPragmasOnEveryConnection holds every connection of each pool at once,
+// so that each is a distinct connection, and checks their settings.
+func TestPragmasOnEveryConnection(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, dbPath(t))
+	for _, pool := range []struct {
+		name string
+		db   *sql.DB
+		n    int
+	}{{"write", s.write, 1}, {"read", s.read, readConns()}} {
+		for i := range pool.n {
+			c, err := pool.db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			checkPragmas(t, pool.name, i, c)
+		}
+	}
+}
+
+func checkPragmas(t *testing.T, pool string, i int, c *sql.Conn) {
+	t.Helper()
+	for pragma, want := range map[string]string{
+		"busy_timeout": "5000", "foreign_keys": "1", "journal_mode": "wal", "synchronous": "2",
+	} {
+		var got string
+		if err := c.QueryRowContext(context.Background(), "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s connection %d: %s = %s, want %s", pool, i, pragma, got, want)
+		}
+	}
+}
+
+// TestTwoStoresOnOneFile is the server and the CLI writing the same file at
+// once: with immediate write transactions and busy_timeout, neither gets
+// SQLITE_BUSY and no update is lost.
+func TestTwoStoresOnOneFile(t *testing.T) {
+	ctx := context.Background()
+	path := dbPath(t)
+	a, b := open(t, path), open(t, path)
+	var wg sync.WaitGroup
+	for i := range 32 {
+		s := []*Store{a, b}[i%2]
+		wg.Go(func() {
+			_, err := s.UpdateThrottle(ctx, "k", func(st vigil.ThrottleState) vigil.ThrottleState {
+				st.Streak++
+				return st
+			})
+			if err != nil {
+				t.Errorf("UpdateThrottle: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	st, err := a.Throttle(ctx, "k")
+	if err != nil || st.Streak != 32 {
+		t.Errorf("Throttle = %+v, %v; want Streak 32", st, err)
+	}
+}
+
+func TestPingAfterCloseIsUnavailable(t *testing.T) {
+	s := open(t, dbPath(t))
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping = %v", err)
+	}
+	s.Close()
+	if err := s.Ping(context.Background()); !errors.Is(err, vigil.ErrUnavailable) {
+		t.Errorf("Ping after Close = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestContextErrorStaysContextError(t *testing.T) {
+	s := open(t, dbPath(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.UserByUsername(ctx, "alice")
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("UserByUsername with a canceled context = %v, want context.Canceled", err)
+	}
+	_, err = s.EndSession(ctx, "x", vigil.ReasonLogout, t0)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("EndSession with a canceled context = %v, want context.Canceled", err)
+	}
+}
+
+func TestSessionOfUnknownUserIsNotFound(t *testing.T) {
+	s := open(t, dbPath(t))
+	err := s.CreateSession(context.Background(), &vigil.Session{ID: vigil.NewID(),
+		TokenHash: vigil.NewToken().Hash(), UserID: 42, CreatedAt: t0, LastActivity: t0})
+	if !errors.Is(err, vigil.ErrNotFound) {
+		t.Errorf("CreateSession for a missing user = %v, want ErrNotFound", err)
+	}
+}
+
+func TestEventLimits(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, dbPath(t))
+	// Appended in one statement: this tests Events, not AppendEvent.
+	_, err := s.write.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO audit_events (time, event) SELECT ? + i, 'login_failed' FROM n`, maxEventLimit+1, t0.UnixMicro())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for limit, want := range map[int]int{0: defaultEventLimit, 5: 5, maxEventLimit + 1: maxEventLimit} {
+		es, err := s.Events(ctx, vigil.EventFilter{Limit: limit})
+		if err != nil || len(es) != want {
+			t.Errorf("Events(Limit %d) = %d events, %v; want %d", limit, len(es), err, want)
+		}
+	}
+}

@@ -1,0 +1,114 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilauth/vigil"
+)
+
+// Throttle returns the state of key (the zero state if none).
+func (s *Store) Throttle(ctx context.Context, key string) (vigil.ThrottleState, error) {
+	st, err := readThrottle(ctx, s.read, key)
+	return st, wrap(ctx, "throttle", err)
+}
+
+// UpdateThrottle applies fn to the state of key and stores the result in one
+// write transaction, so updates of a key never interleave, and returns it.
+// fn runs while the write lock is held: it must be quick and must not use
+// the store.
+func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.ThrottleState) vigil.ThrottleState) (vigil.ThrottleState, error) {
+	var st vigil.ThrottleState
+	err := s.inTx(ctx, "update throttle", func(tx *sql.Tx) error {
+		old, err := readThrottle(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		st = fn(old)
+		_, err = tx.ExecContext(ctx, `INSERT INTO throttle (key, failures, streak, locked_until, updated_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
+			streak = excluded.streak, locked_until = excluded.locked_until, updated_at = excluded.updated_at`,
+			key, encodeFailures(st.Failures), st.Streak, dbTime(st.LockedUntil), time.Now().UnixMicro())
+		return err
+	})
+	if err != nil {
+		return vigil.ThrottleState{}, err
+	}
+	return normalize(st), nil
+}
+
+// ResetThrottle forgets key.
+func (s *Store) ResetThrottle(ctx context.Context, key string) error {
+	_, err := s.write.ExecContext(ctx, `DELETE FROM throttle WHERE key = ?`, key)
+	return wrap(ctx, "reset throttle", err)
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// readThrottle reads key's state; a missing row is the zero state.
+func readThrottle(ctx context.Context, q querier, key string) (vigil.ThrottleState, error) {
+	var st vigil.ThrottleState
+	var failures string
+	err := q.QueryRowContext(ctx, `SELECT failures, streak, locked_until FROM throttle WHERE key = ?`,
+		key).Scan(&failures, &st.Streak, timeCol{&st.LockedUntil})
+	if err == sql.ErrNoRows {
+		return vigil.ThrottleState{}, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	st.Failures, err = decodeFailures(failures)
+	return st, err
+}
+
+// normalize returns st as it reads back from the store: times truncated to
+// the microsecond, in UTC.
+func normalize(st vigil.ThrottleState) vigil.ThrottleState {
+	out := vigil.ThrottleState{Streak: st.Streak}
+	if len(st.Failures) > 0 {
+		out.Failures = make([]time.Time, len(st.Failures))
+		for i, t := range st.Failures {
+			out.Failures[i] = fromMicros(t.UnixMicro())
+		}
+	}
+	if !st.LockedUntil.IsZero() {
+		out.LockedUntil = fromMicros(st.LockedUntil.UnixMicro())
+	}
+	return out
+}
+
+// encodeFailures stores failure times as comma-separated unix microseconds.
+func encodeFailures(ts []time.Time) string {
+	var b strings.Builder
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(t.UnixMicro(), 10))
+	}
+	return b.String()
+}
+
+// decodeFailures reverses encodeFailures.
+func decodeFailures(s string) ([]time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	ts := make([]time.Time, len(parts))
+	for i, p := range parts {
+		us, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("throttle failures %q: %w", s, err)
+		}
+		ts[i] = fromMicros(us)
+	}
+	return ts, nil
+}

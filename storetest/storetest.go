@@ -1,0 +1,108 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/vigilauth/vigil"
+)
+
+// Run runs the suite, one subtest per contract area and one store per leaf
+// test. open must return a fresh, empty, migrated store; Run closes it when
+// the leaf test ends.
+func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
+	areas := []struct {
+		name  string
+		tests []test
+	}{
+		{"Users", userTests},
+		{"Sessions", sessionTests},
+		{"RevocationLog", revocationTests},
+		{"Concurrency", concurrencyTests},
+		{"ResetTokens", resetTests},
+		{"Audit", auditTests},
+		{"Throttle", throttleTests},
+		{"Ping", []test{{"Answers", testPing}}},
+	}
+	for _, a := range areas {
+		t.Run(a.name, func(t *testing.T) {
+			for _, tc := range a.tests {
+				t.Run(tc.name, func(t *testing.T) { tc.fn(newFixture(t, open)) })
+			}
+		})
+	}
+}
+
+// test is one leaf test of an area.
+type test struct {
+	name string
+	fn   func(f *fixture)
+}
+
+// fixture is what a leaf test works with: its own store and a context that
+// ends with the test.
+type fixture struct {
+	*testing.T
+	s   vigil.Store
+	ctx context.Context
+}
+
+func newFixture(t *testing.T, open func(t *testing.T) vigil.Store) *fixture {
+	s := open(t)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &fixture{T: t, s: s, ctx: t.Context()}
+}
+
+// t0 is the suite's fixed "now". Its nanoseconds check that stores keep
+// microseconds and drop the rest.
+var t0 = time.Date(2026, 3, 14, 9, 26, 53, 589793238, time.UTC)
+
+// at returns t0 + d.
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+// elsewhere is a non-UTC zone: stores must return UTC whatever they got.
+var elsewhere = time.FixedZone("UTC+5:30", 5*3600+1800)
+
+func testPing(f *fixture) {
+	if err := f.s.Ping(f.ctx); err != nil {
+		f.Fatalf("Ping = %v, want nil", err)
+	}
+}
+
+// ok fails the test at once on an unexpected error.
+func (f *fixture) ok(err error, what string) {
+	f.Helper()
+	if err != nil {
+		f.Fatalf("%s: %v", what, err)
+	}
+}
+
+// isErr checks that err is target (ErrNotFound, ErrConflict).
+func (f *fixture) isErr(err, target error, what string) {
+	f.Helper()
+	if !errors.Is(err, target) {
+		f.Errorf("%s: err = %v, want %v", what, err, target)
+	}
+}
+
+// sameTime checks a time the store returned against the one it was given:
+// equal to the microsecond, in UTC; zero stays zero.
+func sameTime(t testing.TB, field string, got, want time.Time) {
+	t.Helper()
+	if want.IsZero() {
+		if !got.IsZero() {
+			t.Errorf("%s = %v, want the zero time", field, got)
+		}
+		return
+	}
+	want = want.Truncate(time.Microsecond)
+	if !got.Equal(want) || got.Location() != time.UTC {
+		t.Errorf("%s = %v, want %v in UTC (microsecond precision)", field, got, want.UTC())
+	}
+}

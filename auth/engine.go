@@ -96,3 +96,6 @@ type Actor struct {
 	IP        string
 	UserAgent string
 }
+
+// CacheLen returns how many sessions the in-process cache holds.
+func (e *Engine) CacheLen() int { return e.cache.len() }

@@ -26,6 +26,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := notYet(cfg); err != nil {
+		return err
+	}
 	log := newLogger(e, cfg.LogFormat)
 	store, err := openStore(ctx, cfg.DB)
 	if err != nil {
@@ -82,6 +85,26 @@ func runServer(ctx context.Context, srv *http.Server, ln net.Listener, engine *a
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("vigil stopped")
+	return nil
+}
+
+// notYet refuses settings this build accepts but does not act on yet, so
+// that nobody believes a protection is on when it is not.
+func notYet(cfg *config.Config) error {
+	var p []string
+	add := func(set bool, flag string) {
+		if set {
+			p = append(p, flag+" is not supported by this build yet")
+		}
+	}
+	add(config.IsPostgres(cfg.DB), "--db postgres://")
+	add(cfg.Redis != "", "--redis")
+	add(cfg.MetricsAddr != "", "--metrics-addr")
+	add(cfg.Upstream != nil, "--upstream")
+	add(cfg.RoutePrefix != "", "--route-prefix")
+	if len(p) > 0 {
+		return &config.Error{Problems: p}
+	}
 	return nil
 }
 

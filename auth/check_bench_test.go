@@ -1,0 +1,102 @@
+package auth_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/password"
+	"github.com/vigilauth/vigil/sqlite"
+)
+
+// benchEngine returns an engine over a fresh SQLite store with one signed-in
+// session, and that session's token. cacheSize < 0 disables the cache.
+func benchEngine(b *testing.B, cacheSize int) (*auth.Engine, vigil.Token) {
+	b.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "vigil.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel) // runs before the store closes
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
+	e := auth.New(store, hasher, password.NewPolicy(15), auth.Options{
+		Policy:    vigil.Policy{Lifetime: 168 * time.Hour, IdleTimeout: 30 * time.Minute},
+		CacheSize: cacheSize, PollInterval: 50 * time.Millisecond,
+	})
+	go e.Run(ctx)
+	const pw = "a quiet evening by the river"
+	if _, err := e.CreateUser(ctx, auth.NewUser{Username: "bench", Role: vigil.RolePatient, Password: pw}, auth.Actor{}); err != nil {
+		b.Fatal(err)
+	}
+	cur, err := e.Login(ctx, "bench", pw, nil, auth.Actor{IP: "127.0.0.1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Wait until the revocation follower has run once, so the cache is on.
+	for range 200 {
+		if _, err := e.Check(ctx, cur.Token, true); err != nil {
+			b.Fatal(err)
+		}
+		if e.CacheLen() > 0 || cacheSize < 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return e, cur.Token
+}
+
+// BenchmarkCheckCacheHit is the hot path: a warm session checked with
+// activity (written at most once per 18 s of a 30-minute idle timeout).
+func BenchmarkCheckCacheHit(b *testing.B) {
+	e, tok := benchEngine(b, 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.Check(ctx, tok, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckCacheHitParallel is the hot path from every core at once.
+func BenchmarkCheckCacheHitParallel(b *testing.B) {
+	e, tok := benchEngine(b, 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := e.Check(ctx, tok, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkCheckCacheMiss reads the session from SQLite on every check.
+func BenchmarkCheckCacheMiss(b *testing.B) {
+	e, tok := benchEngine(b, -1)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.Check(ctx, tok, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTokenHash is the SHA-256 of a token, part of every check.
+func BenchmarkTokenHash(b *testing.B) {
+	tok := vigil.NewToken()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = tok.Hash()
+	}
+}

@@ -151,3 +151,15 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// RevocationNotifier is implemented by stores that can push word of new
+// revocation-log entries (PostgreSQL LISTEN/NOTIFY, Redis pub/sub), so that
+// caches in other instances drop a revoked session within milliseconds
+// instead of at their next poll. The log stays the source of truth: a lost
+// notification only delays the drop until the next poll.
+type RevocationNotifier interface {
+	// WatchRevocations calls notify whenever the revocation log may have
+	// grown, until ctx ends, and then returns ctx's error. notify must not
+	// block. Connection failures are retried inside, with backoff.
+	WatchRevocations(ctx context.Context, notify func()) error
+}

@@ -25,10 +25,19 @@ type follower struct {
 	last     int64        // highest Seq applied
 	okAt     atomic.Int64 // monotonic nanoseconds of the last good poll; 0 = never
 	start    time.Time
+	wake     chan struct{} // a pushed notice: poll now
 }
 
 func newFollower(store vigil.SessionStore, c *cache, interval time.Duration, log *slog.Logger) *follower {
-	return &follower{store: store, cache: c, interval: interval, log: log, start: time.Now()}
+	return &follower{store: store, cache: c, interval: interval, log: log, start: time.Now(), wake: make(chan struct{}, 1)}
+}
+
+// nudge asks for a poll now; it never blocks.
+func (f *follower) nudge() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
 }
 
 // since returns monotonic nanoseconds since the follower was made.
@@ -40,8 +49,12 @@ func (f *follower) fresh() bool {
 	return ok != 0 && f.since()-ok < int64(maxStale)
 }
 
-// run polls until ctx ends.
+// run polls until ctx ends: every interval, and at once when a store that
+// pushes revocation notices (vigil.RevocationNotifier) sends one.
 func (f *follower) run(ctx context.Context) error {
+	if n, ok := f.store.(vigil.RevocationNotifier); ok {
+		go n.WatchRevocations(ctx, f.nudge)
+	}
 	t := time.NewTicker(f.interval)
 	defer t.Stop()
 	defer f.okAt.Store(0)
@@ -51,6 +64,7 @@ func (f *follower) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+		case <-f.wake:
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/httpapi"
 	"github.com/vigilauth/vigil/internal/config"
+	"github.com/vigilauth/vigil/redis"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
@@ -33,6 +34,14 @@ func serve(ctx context.Context, e *env, args []string) error {
 	store, err := openStore(ctx, cfg.DB)
 	if err != nil {
 		return err
+	}
+	if cfg.Redis != "" {
+		client, err := redis.Connect(cfg.Redis)
+		if err != nil {
+			store.Close()
+			return err
+		}
+		store = redis.Wrap(store, client, "", log)
 	}
 	defer store.Close()
 	engine := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log})
@@ -98,7 +107,6 @@ func notYet(cfg *config.Config) error {
 		}
 	}
 	add(config.IsPostgres(cfg.DB), "--db postgres://")
-	add(cfg.Redis != "", "--redis")
 	add(cfg.MetricsAddr != "", "--metrics-addr")
 	add(cfg.Upstream != nil, "--upstream")
 	add(cfg.RoutePrefix != "", "--route-prefix")

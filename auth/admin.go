@@ -144,9 +144,20 @@ func (e *Engine) UserSessions(ctx context.Context, username string) (*vigil.User
 	return u, list, err
 }
 
-// AllSessions returns every live session with its username.
+// AllSessions returns every live session with its user's name and role,
+// leaving out sessions already past their role's limits.
 func (e *Engine) AllSessions(ctx context.Context) ([]vigil.SessionWithUser, error) {
-	return e.store.ListAllSessions(ctx)
+	list, err := e.store.ListAllSessions(ctx)
+	if err != nil {
+		return nil, storeErr("list sessions", err)
+	}
+	now, out := e.now(), list[:0]
+	for _, s := range list {
+		if _, expired := e.opt.Policy.For(s.Role).Expired(&s.Session, now); !expired {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 // Authorize returns FORBIDDEN, and audits access_forbidden, unless the

@@ -82,6 +82,10 @@ func New(store vigil.Store, hasher Hasher, passwords PasswordPolicy, opt Options
 // Policy returns the session policy the engine applies.
 func (e *Engine) Policy() vigil.Policy { return e.opt.Policy }
 
+// Now returns the engine's clock: the time every decision and audit event
+// uses.
+func (e *Engine) Now() time.Time { return e.now() }
+
 // now returns the engine's clock, truncated to the store's precision.
 func (e *Engine) now() time.Time { return e.opt.Now().UTC().Truncate(time.Microsecond) }
 

@@ -126,7 +126,7 @@ func (s *server) adminSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) adminAudit(w http.ResponseWriter, r *http.Request) {
-	f, err := eventFilter(r, time.Now())
+	f, err := eventFilter(r, s.engine.Now())
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -10,8 +10,10 @@ import (
 
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch vigil.ErrorCode(err) {
-	case vigil.CodeSessionExpired, vigil.CodeSessionRevoked:
-		s.cookies.Clear(w)
+	case vigil.CodeSessionExpired, vigil.CodeSessionRevoked, vigil.CodeUnauthenticated:
+		if _, present, _ := s.cookies.Token(r); present {
+			s.cookies.Clear(w)
+		}
 	}
 	vigilhttp.WriteError(w, r, s.log, err)
 }

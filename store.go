@@ -69,7 +69,8 @@ type SessionStore interface {
 	// ReauthAt. ErrNotFound if the session is missing or ended.
 	RotateSession(ctx context.Context, id string, h TokenHash, reauthAt time.Time) error
 	// RevocationsSince returns up to limit log entries with Seq > after, in
-	// order.
+	// order. An entry becomes visible only after every entry with a lower
+	// Seq, so a follower that remembers the last Seq it saw never skips one.
 	RevocationsSince(ctx context.Context, after int64, limit int) ([]Revocation, error)
 	// LastRevocation returns the highest Seq in the log (0 when empty).
 	LastRevocation(ctx context.Context) (int64, error)

@@ -106,7 +106,6 @@ func notYet(cfg *config.Config) error {
 			p = append(p, flag+" is not supported by this build yet")
 		}
 	}
-	add(config.IsPostgres(cfg.DB), "--db postgres://")
 	add(cfg.MetricsAddr != "", "--metrics-addr")
 	add(cfg.Upstream != nil, "--upstream")
 	add(cfg.RoutePrefix != "", "--route-prefix")

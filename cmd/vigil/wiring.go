@@ -12,13 +12,18 @@ import (
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/internal/config"
 	"github.com/vigilauth/vigil/password"
+	"github.com/vigilauth/vigil/postgres"
 	"github.com/vigilauth/vigil/sqlite"
 )
 
 // openStore opens the store named by --db.
 func openStore(ctx context.Context, db string) (vigil.Store, error) {
 	if config.IsPostgres(db) {
-		return nil, errors.New("PostgreSQL is not supported by this build yet; use a SQLite path for --db")
+		s, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL database: %w", err)
+		}
+		return s, nil
 	}
 	s, err := sqlite.Open(ctx, db)
 	if err != nil {

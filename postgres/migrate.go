@@ -1,0 +1,123 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migration is one embedded SQL file, named NNNN_description.sql.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// Migrate brings the store's schema up to date: it applies, in version
+// order, each embedded migration not yet recorded in schema_migrations,
+// each in its own transaction together with its record. It is idempotent
+// and safe to run from several processes at once: every transaction first
+// takes an advisory lock private to the schema, and only then checks what
+// is applied, so a migration runs exactly once however many instances
+// start together. Open calls it.
+//
+// Statements run under the session's statement_timeout (10 s by default);
+// a migration that needs longer sets its own with SET LOCAL.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	for _, m := range ms {
+		if err := s.apply(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply runs m unless it is already recorded, in one transaction that
+// holds the migration lock. The lock is transaction-scoped, so it is
+// released at commit, rollback or a lost connection, never leaked.
+func (s *Store) apply(ctx context.Context, m migration) error {
+	if s.closed.Load() {
+		return wrap(ctx, "migrate", errClosed)
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey("migrate", s.schema)); err != nil {
+			return err
+		}
+		// Created under the lock: concurrent CREATE TABLE IF NOT EXISTS can
+		// fail on the catalog's unique index.
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version integer PRIMARY KEY, name text NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return err
+		}
+		var done bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM schema_migrations WHERE version = $1)`,
+			m.version).Scan(&done)
+		if err != nil || done {
+			return err
+		}
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+		return err
+	})
+	return wrap(ctx, "migrate "+m.name, err)
+}
+
+// lockKey returns the advisory-lock key of the lock named name in schema.
+// Advisory locks are database-wide, so the key names the schema:
+// deployments in other schemas of the database do not wait for each other.
+func lockKey(name, schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("vigil " + name + "\x00" + schema))
+	return int64(h.Sum64())
+}
+
+// migrations returns the embedded migrations in version order (fs.ReadDir
+// sorts by name, and names start with a zero-padded version).
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	ms := make([]migration, 0, len(entries))
+	for _, e := range entries {
+		m, err := readMigration(e.Name())
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) > 0 && m.version <= ms[len(ms)-1].version {
+			return nil, fmt.Errorf("migration %q: version %d is not above the previous one", m.name, m.version)
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// readMigration reads one file and parses its version.
+func readMigration(name string) (migration, error) {
+	prefix, _, _ := strings.Cut(name, "_")
+	v, err := strconv.Atoi(prefix)
+	if err != nil || v <= 0 {
+		return migration{}, fmt.Errorf("migration %q: name must start with a positive version", name)
+	}
+	b, err := migrationFiles.ReadFile("migrations/" + name)
+	if err != nil {
+		return migration{}, err
+	}
+	return migration{version: v, name: name, sql: string(b)}, nil
+}

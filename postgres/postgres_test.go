@@ -1,0 +1,452 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/storetest"
+)
+
+// baseURL returns the test server's URL from VIGIL_TEST_POSTGRES, skipping
+// the test only when it is unset (a set but unreachable server fails).
+func baseURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("VIGIL_TEST_POSTGRES")
+	if u == "" {
+		t.Skip("VIGIL_TEST_POSTGRES is not set")
+	}
+	return u
+}
+
+// admin connects to the test server as given, outside any test schema.
+func admin(t testing.TB, ctx context.Context) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, baseURL(t))
+	if err != nil {
+		t.Fatalf("connecting to VIGIL_TEST_POSTGRES: %v", err)
+	}
+	return conn
+}
+
+// freshSchema creates an empty schema of its own for the test, dropped with
+// everything in it when the test ends, and returns its name and a URL
+// whose search_path is that schema.
+func freshSchema(t testing.TB) (string, string) {
+	t.Helper()
+	return namedSchema(t, "vigil_t_"+randomHex(8))
+}
+
+// namedSchema is freshSchema with the schema's name.
+func namedSchema(t testing.TB, schema string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	conn := admin(t, ctx)
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		t.Fatalf("creating schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn := admin(t, ctx)
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+	})
+	return schema, withParam(t, baseURL(t), "search_path", schema)
+}
+
+// withParam adds a setting to a postgres:// URL or a keyword/value string.
+func withParam(t testing.TB, base, key, value string) string {
+	t.Helper()
+	if !strings.HasPrefix(base, "postgres://") && !strings.HasPrefix(base, "postgresql://") {
+		return base + " " + key + "=" + value
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("VIGIL_TEST_POSTGRES: %v", err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// open opens a store on url and closes it when the test ends.
+func open(t testing.TB, url string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openEmpty opens a store on a fresh schema.
+func openEmpty(t testing.TB) *Store {
+	t.Helper()
+	_, url := freshSchema(t)
+	return open(t, url)
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) vigil.Store {
+		_, url := freshSchema(t)
+		s, err := Open(context.Background(), url)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s // storetest closes it
+	})
+}
+
+var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+
+// newSession creates a user (if needed) and a live session with token tok.
+func newSession(t testing.TB, s *Store, username string, tok vigil.Token) *vigil.Session {
+	t.Helper()
+	ctx := context.Background()
+	u, err := s.UserByUsername(ctx, username)
+	if errors.Is(err, vigil.ErrNotFound) {
+		u = &vigil.User{Username: username, Role: vigil.RolePatient, CreatedAt: t0}
+		err = s.CreateUser(ctx, u)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ses := &vigil.Session{ID: vigil.NewID(), TokenHash: tok.Hash(), UserID: u.ID, CreatedAt: t0, LastActivity: t0}
+	if err := s.CreateSession(ctx, ses); err != nil {
+		t.Fatal(err)
+	}
+	return ses
+}
+
+// TestConcurrentOpensMigrateOnce starts three instances at once on a fresh
+// schema: each opens, and every migration is applied once (0001 has no IF
+// NOT EXISTS, so a second application would fail an Open), in that schema.
+func TestConcurrentOpensMigrateOnce(t *testing.T) {
+	schema, url := freshSchema(t)
+	stores := make([]*Store, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() { stores[i], errs[i] = Open(context.Background(), url) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open %d of 3: %v", i+1, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var applied int
+	if err := stores[0].pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(ms) {
+		t.Errorf("schema_migrations has %d rows, want %d (one per migration)", applied, len(ms))
+	}
+	for _, s := range stores {
+		if err := s.Migrate(ctx); err != nil {
+			t.Errorf("Migrate on a migrated schema: %v", err)
+		}
+	}
+	var tables []string
+	rows, err := stores[0].pool.Query(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = $1 ORDER BY table_name`, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"audit_events", "reset_tokens", "revocations", "schema_migrations", "sessions", "throttle", "users"}
+	if !slices.Equal(tables, want) {
+		t.Errorf("tables in schema %s = %v, want %v", schema, tables, want)
+	}
+}
+
+// TestSearchPathWithoutSchema: a URL whose search_path names no existing
+// schema is refused with a clear error, not migrated somewhere else.
+func TestSearchPathWithoutSchema(t *testing.T) {
+	url := withParam(t, baseURL(t), "search_path", "vigil_t_missing_"+randomHex(4))
+	s, err := Open(context.Background(), url)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open with a search_path of no existing schema succeeded")
+	}
+	if !errors.Is(err, errNoSchema) {
+		t.Errorf("Open = %v, want %v", err, errNoSchema)
+	}
+}
+
+// TestNoRawTokenStored checks SPEC §2: a leaked database yields no usable
+// token. The sessions table holds the token's SHA-256, and the token
+// itself in no encoding.
+func TestNoRawTokenStored(t *testing.T) {
+	ctx := context.Background()
+	s := openEmpty(t)
+	tok := vigil.NewToken()
+	newSession(t, s, "alice", tok)
+	h := tok.Hash()
+
+	var stored []byte
+	var row string
+	if err := s.pool.QueryRow(ctx, `SELECT token_hash, t::text FROM sessions t`).Scan(&stored, &row); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stored, h[:]) {
+		t.Fatalf("token_hash column = %x, want the 32-byte SHA-256 %x", stored, h)
+	}
+	if !strings.Contains(row, hex.EncodeToString(h[:])) {
+		t.Fatalf("row %q does not show the hash: the scan below would prove nothing", row)
+	}
+	for name, secret := range map[string]string{
+		"hex":           hex.EncodeToString(tok[:]),
+		"base64url":     tok.String(),
+		"base64":        base64.StdEncoding.EncodeToString(tok[:]),
+		"base64 (trim)": base64.RawStdEncoding.EncodeToString(tok[:]),
+		"raw bytes":     string(tok[:]),
+	} {
+		if strings.Contains(row, secret) {
+			t.Errorf("the sessions table holds the token as %s", name)
+		}
+	}
+}
+
+func TestTwoStoresUpdateOneThrottleKey(t *testing.T) {
+	ctx := context.Background()
+	_, url := freshSchema(t)
+	a, b := open(t, url), open(t, url)
+	var wg sync.WaitGroup
+	for i := range 32 {
+		s := []*Store{a, b}[i%2]
+		wg.Go(func() {
+			_, err := s.UpdateThrottle(ctx, "k", func(st vigil.ThrottleState) vigil.ThrottleState {
+				st.Streak++
+				return st
+			})
+			if err != nil {
+				t.Errorf("UpdateThrottle: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	st, err := a.Throttle(ctx, "k")
+	if err != nil || st.Streak != 32 {
+		t.Errorf("Throttle = %+v, %v; want Streak 32", st, err)
+	}
+}
+
+// TestThrottleSurvivesConcurrentReset races updates of one key with
+// resets of it: nothing fails, and the updates after the last reset all
+// count.
+func TestThrottleSurvivesConcurrentReset(t *testing.T) {
+	ctx := context.Background()
+	s := openEmpty(t)
+	inc := func(st vigil.ThrottleState) vigil.ThrottleState { st.Streak++; return st }
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				if _, err := s.UpdateThrottle(ctx, "k", inc); err != nil {
+					t.Errorf("UpdateThrottle: %v", err)
+				}
+				if err := s.ResetThrottle(ctx, "k"); err != nil {
+					t.Errorf("ResetThrottle: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for range 5 {
+		if _, err := s.UpdateThrottle(ctx, "k", inc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err := s.Throttle(ctx, "k"); err != nil || st.Streak != 5 {
+		t.Errorf("Throttle = %+v, %v; want Streak 5", st, err)
+	}
+}
+
+// TestRevocationLogFollowedWhileWritten is what a caching instance does:
+// it follows the log with RevocationsSince(last) while other instances
+// append to it concurrently. It must see every entry: an entry that became
+// visible after the follower had moved past its seq would be lost to it.
+func TestRevocationLogFollowedWhileWritten(t *testing.T) {
+	ctx := context.Background()
+	s := openEmpty(t)
+	var sessions []*vigil.Session
+	for i := range 240 {
+		sessions = append(sessions, newSession(t, s, fmt.Sprintf("user%d", i%8), vigil.NewToken()))
+	}
+	seen := map[int64]bool{}
+	var last int64
+	follow := func() {
+		revs, err := s.RevocationsSince(ctx, last, 1000)
+		if err != nil {
+			t.Errorf("RevocationsSince: %v", err)
+			return
+		}
+		for _, r := range revs {
+			seen[r.Seq] = true
+			last = r.Seq
+		}
+	}
+	var writers sync.WaitGroup
+	for w := range 8 {
+		writers.Go(func() {
+			for i := w; i < len(sessions); i += 8 {
+				if i%3 == 0 {
+					err := s.RotateSession(ctx, sessions[i].ID, vigil.NewToken().Hash(), t0)
+					if err != nil {
+						t.Errorf("RotateSession: %v", err)
+					}
+				}
+				if _, err := s.EndSession(ctx, sessions[i].ID, vigil.ReasonLogout, t0); err != nil {
+					t.Errorf("EndSession: %v", err)
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { writers.Wait(); close(done) }()
+	for following := true; following; {
+		select {
+		case <-done:
+			following = false
+		default:
+		}
+		follow()
+	}
+	follow()
+	all, err := s.RevocationsSince(ctx, 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 320 {
+		t.Errorf("log has %d entries, want 320 (240 ends, 80 rotations)", len(all))
+	}
+	for _, r := range all {
+		if !seen[r.Seq] {
+			t.Errorf("the follower never saw entry %d: it became visible after a later one", r.Seq)
+		}
+	}
+}
+
+func TestPingAfterCloseIsUnavailable(t *testing.T) {
+	s := openEmpty(t)
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping = %v", err)
+	}
+	s.Close()
+	if err := s.Ping(context.Background()); !errors.Is(err, vigil.ErrUnavailable) {
+		t.Errorf("Ping after Close = %v, want ErrUnavailable", err)
+	}
+	if _, err := s.UserByID(context.Background(), 1); !errors.Is(err, vigil.ErrUnavailable) {
+		t.Errorf("UserByID after Close = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestContextErrorStaysContextError(t *testing.T) {
+	s := openEmpty(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.UserByUsername(ctx, "alice")
+	if !errors.Is(err, context.Canceled) || errors.Is(err, vigil.ErrUnavailable) {
+		t.Errorf("UserByUsername with a canceled context = %v, want context.Canceled", err)
+	}
+	_, err = s.EndSession(ctx, "x", vigil.ReasonLogout, t0)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, vigil.ErrUnavailable) {
+		t.Errorf("EndSession with a canceled context = %v, want context.Canceled", err)
+	}
+}
+
+func TestSessionOfUnknownUserIsNotFound(t *testing.T) {
+	s := openEmpty(t)
+	err := s.CreateSession(context.Background(), &vigil.Session{ID: vigil.NewID(),
+		TokenHash: vigil.NewToken().Hash(), UserID: 42, CreatedAt: t0, LastActivity: t0})
+	if !errors.Is(err, vigil.ErrNotFound) {
+		t.Errorf("CreateSession for a missing user = %v, want ErrNotFound", err)
+	}
+	err = s.CreateResetToken(context.Background(), vigil.ResetToken{Hash: vigil.NewToken().Hash(),
+		UserID: 42, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)})
+	if !errors.Is(err, vigil.ErrNotFound) {
+		t.Errorf("CreateResetToken for a missing user = %v, want ErrNotFound", err)
+	}
+}
+
+func TestDuplicateSessionConflicts(t *testing.T) {
+	s := openEmpty(t)
+	ses := newSession(t, s, "alice", vigil.NewToken())
+	dup := *ses
+	dup.ID = vigil.NewID()
+	if err := s.CreateSession(context.Background(), &dup); !errors.Is(err, vigil.ErrConflict) {
+		t.Errorf("CreateSession with a taken token hash = %v, want ErrConflict", err)
+	}
+	other := newSession(t, s, "alice", vigil.NewToken())
+	err := s.RotateSession(context.Background(), other.ID, ses.TokenHash, t0)
+	if !errors.Is(err, vigil.ErrConflict) {
+		t.Errorf("RotateSession to a taken token hash = %v, want ErrConflict", err)
+	}
+}
+
+func TestEventLimits(t *testing.T) {
+	ctx := context.Background()
+	s := openEmpty(t)
+	// Appended in one statement: this tests Events, not AppendEvent.
+	_, err := s.pool.Exec(ctx, `INSERT INTO audit_events (time, event)
+		SELECT $2::timestamptz + i * interval '1 microsecond', 'login_failed' FROM generate_series(1, $1) AS i`,
+		maxEventLimit+1, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for limit, want := range map[int]int{0: defaultEventLimit, 5: 5, maxEventLimit + 1: maxEventLimit} {
+		es, err := s.Events(ctx, vigil.EventFilter{Limit: limit})
+		if err != nil || len(es) != want {
+			t.Errorf("Events(Limit %d) = %d events, %v; want %d", limit, len(es), err, want)
+		}
+	}
+}
+
+func TestChannelNameFitsAnIdentifier(t *testing.T) {
+	long := strings.Repeat("s", 63)
+	for _, schema := range []string{"public", "vigil_t_0123456789abcdef", long, long[:62] + "t"} {
+		name := channelName(schema)
+		if len(name) > 63 {
+			t.Errorf("channelName(%q) = %q: %d bytes, over the 63 of an identifier", schema, name, len(name))
+		}
+	}
+	if channelName(long) == channelName(long[:62]+"t") {
+		t.Errorf("two long schema names share the channel %q", channelName(long))
+	}
+}

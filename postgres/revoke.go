@@ -1,0 +1,84 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vigilauth/vigil"
+)
+
+// errZeroTime refuses to end a session at the zero time, which would be
+// stored as NULL and leave the session live.
+var errZeroTime = errors.New("zero end time")
+
+// EndSession ends a live session for reason and logs its revocation, in one
+// transaction. It reports false, with no error, when the session is missing
+// or already ended: the conditional UPDATE makes exactly one of any number
+// of concurrent calls see a changed row (the others wait for its row lock,
+// then find ended_at set), and only that one logs.
+func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, at time.Time) (bool, error) {
+	if at.IsZero() {
+		return false, wrap(ctx, "end session", errZeroTime)
+	}
+	var ended bool
+	err := s.inTx(ctx, "end session", func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE sessions SET ended_at = $1, end_reason = $2
+			WHERE id = $3 AND ended_at IS NULL`, at, reason, id)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		ended = true
+		return s.logRevocations(ctx, tx, []string{id}, 0, at)
+	})
+	return ended && err == nil, err
+}
+
+// EndUserSessions ends every live session of the user but exceptID ("" for
+// none) and returns the ids it ended, logging them in the same transaction
+// as package sqlite does: one entry naming the user when every session
+// ended, else one entry per session (a user entry would also name the
+// session that was kept). The rows are locked in id order first, so that
+// concurrent calls for one user queue instead of deadlocking.
+func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID string, reason vigil.Reason, at time.Time) ([]string, error) {
+	if at.IsZero() {
+		return nil, wrap(ctx, "end user sessions", errZeroTime)
+	}
+	var ids []string
+	err := s.inTx(ctx, "end user sessions", func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE sessions SET ended_at = $1, end_reason = $2
+			WHERE ended_at IS NULL AND id IN (SELECT id FROM sessions
+				WHERE user_id = $3 AND ended_at IS NULL AND id <> $4 ORDER BY id FOR UPDATE)
+			RETURNING id`, at, reason, userID, exceptID)
+		if err != nil {
+			return err
+		}
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || len(ids) == 0 {
+			return err
+		}
+		if exceptID == "" {
+			return s.logRevocations(ctx, tx, []string{""}, userID, at)
+		}
+		return s.logRevocations(ctx, tx, ids, 0, at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// RotateSession gives a live session a new token hash and sets ReauthAt,
+// and logs the change so that caches drop the old token. ErrNotFound if the
+// session is missing or ended; ErrConflict if h is taken.
+func (s *Store) RotateSession(ctx context.Context, id string, h vigil.TokenHash, reauthAt time.Time) error {
+	return s.inTx(ctx, "rotate session", func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE sessions SET token_hash = $1, reauth_at = $2
+			WHERE id = $3 AND ended_at IS NULL`, h[:], dbTime(reauthAt), id)
+		if err := oneRow(tag, err); err != nil {
+			return err
+		}
+		return s.logRevocations(ctx, tx, []string{id}, 0, reauthAt)
+	})
+}

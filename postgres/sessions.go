@@ -1,0 +1,141 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vigilauth/vigil"
+)
+
+const sessionColumns = `sessions.id, sessions.token_hash, sessions.user_id, sessions.created_at,
+	sessions.last_activity, sessions.reauth_at, sessions.ip, sessions.user_agent,
+	sessions.ended_at, sessions.end_reason`
+
+// liveFirst orders live sessions by most recent activity, ties newest
+// first; a session without activity comes last, as in package sqlite.
+const liveFirst = ` ORDER BY sessions.last_activity DESC NULLS LAST, sessions.created_at DESC NULLS LAST, sessions.id`
+
+// sessionByTokenQuery selects a session and its user by token hash. pgx
+// prepares it once per connection (its statement cache), which matters:
+// it is the session cache's miss path.
+const sessionByTokenQuery = `SELECT ` + sessionColumns + `, ` + userColumns + `
+	FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = $1`
+
+// CreateSession inserts s. ErrConflict if its ID or TokenHash is taken,
+// ErrNotFound if its user does not exist.
+func (s *Store) CreateSession(ctx context.Context, ses *vigil.Session) error {
+	return s.run(ctx, "create session", func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, token_hash, user_id, created_at,
+			last_activity, reauth_at, ip, user_agent, ended_at, end_reason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			ses.ID, ses.TokenHash[:], ses.UserID, dbTime(ses.CreatedAt), dbTime(ses.LastActivity),
+			dbTime(ses.ReauthAt), ses.IP, ses.UserAgent, dbTime(ses.EndedAt), ses.EndReason)
+		return err
+	})
+}
+
+// SessionByToken returns the session whose token hash is h, live or ended,
+// with its user, in one query. ErrNotFound if no session has that hash.
+func (s *Store) SessionByToken(ctx context.Context, h vigil.TokenHash) (*vigil.Session, *vigil.User, error) {
+	var ses vigil.Session
+	var u vigil.User
+	err := s.run(ctx, "session by token", func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, sessionByTokenQuery, h[:]).Scan(append(sessionDest(&ses), userDest(&u)...)...)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &ses, &u, nil
+}
+
+// SessionByID returns a session, live or ended, or ErrNotFound.
+func (s *Store) SessionByID(ctx context.Context, id string) (*vigil.Session, error) {
+	var ses vigil.Session
+	err := s.run(ctx, "session by id", func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id).
+			Scan(sessionDest(&ses)...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ses, nil
+}
+
+// ListSessions returns the user's live sessions, most recent activity first
+// (ties: newest first).
+func (s *Store) ListSessions(ctx context.Context, userID int64) ([]vigil.Session, error) {
+	var list []vigil.Session
+	err := s.run(ctx, "list sessions", func(ctx context.Context) error {
+		rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions
+			WHERE user_id = $1 AND ended_at IS NULL`+liveFirst, userID)
+		if err != nil {
+			return err
+		}
+		list, err = collect(rows, scanSession)
+		return err
+	})
+	return list, err
+}
+
+// ListAllSessions returns every live session with its username, most recent
+// activity first (ties: newest first).
+func (s *Store) ListAllSessions(ctx context.Context) ([]vigil.SessionWithUser, error) {
+	var list []vigil.SessionWithUser
+	err := s.run(ctx, "list all sessions", func(ctx context.Context) error {
+		rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+`, users.username, users.role
+			FROM sessions JOIN users ON users.id = sessions.user_id
+			WHERE sessions.ended_at IS NULL`+liveFirst)
+		if err != nil {
+			return err
+		}
+		list, err = collect(rows, scanSessionWithUser)
+		return err
+	})
+	return list, err
+}
+
+// TouchSession moves LastActivity forward to at. Ended or missing sessions,
+// and an earlier at, are left alone without error. One statement, so no
+// transaction is needed.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	return s.run(ctx, "touch session", func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `UPDATE sessions SET last_activity = $1
+			WHERE id = $2 AND ended_at IS NULL AND (last_activity IS NULL OR last_activity < $1)`,
+			dbTime(at), id)
+		return err
+	})
+}
+
+// DeleteEndedSessions deletes up to limit sessions that ended before
+// `before` and returns how many it deleted (none when limit <= 0). Rows
+// another sweeper is deleting are skipped, so sweepers on several
+// instances do not queue behind each other.
+func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	var n int64
+	err := s.run(ctx, "delete ended sessions", func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+			WHERE ended_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, before, limit)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// scanSession reads the sessionColumns of one row.
+func scanSession(row pgx.Row) (vigil.Session, error) {
+	var ses vigil.Session
+	err := row.Scan(sessionDest(&ses)...)
+	return ses, err
+}
+
+// scanSessionWithUser reads sessionColumns followed by a username and role.
+func scanSessionWithUser(row pgx.Row) (vigil.SessionWithUser, error) {
+	var su vigil.SessionWithUser
+	err := row.Scan(append(sessionDest(&su.Session), &su.Username, &su.Role)...)
+	return su, err
+}

@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vigilauth/vigil"
+)
+
+// Throttle returns the state of key (the zero state if none).
+func (s *Store) Throttle(ctx context.Context, key string) (vigil.ThrottleState, error) {
+	var st vigil.ThrottleState
+	err := s.run(ctx, "throttle", func(ctx context.Context) error {
+		err := s.pool.QueryRow(ctx, `SELECT failures, streak, locked_until FROM throttle WHERE key = $1`,
+			key).Scan(throttleDest(&st)...)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return vigil.ThrottleState{}, err
+	}
+	st.Failures = utcTimes(st.Failures)
+	return st, nil
+}
+
+// UpdateThrottle applies fn to the state of key and stores the result in one
+// transaction, and returns it. The transaction first locks key's row,
+// creating it if missing, in one statement: an upsert takes the row lock
+// whether the row existed, was being inserted by another transaction (it
+// waits for that one), or was just deleted by ResetThrottle (it inserts
+// again), so updates of one key run one after another and none is lost.
+// (INSERT ... ON CONFLICT DO NOTHING followed by SELECT ... FOR UPDATE
+// would leave a gap: a reset between the two finds no row to lock.)
+// fn runs while the row lock is held: it must be quick and must not use
+// the store.
+func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.ThrottleState) vigil.ThrottleState) (vigil.ThrottleState, error) {
+	var st vigil.ThrottleState
+	err := s.inTx(ctx, "update throttle", func(ctx context.Context, tx pgx.Tx) error {
+		var old vigil.ThrottleState
+		err := tx.QueryRow(ctx, `INSERT INTO throttle AS t (key) VALUES ($1)
+			ON CONFLICT (key) DO UPDATE SET key = t.key
+			RETURNING t.failures, t.streak, t.locked_until`, key).Scan(throttleDest(&old)...)
+		if err != nil {
+			return err
+		}
+		old.Failures = utcTimes(old.Failures)
+		st = normalize(fn(old))
+		failures := st.Failures
+		if failures == nil {
+			failures = []time.Time{} // the column is NOT NULL; nil would be sent as NULL
+		}
+		_, err = tx.Exec(ctx, `UPDATE throttle SET failures = $2, streak = $3, locked_until = $4,
+			updated_at = now() WHERE key = $1`, key, failures, st.Streak, dbTime(st.LockedUntil))
+		return err
+	})
+	if err != nil {
+		return vigil.ThrottleState{}, err
+	}
+	return st, nil
+}
+
+// ResetThrottle forgets key.
+func (s *Store) ResetThrottle(ctx context.Context, key string) error {
+	return s.run(ctx, "reset throttle", func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `DELETE FROM throttle WHERE key = $1`, key)
+		return err
+	})
+}
+
+// throttleDest returns the scan destinations of failures, streak and
+// locked_until.
+func throttleDest(st *vigil.ThrottleState) []any {
+	return []any{&st.Failures, &st.Streak, timeCol{&st.LockedUntil}}
+}
+
+// normalize returns st as it reads back from the store: times truncated to
+// the microsecond, in UTC, no empty list.
+func normalize(st vigil.ThrottleState) vigil.ThrottleState {
+	out := vigil.ThrottleState{Streak: st.Streak, LockedUntil: utc(st.LockedUntil)}
+	if len(st.Failures) > 0 {
+		out.Failures = make([]time.Time, len(st.Failures))
+		for i, t := range st.Failures {
+			out.Failures[i] = utc(t)
+		}
+	}
+	return out
+}

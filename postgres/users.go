@@ -1,0 +1,94 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vigilauth/vigil"
+)
+
+const userColumns = `users.id, users.username, users.role, users.clinician_id, users.password_hash,
+	users.disabled, users.created_at, users.last_login, users.password_changed_at`
+
+// CreateUser inserts u and sets u.ID. ErrConflict if the username is taken.
+func (s *Store) CreateUser(ctx context.Context, u *vigil.User) error {
+	return s.run(ctx, "create user", func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `INSERT INTO users (username, role, clinician_id,
+			password_hash, disabled, created_at, last_login, password_changed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			u.Username, u.Role, u.ClinicianID, u.PasswordHash, u.Disabled,
+			dbTime(u.CreatedAt), dbTime(u.LastLogin), dbTime(u.PasswordChangedAt)).Scan(&u.ID)
+	})
+}
+
+// UserByUsername returns the user, or ErrNotFound.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*vigil.User, error) {
+	return s.oneUser(ctx, "user by username", `SELECT `+userColumns+` FROM users WHERE username = $1`, username)
+}
+
+// UserByID returns the user, or ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id int64) (*vigil.User, error) {
+	return s.oneUser(ctx, "user by id", `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+}
+
+// ListUsers returns every user ordered by username.
+func (s *Store) ListUsers(ctx context.Context) ([]vigil.User, error) {
+	var users []vigil.User
+	err := s.run(ctx, "list users", func(ctx context.Context) error {
+		rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+		if err != nil {
+			return err
+		}
+		users, err = collect(rows, scanUser)
+		return err
+	})
+	return users, err
+}
+
+// SetPassword replaces the user's hash and sets PasswordChangedAt.
+// ErrNotFound if there is no such user.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error {
+	return s.updateUser(ctx, "set password",
+		`UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3`, hash, dbTime(at), userID)
+}
+
+// SetDisabled disables or enables the user (idempotently). ErrNotFound if
+// there is no such user.
+func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
+	return s.updateUser(ctx, "set disabled", `UPDATE users SET disabled = $1 WHERE id = $2`, disabled, userID)
+}
+
+// RecordLogin sets LastLogin. ErrNotFound if there is no such user.
+func (s *Store) RecordLogin(ctx context.Context, userID int64, at time.Time) error {
+	return s.updateUser(ctx, "record login", `UPDATE users SET last_login = $1 WHERE id = $2`, dbTime(at), userID)
+}
+
+// updateUser runs an UPDATE of one user row; ErrNotFound if it matched none.
+// (PostgreSQL counts the rows an UPDATE matched, changed or not.)
+func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) error {
+	return s.run(ctx, op, func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, query, args...)
+		return oneRow(tag, err)
+	})
+}
+
+// oneUser runs a single-row user query.
+func (s *Store) oneUser(ctx context.Context, op, query string, args ...any) (*vigil.User, error) {
+	var u vigil.User
+	err := s.run(ctx, op, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, query, args...).Scan(userDest(&u)...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// scanUser reads the userColumns of one row.
+func scanUser(row pgx.Row) (vigil.User, error) {
+	var u vigil.User
+	err := row.Scan(userDest(&u)...)
+	return u, err
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"time"
 
 	"github.com/vigilauth/vigil"
 )
@@ -25,20 +26,17 @@ func (e *Engine) Login(ctx context.Context, username, password string, presented
 	username = vigil.NormalizeUsername(username)
 	a.Username = username
 	now := e.now()
-	if wait, err := e.throttle.retryAfter(ctx, username, a.IP, now); err != nil {
-		return nil, storeErr("read throttle", err)
-	} else if wait > 0 {
-		e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginThrottled})
-		return nil, rateLimited(wait)
+	if err := e.admit(ctx, username, a, now); err != nil {
+		return nil, err
 	}
 	u, err := e.verify(ctx, username, password)
 	if err != nil {
 		if vigil.ErrorCode(err) == vigil.CodeInvalidCredentials {
-			e.loginFailed(ctx, username, a)
+			e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginFailed})
 		}
 		return nil, err
 	}
-	if err := e.throttle.succeed(ctx, username); err != nil {
+	if err := e.throttle.succeed(ctx, username, a.IP, now); err != nil {
 		return nil, storeErr("reset throttle", err)
 	}
 	if presented != nil {
@@ -94,11 +92,18 @@ func (e *Engine) rehash(ctx context.Context, u *vigil.User, password string) {
 	e.Audit(ctx, Actor{Username: "system"}, vigil.Event{Username: u.Username, Category: vigil.CategoryAccount, Event: vigil.EventPasswordRehashed})
 }
 
-func (e *Engine) loginFailed(ctx context.Context, username string, a Actor) {
-	if err := e.throttle.fail(ctx, username, a.IP, e.now()); err != nil {
-		e.log.Error("throttle not updated", "err", err)
+// admit lets one password check for username through the throttle, or
+// audits login_throttled and returns RATE_LIMITED.
+func (e *Engine) admit(ctx context.Context, username string, a Actor, now time.Time) error {
+	wait, err := e.throttle.attempt(ctx, username, a.IP, now)
+	if err != nil {
+		return storeErr("throttle", err)
 	}
-	e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginFailed})
+	if wait > 0 {
+		e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginThrottled})
+		return rateLimited(wait)
+	}
+	return nil
 }
 
 // endPresented revokes the session the client held before logging in.
@@ -138,7 +143,7 @@ func (e *Engine) enforceLimit(ctx context.Context, u *vigil.User, keep string, a
 	if max <= 0 {
 		return
 	}
-	list, err := e.store.ListSessions(ctx, u.ID)
+	list, err := e.Sessions(ctx, u) // sessions past their limits do not count
 	if err != nil || len(list) <= max {
 		return
 	}

@@ -12,31 +12,25 @@ import (
 // action, under the same throttle as login (SPEC §3: failed
 // current-password checks count too).
 func (e *Engine) checkPassword(ctx context.Context, cur *Current, password string, a Actor, failEvent string) error {
-	name := cur.User.Username
-	if wait, err := e.throttle.retryAfter(ctx, name, a.IP, e.now()); err != nil {
-		return storeErr("read throttle", err)
-	} else if wait > 0 {
-		e.Audit(ctx, a, vigil.Event{Username: name, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginThrottled})
-		return rateLimited(wait)
+	name, now := cur.User.Username, e.now()
+	if err := e.admit(ctx, name, a, now); err != nil {
+		return err
 	}
 	u, err := e.store.UserByID(ctx, cur.User.ID)
 	if err != nil {
 		return storeErr("find user", err)
 	}
 	ok, _, err := e.hasher.Verify(ctx, password, u.PasswordHash)
-	if err := e.verifyErr(ctx, name, err); vigil.ErrorCode(err) != vigil.CodeInvalidCredentials && err != nil {
-		return err
-	} else if err != nil {
-		ok = false
-	}
-	if !ok {
-		if err := e.throttle.fail(ctx, name, a.IP, e.now()); err != nil {
-			e.log.Error("throttle not updated", "err", err)
+	if err != nil {
+		if err := e.verifyErr(ctx, name, err); vigil.ErrorCode(err) != vigil.CodeInvalidCredentials {
+			return err
 		}
+	}
+	if !ok || err != nil {
 		e.Audit(ctx, a, vigil.Event{Username: name, Category: vigil.CategoryAuthentication, Event: failEvent})
 		return vigil.Errorf(vigil.CodeInvalidCredentials, "The password is not correct.")
 	}
-	if err := e.throttle.succeed(ctx, name); err != nil {
+	if err := e.throttle.succeed(ctx, name, a.IP, now); err != nil {
 		return storeErr("reset throttle", err)
 	}
 	return nil

@@ -58,6 +58,11 @@ func (e *Engine) ResetPassword(ctx context.Context, token, newPassword, confirm 
 	if err != nil {
 		return storeErr("find user", err)
 	}
+	// The cheap checks first: only an otherwise acceptable password costs a
+	// hash to compare with the current one.
+	if err := e.validateNew(u.Username, newPassword, confirm, false); err != nil {
+		return err
+	}
 	if err := e.validateNew(u.Username, newPassword, confirm, e.isCurrent(ctx, u, newPassword)); err != nil {
 		return err
 	}
@@ -70,7 +75,7 @@ func (e *Engine) ResetPassword(ctx context.Context, token, newPassword, confirm 
 	if err != nil {
 		return err
 	}
-	if err := e.throttle.succeed(ctx, u.Username); err != nil {
+	if err := e.throttle.clear(ctx, u.Username); err != nil {
 		e.log.Warn("throttle not cleared after reset", "err", err)
 	}
 	a.Username = u.Username

@@ -27,44 +27,49 @@ type throttle struct {
 func userKey(username string) string { return "user:" + username }
 func ipKey(ip string) string         { return "ip:" + ip }
 
-// retryAfter returns how long the username (and the address, if known) must
-// wait at now; 0 when an attempt may be made.
-func (t *throttle) retryAfter(ctx context.Context, username, ip string, now time.Time) (time.Duration, error) {
-	wait := time.Duration(0)
-	keys := []string{userKey(username)}
-	if ip != "" {
-		keys = append(keys, ipKey(ip))
-	}
-	for _, k := range keys {
-		st, err := t.store.Throttle(ctx, k)
-		if err != nil {
-			return 0, err
-		}
-		if d := st.LockedUntil.Sub(now); d > wait {
-			wait = d
-		}
-	}
-	return wait, nil
-}
-
-// fail records a failed password check for the username and the address.
-func (t *throttle) fail(ctx context.Context, username, ip string, now time.Time) error {
-	if _, err := t.store.UpdateThrottle(ctx, userKey(username), func(st vigil.ThrottleState) vigil.ThrottleState {
-		return userFailure(st, now)
-	}); err != nil {
-		return err
+// attempt admits one password check for the username from the address,
+// or returns how long to wait. An admitted attempt is counted as a failure
+// up front, atomically with the lock check, so that guesses sent in
+// parallel cannot all pass the check before any failure is recorded; a
+// success then takes it back (succeed). A throttled attempt counts nothing
+// and must compute no hash.
+func (t *throttle) attempt(ctx context.Context, username, ip string, now time.Time) (time.Duration, error) {
+	if wait, err := t.admit(ctx, userKey(username), now, userFailure); err != nil || wait > 0 {
+		return wait, err
 	}
 	if ip == "" {
-		return nil
+		return 0, nil
+	}
+	return t.admit(ctx, ipKey(ip), now, ipFailure)
+}
+
+// admit records a failure under key unless key is locked at now.
+func (t *throttle) admit(ctx context.Context, key string, now time.Time, rule func(vigil.ThrottleState, time.Time) vigil.ThrottleState) (time.Duration, error) {
+	var wait time.Duration
+	_, err := t.store.UpdateThrottle(ctx, key, func(st vigil.ThrottleState) vigil.ThrottleState {
+		if wait = st.LockedUntil.Sub(now); wait > 0 {
+			return st
+		}
+		return rule(st, now)
+	})
+	return max(wait, 0), err
+}
+
+// succeed takes back what attempt counted for a password that was right:
+// the username's failures are forgotten (SPEC: a success resets the count)
+// and the address's failure of this attempt is removed.
+func (t *throttle) succeed(ctx context.Context, username, ip string, at time.Time) error {
+	if err := t.store.ResetThrottle(ctx, userKey(username)); err != nil || ip == "" {
+		return err
 	}
 	_, err := t.store.UpdateThrottle(ctx, ipKey(ip), func(st vigil.ThrottleState) vigil.ThrottleState {
-		return ipFailure(st, now)
+		return ipSuccess(st, at)
 	})
 	return err
 }
 
-// succeed forgets the username's failures (SPEC: a success resets the count).
-func (t *throttle) succeed(ctx context.Context, username string) error {
+// clear forgets the username's failures (a completed password reset).
+func (t *throttle) clear(ctx context.Context, username string) error {
 	return t.store.ResetThrottle(ctx, userKey(username))
 }
 
@@ -105,6 +110,22 @@ func ipFailure(st vigil.ThrottleState, now time.Time) vigil.ThrottleState {
 	st.Streak = len(st.Failures)
 	if st.Streak >= ipFailures {
 		st.LockedUntil = st.Failures[0].Add(ipWindow)
+	}
+	return st
+}
+
+// ipSuccess removes the failure attempt counted at `at`, and the lock it
+// may have set.
+func ipSuccess(st vigil.ThrottleState, at time.Time) vigil.ThrottleState {
+	for i := len(st.Failures) - 1; i >= 0; i-- {
+		if st.Failures[i].Equal(at) {
+			st.Failures = append(st.Failures[:i:i], st.Failures[i+1:]...)
+			break
+		}
+	}
+	st.Streak = len(st.Failures)
+	if st.Streak < ipFailures {
+		st.LockedUntil = time.Time{}
 	}
 	return st
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/vigilauth/vigil"
 	"modernc.org/sqlite"
@@ -37,6 +38,9 @@ func wrap(ctx context.Context, op string, err error) error {
 func sentinelFor(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return vigil.ErrNotFound
+	}
+	if errors.Is(err, sql.ErrConnDone) || strings.HasSuffix(err.Error(), "sql: database is closed") {
+		return vigil.ErrUnavailable // closed under a running server: fail closed with 503
 	}
 	var e *sqlite.Error
 	if !errors.As(err, &e) {

@@ -1,0 +1,305 @@
+package auth_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+)
+
+func TestLoginRotatesThePresentedSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	before := e.login("alice", pw)
+
+	e.clock.Set(time.Minute)
+	after, err := e.eng.Login(e.ctx, "alice", pw, &before.Token, actor("192.0.2.1"))
+	if err != nil {
+		t.Fatalf("Login with a presented token: %v", err)
+	}
+	if after.Token == before.Token || after.Session.ID == before.Session.ID {
+		t.Fatalf("login kept the presented session (token or id unchanged)")
+	}
+	e.ended(before.Token, vigil.CodeSessionRevoked, vigil.ReasonLogout)
+	e.alive(after.Token, false)
+}
+
+func TestLoginAlwaysCreatesANewSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	a, b := e.login("alice", pw), e.login("alice", pw)
+	if a.Token == b.Token || a.Session.ID == b.Session.ID {
+		t.Fatal("two logins share a session")
+	}
+	e.alive(a.Token, false)
+	e.alive(b.Token, false)
+}
+
+func TestMaxSessionsRevokesTheOldest(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *auth.Options) { o.Policy.MaxSessions = 2 })
+	pw := e.addUser("alice", vigil.RolePatient)
+	var toks []vigil.Token
+	for i := range 4 {
+		e.clock.Set(time.Duration(i) * time.Minute)
+		toks = append(toks, e.login("alice", pw).Token)
+		if i == 2 {
+			e.ended(toks[0], vigil.CodeSessionRevoked, vigil.ReasonSessionLimit)
+			e.alive(toks[1], false)
+			e.alive(toks[2], false)
+		}
+	}
+	e.ended(toks[1], vigil.CodeSessionRevoked, vigil.ReasonSessionLimit)
+	e.alive(toks[2], false)
+	e.alive(toks[3], false)
+}
+
+// TestMaxSessionsIgnoresExpiredSessions: a session that has already expired
+// (but was never checked again, so its row is still open) is no session;
+// it must not push a live one out.
+func TestMaxSessionsIgnoresExpiredSessions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *auth.Options) { o.Policy.MaxSessions = 2 })
+	pw := e.addUser("alice", vigil.RolePatient)
+	desk := e.login("alice", pw).Token // used all along
+	e.clock.Set(time.Minute)
+	e.login("alice", pw) // a laptop, then left alone: expires at 31m
+	for d := 10 * time.Minute; d <= 40*time.Minute; d += 10 * time.Minute {
+		e.clock.Set(d)
+		e.alive(desk, true)
+	}
+	list, err := e.eng.Sessions(e.ctx, &e.alive(desk, false).User)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("Sessions = %d sessions, %v; want only the desk's", len(list), err)
+	}
+
+	phone := e.login("alice", pw).Token // the second live session: within the limit
+	e.alive(phone, false)
+	if _, err := e.eng.Check(e.ctx, desk, false); err != nil {
+		t.Errorf("the desk's live session was ended by a login within the limit: %v", err)
+	}
+}
+
+// fail makes a failed login and fails the test unless it is refused as
+// INVALID_CREDENTIALS.
+func (e *env) fail(username, ip string) {
+	e.t.Helper()
+	_, err := e.eng.Login(e.ctx, username, "wrong-password-"+username, nil, actor(ip))
+	wantErr(e.t, err, vigil.CodeInvalidCredentials, "")
+}
+
+// throttled fails the test unless a login is refused as RATE_LIMITED with
+// RetryAfter want (any positive wait for 0) without computing a hash.
+func (e *env) throttled(eng *auth.Engine, username, pw, ip string, want time.Duration) {
+	e.t.Helper()
+	work := e.hasher.work()
+	_, err := eng.Login(e.ctx, username, pw, nil, actor(ip))
+	ve := wantErr(e.t, err, vigil.CodeRateLimited, "")
+	if ve.RetryAfter <= 0 || (want > 0 && ve.RetryAfter != want) {
+		e.t.Errorf("RetryAfter = %v, want %v", ve.RetryAfter, want)
+	}
+	if d := e.hasher.work() - work; d != 0 {
+		e.t.Errorf("a throttled login computed %d password hashes, want none", d)
+	}
+}
+
+func TestThrottlePerUsername(t *testing.T) {
+	t.Parallel()
+	for _, known := range []bool{true, false} {
+		name := map[bool]string{true: "known", false: "unknown"}[known]
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			pw := e.addUser("alice", vigil.RolePatient)
+			user := "alice"
+			if !known {
+				user = "nobody"
+			}
+			// Each failure from another address: the username rule alone.
+			ip := func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }
+
+			for i := range 4 {
+				e.clock.Set(time.Duration(i) * time.Minute)
+				e.fail(user, ip(i))
+			}
+			// 4 failures do not lock...
+			if known {
+				e.login("alice", pw)
+				for i := range 4 { // start over: the success reset the count
+					e.clock.Set(time.Duration(4+i) * time.Minute)
+					e.fail(user, ip(i))
+				}
+			}
+			e.clock.Set(10 * time.Minute)
+			e.fail(user, ip(5)) // the 5th within 15 minutes
+			until := 11 * time.Minute
+
+			// ...the 5th does, even for the right password, and survives a restart.
+			e.throttled(e.eng, user, pw, ip(6), time.Minute)
+			e.throttled(e.newEngine(nil), user, pw, ip(6), time.Minute)
+			e.clock.Set(until - time.Microsecond)
+			e.throttled(e.eng, user, pw, ip(6), time.Microsecond)
+
+			// Each further failure after the wait doubles it, up to an hour.
+			for _, wait := range []time.Duration{2, 4, 8, 16, 32, 60, 60} {
+				wait *= time.Minute
+				e.clock.Set(until)
+				e.fail(user, ip(7))
+				e.throttled(e.eng, user, pw, ip(7), wait)
+				until += wait
+			}
+			e.clock.Set(until)
+			if !known {
+				e.fail(user, ip(8)) // allowed again, and fails
+				return
+			}
+			e.login("alice", pw) // allowed again: resets the count
+			for i := range 4 {
+				e.fail(user, ip(i))
+			}
+			e.login("alice", pw)
+		})
+	}
+}
+
+func TestThrottleCountsFailuresWithinFifteenMinutes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	for i := range 4 {
+		e.clock.Set(time.Duration(i) * time.Minute) // 0, 1, 2, 3 min
+		e.fail("alice", "192.0.2.9")
+	}
+	e.clock.Set(16 * time.Minute) // the first has left the window: 4 in 15 min
+	e.fail("alice", "192.0.2.9")
+	e.login("alice", pw)
+}
+
+func TestThrottlePerAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	const attacker, other = "203.0.113.7", "203.0.113.8"
+	for i := range 30 { // 30 usernames, one failure each, within 5 minutes
+		e.clock.Set(time.Duration(i) * 5 * time.Second)
+		e.fail(fmt.Sprintf("guess%02d", i), attacker)
+	}
+	e.clock.Set(3 * time.Minute)
+	e.throttled(e.eng, "alice", pw, attacker, 2*time.Minute) // until the first failure is 5 min old
+	e.throttled(e.eng, "someone-else", "whatever-it-is", attacker, 0)
+	e.login("alice", pw) // from 192.0.2.1
+	if _, err := e.eng.Login(e.ctx, "alice", pw, nil, actor(other)); err != nil {
+		t.Fatalf("login from another address: %v", err)
+	}
+	e.clock.Set(5 * time.Minute)
+	if _, err := e.eng.Login(e.ctx, "alice", pw, nil, actor(attacker)); err != nil {
+		t.Fatalf("login from the address after its wait: %v", err)
+	}
+}
+
+// TestThrottleHoldsUnderConcurrentGuesses: the limit is 5 failures, however
+// the guesses are timed. Parallel guesses must not each get a password
+// check because none of them has failed yet.
+func TestThrottleHoldsUnderConcurrentGuesses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.addUser("alice", vigil.RolePatient)
+	e.hasher.reset()
+	e.hasher.gate = make(chan struct{}) // Verify waits until every guess is in
+
+	const guesses = 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[string]int{}
+	var returned int
+	for i := range guesses {
+		wg.Go(func() {
+			_, err := e.eng.Login(e.ctx, "alice", fmt.Sprintf("guess-number-%02d", i), nil, actor("192.0.2.50"))
+			mu.Lock()
+			defer mu.Unlock()
+			codes[vigil.ErrorCode(err)]++
+			returned++
+		})
+	}
+	// Wait until every guess is either checking a password or answered (an
+	// engine that serializes checks lets only one in: then the deadline
+	// passes and the gate opens anyway).
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := returned
+		mu.Unlock()
+		if int(e.hasher.verifs.Load())+n >= guesses {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(e.hasher.gate)
+	wg.Wait()
+
+	if v := e.hasher.verifs.Load(); v > 5 {
+		t.Errorf("%d parallel guesses: %d password checks (answers %v), want at most 5: the rest must be RATE_LIMITED", guesses, v, codes)
+	}
+}
+
+func TestNoUsernameEnumeration(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	disabledPW := e.addUser("dora", vigil.RolePatient)
+	if _, err := e.eng.SetDisabled(e.ctx, "dora", true, admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.CreateUser(e.ctx, auth.NewUser{Username: "newbie", Role: vigil.RolePatient}, admin); err != nil {
+		t.Fatal(err) // no password yet: a reset token was issued
+	}
+
+	tests := []struct {
+		name, username, password string
+		verify, dummy            int64
+	}{
+		{"unknown user", "nobody", pw, 0, 1},
+		{"wrong password", "alice", pw + "x", 1, 0},
+		{"disabled user, right password", "dora", disabledPW, 1, 0},
+		{"account without a password", "newbie", pw, 0, 1},
+	}
+	var message string
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e.hasher.reset()
+			_, err := e.eng.Login(e.ctx, tc.username, tc.password, nil, actor("192.0.2.1"))
+			ve := wantErr(t, err, vigil.CodeInvalidCredentials, "")
+			if message == "" {
+				message = ve.Message
+			} else if ve.Message != message {
+				t.Errorf("message %q, want the same as the others: %q", ve.Message, message)
+			}
+			// The same work in every case: one argon2id computation.
+			if v, d, h := e.hasher.verifs.Load(), e.hasher.dummies.Load(), e.hasher.hashes.Load(); v != tc.verify || d != tc.dummy || h != 0 {
+				t.Errorf("Verify %d, VerifyDummy %d, Hash %d; want %d, %d, 0", v, d, h, tc.verify, tc.dummy)
+			}
+			if n := e.countEvents(vigil.EventLoginFailed, tc.username); n != 1 {
+				t.Errorf("%d login_failed events, want 1", n)
+			}
+		})
+	}
+}
+
+func TestUsernamesAreCaseInsensitive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	cur := e.login("  Alice ", pw)
+	if cur.User.Username != "alice" {
+		t.Errorf("Username = %q, want alice", cur.User.Username)
+	}
+	// Failures under another spelling count for the same account.
+	for range 5 {
+		e.fail("ALICE", "192.0.2.3")
+	}
+	e.throttled(e.eng, "alice", pw, "192.0.2.4", time.Minute)
+}

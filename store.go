@@ -75,8 +75,13 @@ type SessionStore interface {
 	// LastRevocation returns the highest Seq in the log (0 when empty).
 	LastRevocation(ctx context.Context) (int64, error)
 	// DeleteEndedSessions deletes up to limit sessions that ended before
-	// `before`, and returns how many it deleted.
+	// `before`, and returns how many it deleted (none when limit <= 0).
 	DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error)
+	// DeleteSessionsCreatedBefore deletes up to limit sessions, live or
+	// ended, created before `before` (past any lifetime when before is now
+	// minus the longest lifetime), and returns how many it deleted (none
+	// when limit <= 0).
+	DeleteSessionsCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // SessionWithUser is a session listed with the name and role of its user.

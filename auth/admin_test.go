@@ -108,6 +108,10 @@ func TestSweepKeepsWhatACookieCanStillAsk(t *testing.T) {
 			e.clock.Set(100 * time.Hour)
 			e.eng.Logout(e.ctx, late.Token, auth.Actor{})
 
+			// One ended session that a cookie could still ask about.
+			recent := e.login("alice", pw)
+			e.eng.Logout(e.ctx, recent.Token, auth.Actor{})
+
 			e.clock.Set(lifetime + time.Microsecond)
 			n, err := e.eng.SweepOnce(e.ctx)
 			if err != nil {
@@ -118,13 +122,17 @@ func TestSweepKeepsWhatACookieCanStillAsk(t *testing.T) {
 					t.Errorf("SweepOnce deleted %d sessions, want none: an admin's cookie lives %v", n, longest)
 				}
 				e.ended(early.Token, vigil.CodeSessionRevoked, vigil.ReasonLogout)
+				e.ended(recent.Token, vigil.CodeSessionRevoked, vigil.ReasonLogout)
 				return
 			}
-			if n != 1 {
-				t.Errorf("SweepOnce deleted %d sessions, want 1", n)
+			// Both began a lifetime ago, so both cookies have expired in
+			// the browser, however recently the second session ended.
+			if n != 2 {
+				t.Errorf("SweepOnce deleted %d sessions, want 2", n)
 			}
 			e.ended(early.Token, vigil.CodeUnauthenticated, "")
-			e.ended(late.Token, vigil.CodeSessionRevoked, vigil.ReasonLogout)
+			e.ended(late.Token, vigil.CodeUnauthenticated, "")
+			e.ended(recent.Token, vigil.CodeSessionRevoked, vigil.ReasonLogout)
 		})
 	}
 }

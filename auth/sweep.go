@@ -32,18 +32,28 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	}
 }
 
-// SweepOnce deletes every session that ended longer ago than the longest
-// lifetime of any role, in batches, and returns how many it deleted.
+// SweepOnce deletes, in batches, every session that ended, or began,
+// longer ago than the longest lifetime of any role (no cookie for it can
+// still be alive), and returns how many it deleted.
 func (e *Engine) SweepOnce(ctx context.Context) (int, error) {
 	before := e.now().Add(-e.longestLifetime())
 	total := 0
-	for {
-		n, err := e.store.DeleteEndedSessions(ctx, before, sweepBatch)
-		total += n
-		if err != nil || n < sweepBatch {
-			return total, err
+	for _, del := range []func(context.Context, time.Time, int) (int, error){
+		e.store.DeleteEndedSessions, e.store.DeleteSessionsCreatedBefore,
+	} {
+		for {
+			n, err := del(ctx, before, sweepBatch)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if n < sweepBatch {
+				break
+			}
+			time.Sleep(10 * time.Millisecond) // let session checks in between batches
 		}
 	}
+	return total, nil
 }
 
 func (e *Engine) longestLifetime() time.Duration {

@@ -99,6 +99,21 @@ func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time, limit
 	return int(n), wrap(ctx, "delete ended sessions", err)
 }
 
+// DeleteSessionsCreatedBefore deletes up to limit sessions created before
+// `before` and returns how many it deleted (none when limit <= 0).
+func (s *Store) DeleteSessionsCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	res, err := s.write.ExecContext(ctx, `DELETE FROM sessions WHERE rowid IN (SELECT rowid
+		FROM sessions WHERE created_at < ? LIMIT ?)`, before.UnixMicro(), limit)
+	if err != nil {
+		return 0, wrap(ctx, "delete old sessions", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap(ctx, "delete old sessions", err)
+}
+
 // scanSession reads the sessionColumns of one row.
 func scanSession(row scanner) (vigil.Session, error) {
 	var ses vigil.Session

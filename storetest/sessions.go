@@ -20,6 +20,7 @@ var sessionTests = []test{
 	{"ListAllSessions", testListAllSessions},
 	{"DeleteEndedSessions", testDeleteEnded},
 	{"DeleteEndedSessionsInBatches", testDeleteEndedBatches},
+	{"DeleteSessionsCreatedBefore", testDeleteCreatedBefore},
 }
 
 // session creates a live session of u, logged in (and last active) at login.
@@ -290,6 +291,27 @@ func testDeleteEndedBatches(f *fixture) {
 		}
 	}
 	f.checkSession("live, kept", f.stored(live), live)
+}
+
+func testDeleteCreatedBefore(f *fixture) {
+	alice := f.user("alice")
+	old1, old2, oldEnded := f.session(alice, t0), f.session(alice, at(time.Minute)), f.session(alice, at(2*time.Minute))
+	f.end(oldEnded, vigil.ReasonLogout, at(time.Hour))
+	young := f.session(alice, at(time.Hour))
+	n, err := f.s.DeleteSessionsCreatedBefore(f.ctx, at(30*time.Minute), 2)
+	f.ok(err, "DeleteSessionsCreatedBefore")
+	if n != 2 {
+		f.Errorf("DeleteSessionsCreatedBefore(limit 2) = %d, want 2", n)
+	}
+	n, err = f.s.DeleteSessionsCreatedBefore(f.ctx, at(30*time.Minute), 100)
+	if n != 1 || err != nil {
+		f.Errorf("DeleteSessionsCreatedBefore again = %d, %v; want 1, nil", n, err)
+	}
+	for _, s := range []*vigil.Session{old1, old2, oldEnded} {
+		_, _, err := f.s.SessionByToken(f.ctx, s.TokenHash)
+		f.isErr(err, vigil.ErrNotFound, "SessionByToken(deleted)")
+	}
+	f.checkSession("created later, kept", f.stored(young), young)
 }
 
 // touch records activity on s and in s.

@@ -3,13 +3,10 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -19,80 +16,25 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/pgtest"
 	"github.com/vigilauth/vigil/storetest"
 )
 
-// baseURL returns the test server's URL from VIGIL_TEST_POSTGRES, skipping
-// the test only when it is unset (a set but unreachable server fails).
-func baseURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("VIGIL_TEST_POSTGRES")
-	if u == "" {
-		t.Skip("VIGIL_TEST_POSTGRES is not set")
-	}
-	return u
-}
+func baseURL(t testing.TB) string { return pgtest.BaseURL(t) }
 
-// admin connects to the test server as given, outside any test schema.
-func admin(t testing.TB, ctx context.Context) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(ctx, baseURL(t))
-	if err != nil {
-		t.Fatalf("connecting to VIGIL_TEST_POSTGRES: %v", err)
-	}
-	return conn
-}
+func admin(t testing.TB, ctx context.Context) *pgx.Conn { return pgtest.Admin(t, ctx) }
 
-// freshSchema creates an empty schema of its own for the test, dropped with
-// everything in it when the test ends, and returns its name and a URL
-// whose search_path is that schema.
-func freshSchema(t testing.TB) (string, string) {
-	t.Helper()
-	return namedSchema(t, "vigil_t_"+randomHex(8))
-}
+func freshSchema(t testing.TB) (string, string) { return pgtest.Schema(t) }
 
-// namedSchema is freshSchema with the schema's name.
 func namedSchema(t testing.TB, schema string) (string, string) {
-	t.Helper()
-	ctx := context.Background()
-	conn := admin(t, ctx)
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatalf("creating schema %s: %v", schema, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn := admin(t, ctx)
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	return schema, withParam(t, baseURL(t), "search_path", schema)
+	return pgtest.NamedSchema(t, schema)
 }
 
-// withParam adds a setting to a postgres:// URL or a keyword/value string.
 func withParam(t testing.TB, base, key, value string) string {
-	t.Helper()
-	if !strings.HasPrefix(base, "postgres://") && !strings.HasPrefix(base, "postgresql://") {
-		return base + " " + key + "=" + value
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("VIGIL_TEST_POSTGRES: %v", err)
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.WithParam(t, base, key, value)
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randomHex(n int) string { return pgtest.RandomHex(n) }
 
 // open opens a store on url and closes it when the test ends.
 func open(t testing.TB, url string) *Store {

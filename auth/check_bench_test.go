@@ -9,7 +9,9 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/internal/pgtest"
 	"github.com/vigilauth/vigil/password"
+	"github.com/vigilauth/vigil/postgres"
 	"github.com/vigilauth/vigil/sqlite"
 )
 
@@ -17,11 +19,33 @@ import (
 // session, and that session's token. cacheSize < 0 disables the cache.
 func benchEngine(b *testing.B, cacheSize int) (*auth.Engine, vigil.Token, *benchStore) {
 	b.Helper()
+	return benchEngineOn(b, benchSQLite(b), cacheSize)
+}
+
+// benchSQLite opens a fresh SQLite store.
+func benchSQLite(b *testing.B) vigil.Store {
 	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "vigil.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
+	return store
+}
+
+// benchPostgres opens a store on a fresh schema of VIGIL_TEST_POSTGRES.
+func benchPostgres(b *testing.B) vigil.Store {
+	_, url := pgtest.Schema(b)
+	store, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	return store
+}
+
+// benchEngineOn is benchEngine over store.
+func benchEngineOn(b *testing.B, store vigil.Store, cacheSize int) (*auth.Engine, vigil.Token, *benchStore) {
+	b.Helper()
 	counted := &benchStore{Store: store}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel) // runs before the store closes
@@ -121,4 +145,30 @@ func BenchmarkTokenHash(b *testing.B) {
 	for b.Loop() {
 		_ = tok.Hash()
 	}
+}
+
+// BenchmarkCheckCacheHitPostgres is the hot path with PostgreSQL behind it:
+// the same as on SQLite, since a warm session touches no store.
+func BenchmarkCheckCacheHitPostgres(b *testing.B) {
+	e, tok, st := benchEngineOn(b, benchPostgres(b), 0)
+	benchChecks(b, e, tok, st)
+}
+
+// BenchmarkCheckCacheMissPostgres reads the session from PostgreSQL (one
+// round trip on loopback) on every check.
+func BenchmarkCheckCacheMissPostgres(b *testing.B) {
+	e, tok, st := benchEngineOn(b, benchPostgres(b), -1)
+	benchChecks(b, e, tok, st)
+}
+
+func benchChecks(b *testing.B, e *auth.Engine, tok vigil.Token, st *benchStore) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.Check(ctx, tok, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportWrites(b, st)
 }

@@ -74,6 +74,10 @@ type SessionStore interface {
 	RevocationsSince(ctx context.Context, after int64, limit int) ([]Revocation, error)
 	// LastRevocation returns the highest Seq in the log (0 when empty).
 	LastRevocation(ctx context.Context) (int64, error)
+	// DeleteRevocationsBefore deletes up to limit log entries made before
+	// `before` (by the time passed with the change that logged them) and
+	// returns how many it deleted. Seqs are never reused afterwards.
+	DeleteRevocationsBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	// DeleteEndedSessions deletes up to limit sessions that ended before
 	// `before`, and returns how many it deleted (none when limit <= 0).
 	DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error)
@@ -143,6 +147,10 @@ type ThrottleStore interface {
 	UpdateThrottle(ctx context.Context, key string, fn func(ThrottleState) ThrottleState) (ThrottleState, error)
 	// ResetThrottle forgets key.
 	ResetThrottle(ctx context.Context, key string) error
+	// DeleteThrottleBefore deletes up to limit keys last updated before
+	// `before` by the store's own clock (wall time at UpdateThrottle), and
+	// returns how many it deleted.
+	DeleteThrottleBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Store is everything a backend provides.

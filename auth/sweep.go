@@ -7,7 +7,7 @@ import (
 	"github.com/vigilauth/vigil"
 )
 
-// Sweeping keeps the session table small: ended sessions are deleted in
+// Sweeping keeps the tables small: ended sessions are deleted in
 // small batches once no cookie for them can still be alive (their longest
 // possible lifetime has passed), so a late request is still told why its
 // session ended. Audit events are never deleted.
@@ -32,28 +32,50 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	}
 }
 
+// Horizons past which the log and the throttle state mean nothing: a
+// follower reads the log within a second or starts again from its end, and
+// a throttle key untouched for two hours has no failure in any window and
+// no lock (the longest lock is an hour, plus 15 quiet minutes).
+const (
+	revocationHorizon = time.Hour
+	throttleHorizon   = 2 * time.Hour
+)
+
 // SweepOnce deletes, in batches, every session that ended, or began,
 // longer ago than the longest lifetime of any role (no cookie for it can
-// still be alive), and returns how many it deleted.
+// still be alive), revocation-log entries older than an hour and throttle
+// keys untouched for two hours. It returns how many sessions it deleted.
 func (e *Engine) SweepOnce(ctx context.Context) (int, error) {
-	before := e.now().Add(-e.longestLifetime())
-	total := 0
-	for _, del := range []func(context.Context, time.Time, int) (int, error){
-		e.store.DeleteEndedSessions, e.store.DeleteSessionsCreatedBefore,
-	} {
-		for {
-			n, err := del(ctx, before, sweepBatch)
-			total += n
-			if err != nil {
-				return total, err
-			}
-			if n < sweepBatch {
-				break
-			}
-			time.Sleep(10 * time.Millisecond) // let session checks in between batches
-		}
+	now := e.now()
+	before := now.Add(-e.longestLifetime())
+	ended, err := deleteAll(ctx, e.store.DeleteEndedSessions, before)
+	if err != nil {
+		return ended, err
 	}
-	return total, nil
+	old, err := deleteAll(ctx, e.store.DeleteSessionsCreatedBefore, before)
+	if err != nil {
+		return ended + old, err
+	}
+	if _, err := deleteAll(ctx, e.store.DeleteRevocationsBefore, now.Add(-revocationHorizon)); err != nil {
+		return ended + old, err
+	}
+	// The store stamps throttle keys with its own (wall) clock.
+	_, err = deleteAll(ctx, e.store.DeleteThrottleBefore, time.Now().Add(-throttleHorizon))
+	return ended + old, err
+}
+
+// deleteAll calls del in batches until a batch comes back short, pausing
+// between batches so that no lock is held for long.
+func deleteAll(ctx context.Context, del func(context.Context, time.Time, int) (int, error), before time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := del(ctx, before, sweepBatch)
+		total += n
+		if err != nil || n < sweepBatch {
+			return total, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (e *Engine) longestLifetime() time.Duration {

@@ -113,33 +113,17 @@ func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error
 // another sweeper is deleting are skipped, so sweepers on several
 // instances do not queue behind each other.
 func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	var n int64
-	err := s.run(ctx, "delete ended sessions", func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
-			WHERE ended_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, before, limit)
-		n = tag.RowsAffected()
-		return err
-	})
-	return int(n), err
+	return s.deleteLimited(ctx, "delete ended sessions",
+		`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		before, limit)
 }
 
 // DeleteSessionsCreatedBefore deletes up to limit sessions created before
 // `before` and returns how many it deleted (none when limit <= 0).
 func (s *Store) DeleteSessionsCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	var n int64
-	err := s.run(ctx, "delete old sessions", func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
-			WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, before, limit)
-		n = tag.RowsAffected()
-		return err
-	})
-	return int(n), err
+	return s.deleteLimited(ctx, "delete old sessions",
+		`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		before, limit)
 }
 
 // scanSession reads the sessionColumns of one row.

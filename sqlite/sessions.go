@@ -87,31 +87,17 @@ func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error
 // DeleteEndedSessions deletes up to limit sessions that ended before
 // `before` and returns how many it deleted (none when limit <= 0).
 func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	res, err := s.write.ExecContext(ctx, `DELETE FROM sessions WHERE rowid IN (SELECT rowid
-		FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ? LIMIT ?)`, before.UnixMicro(), limit)
-	if err != nil {
-		return 0, wrap(ctx, "delete ended sessions", err)
-	}
-	n, err := res.RowsAffected()
-	return int(n), wrap(ctx, "delete ended sessions", err)
+	return s.deleteLimited(ctx, "delete ended sessions",
+		`DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ? LIMIT ?)`,
+		before, limit)
 }
 
 // DeleteSessionsCreatedBefore deletes up to limit sessions created before
 // `before` and returns how many it deleted (none when limit <= 0).
 func (s *Store) DeleteSessionsCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	res, err := s.write.ExecContext(ctx, `DELETE FROM sessions WHERE rowid IN (SELECT rowid
-		FROM sessions WHERE created_at < ? LIMIT ?)`, before.UnixMicro(), limit)
-	if err != nil {
-		return 0, wrap(ctx, "delete old sessions", err)
-	}
-	n, err := res.RowsAffected()
-	return int(n), wrap(ctx, "delete old sessions", err)
+	return s.deleteLimited(ctx, "delete old sessions",
+		`DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE created_at < ? LIMIT ?)`,
+		before, limit)
 }
 
 // scanSession reads the sessionColumns of one row.

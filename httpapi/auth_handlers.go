@@ -48,7 +48,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
-	s.ok(w, sessionBody(cur))
+	s.ok(w, s.sessionBody(cur))
 }
 
 // logout always succeeds and clears the cookie; with a live session it
@@ -101,7 +101,7 @@ func (s *server) reauthenticate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) session(w http.ResponseWriter, r *http.Request) {
-	s.ok(w, sessionBody(current(r)))
+	s.ok(w, s.sessionBody(current(r)))
 }
 
 func (s *server) refresh(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"time"
 
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/vigilhttp"
@@ -19,6 +20,7 @@ type Deps struct {
 	PublicURL      *url.URL       // the external origin, trusted for Origin checks
 	TrustedProxies []netip.Prefix // whose X-Forwarded-* headers are believed
 	Ready          func(ctx context.Context) error
+	IdleWarning    time.Duration // how long before the idle timeout pages warn; default 2m
 	// Extra lets the caller add routes (the pages) to the same mux.
 	Extra func(mux *http.ServeMux, s *vigilhttp.Sessions)
 }
@@ -32,6 +34,8 @@ type server struct {
 	cop      *http.CrossOriginProtection
 	proxies  []netip.Prefix
 	ready    func(ctx context.Context) error
+	// idleWarning is reported with the session for the pages' warning.
+	idleWarning time.Duration
 }
 
 // NewServer returns the API as one handler.
@@ -42,7 +46,10 @@ func NewServer(d Deps) http.Handler {
 	if d.Ready == nil {
 		d.Ready = func(context.Context) error { return nil }
 	}
-	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready}
+	if d.IdleWarning <= 0 {
+		d.IdleWarning = 2 * time.Minute
+	}
+	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready, idleWarning: d.IdleWarning}
 	s.sessions = vigilhttp.New(d.Engine, vigilhttp.Options{Dev: d.Dev, ClientIP: s.clientIP, Logger: d.Logger})
 	s.cookies = s.sessions.Cookies()
 	s.cop = newCrossOrigin(d.PublicURL, s.csrfRejected)

@@ -80,11 +80,15 @@ func toEvent(e vigil.Event) eventJSON {
 		Event: e.Event, Detail: e.Detail, IP: e.IP, UserAgent: e.UserAgent, SessionID: e.SessionID}
 }
 
-// sessionBody is {user, session, csrf_token}.
-func sessionBody(cur *auth.Current) map[string]any {
+// sessionBody is {user, session, csrf_token}, plus what a page needs to
+// warn before the idle timeout: idle_warning_seconds (--idle-warning) and
+// server_time, so a client whose clock is off can still count down right.
+func (s *server) sessionBody(cur *auth.Current) map[string]any {
 	return map[string]any{
-		"user":       toUser(cur.User),
-		"session":    toSession(cur.Session, cur.Limits),
-		"csrf_token": cur.Token.CSRF(),
+		"user":                 toUser(cur.User),
+		"session":              toSession(cur.Session, cur.Limits),
+		"csrf_token":           cur.Token.CSRF(),
+		"idle_warning_seconds": int64(s.idleWarning / time.Second),
+		"server_time":          s.engine.Now().UTC(),
 	}
 }

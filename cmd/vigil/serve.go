@@ -56,7 +56,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	handler := httpapi.NewServer(httpapi.Deps{
 		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: home,
+		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: home, IdleWarning: cfg.IdleWarning,
 	})
 	srv := &http.Server{
 		Handler:           handler,

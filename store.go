@@ -55,9 +55,10 @@ type SessionStore interface {
 	// ListAllSessions returns every live session with its username, most
 	// recent activity first.
 	ListAllSessions(ctx context.Context) ([]SessionWithUser, error)
-	// TouchSession records activity: LastActivity becomes at if that is
-	// later. Ended or missing sessions are left alone without error.
-	TouchSession(ctx context.Context, id string, at time.Time) error
+	// TouchSessions records activity, in one transaction: for each touch,
+	// the session's LastActivity becomes At if that is later. Ended or
+	// missing sessions are left alone without error.
+	TouchSessions(ctx context.Context, touches []Touch) error
 	// EndSession ends a live session for reason. It reports false, with no
 	// error, when the session is missing or already ended, so that a
 	// session ends (and is audited) exactly once.
@@ -86,6 +87,12 @@ type SessionStore interface {
 	// minus the longest lifetime), and returns how many it deleted (none
 	// when limit <= 0).
 	DeleteSessionsCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// Touch is activity to record on one session.
+type Touch struct {
+	ID string
+	At time.Time
 }
 
 // SessionWithUser is a session listed with the name and role of its user.

@@ -153,10 +153,12 @@ func (e *Engine) AllSessions(ctx context.Context) ([]vigil.SessionWithUser, erro
 	}
 	now, out := e.now(), list[:0]
 	for _, s := range list {
+		e.withPending(&s.Session)
 		if _, expired := e.opt.Policy.For(s.Role).Expired(&s.Session, now); !expired {
 			out = append(out, s)
 		}
 	}
+	sortByActivity(out, func(s vigil.SessionWithUser) vigil.Session { return s.Session })
 	return out, nil
 }
 

@@ -62,8 +62,8 @@ func (e *Engine) Check(ctx context.Context, tok vigil.Token, activity bool) (*Cu
 		// Disabling ends every session; this covers a race with it.
 		return nil, e.end(ctx, &ent, vigil.ReasonUserDisabled)
 	}
-	if activity && now.Sub(ent.sess.LastActivity) >= limits.ActivityGranularity() {
-		if err := e.store.TouchSession(ctx, ent.sess.ID, now); err != nil {
+	if gran := limits.ActivityGranularity(); activity && now.Sub(ent.sess.LastActivity) >= e.activity.threshold(gran) {
+		if err := e.activity.record(ctx, ent.sess.ID, now, gran); err != nil {
 			return nil, storeErr("record activity", err)
 		}
 		ent.sess.LastActivity = now
@@ -98,6 +98,7 @@ func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (entry, error) {
 	if err != nil {
 		return entry{}, storeErr("look up session", err)
 	}
+	e.withPending(s) // activity noted here but not yet written counts too
 	return entry{sess: *s, user: *u}, nil
 }
 

@@ -83,9 +83,9 @@ type benchStore struct {
 	touches atomic.Int64
 }
 
-func (s *benchStore) TouchSession(ctx context.Context, id string, at time.Time) error {
-	s.touches.Add(1)
-	return s.Store.TouchSession(ctx, id, at)
+func (s *benchStore) TouchSessions(ctx context.Context, touches []vigil.Touch) error {
+	s.touches.Add(int64(len(touches)))
+	return s.Store.TouchSessions(ctx, touches)
 }
 
 // reportWrites reports store writes per 1,000 checks.

@@ -49,6 +49,7 @@ type Engine struct {
 	cache     *cache
 	follow    *follower
 	throttle  *throttle
+	activity  *activity
 }
 
 // New returns an engine over store. Call Run in a goroutine to enable the
@@ -76,6 +77,7 @@ func New(store vigil.Store, hasher Hasher, passwords PasswordPolicy, opt Options
 	e.cache = newCache(opt.CacheSize)
 	e.follow = newFollower(store, e.cache, opt.PollInterval, opt.Logger)
 	e.throttle = &throttle{store: store}
+	e.activity = newActivity(store, opt.Logger)
 	return e
 }
 
@@ -89,9 +91,20 @@ func (e *Engine) Now() time.Time { return e.now() }
 // now returns the engine's clock, truncated to the store's precision.
 func (e *Engine) now() time.Time { return e.opt.Now().UTC().Truncate(time.Microsecond) }
 
-// Run follows the store's revocation log until ctx ends, keeping the
-// session cache trustworthy; it returns ctx's error.
-func (e *Engine) Run(ctx context.Context) error { return e.follow.run(ctx) }
+// Run does the engine's background work until ctx ends, and returns ctx's
+// error: it follows the store's revocation log, keeping the session cache
+// trustworthy (without Run there is no cache), and writes batched activity
+// (without Run every activity write is immediate).
+func (e *Engine) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.activity.run(ctx)
+	}()
+	err := e.follow.run(ctx)
+	<-done
+	return err
+}
 
 // Actor is who does something and from where, for the audit trail.
 type Actor struct {

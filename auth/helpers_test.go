@@ -85,12 +85,13 @@ type hold struct{ entered, release chan struct{} }
 
 func newHold() *hold { return &hold{entered: make(chan struct{}), release: make(chan struct{})} }
 
-func (s *countingStore) TouchSession(ctx context.Context, id string, at time.Time) error {
-	s.touches.Add(1)
+// TouchSessions counts each session written (a batch of n counts n).
+func (s *countingStore) TouchSessions(ctx context.Context, touches []vigil.Touch) error {
+	s.touches.Add(int64(len(touches)))
 	if s.down.Load() {
 		return vigil.ErrUnavailable
 	}
-	return s.Store.TouchSession(ctx, id, at)
+	return s.Store.TouchSessions(ctx, touches)
 }
 
 func (s *countingStore) SessionByToken(ctx context.Context, h vigil.TokenHash) (*vigil.Session, *vigil.User, error) {

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/vigilauth/vigil"
 )
@@ -39,11 +40,32 @@ func (e *Engine) Sessions(ctx context.Context, u *vigil.User) ([]vigil.Session, 
 	limits, now := e.opt.Policy.For(u.Role), e.now()
 	out := list[:0]
 	for _, s := range list {
+		e.withPending(&s)
 		if _, expired := limits.Expired(&s, now); !expired {
 			out = append(out, s)
 		}
 	}
+	sortByActivity(out, func(s vigil.Session) vigil.Session { return s })
 	return out, nil
+}
+
+// withPending adds activity noted but not yet written to s.
+func (e *Engine) withPending(s *vigil.Session) {
+	if t, ok := e.activity.latest(s.ID); ok && t.After(s.LastActivity) {
+		s.LastActivity = t
+	}
+}
+
+// sortByActivity orders sessions most recent activity first, newest first
+// on ties, as the store does (pending activity may change the order).
+func sortByActivity[T any](list []T, sess func(T) vigil.Session) {
+	slices.SortStableFunc(list, func(a, b T) int {
+		sa, sb := sess(a), sess(b)
+		if c := sb.LastActivity.Compare(sa.LastActivity); c != 0 {
+			return c
+		}
+		return sb.CreatedAt.Compare(sa.CreatedAt)
+	})
 }
 
 // RevokeSession ends one of the caller's own sessions. NOT_FOUND when id is

@@ -96,14 +96,22 @@ func (s *Store) ListAllSessions(ctx context.Context) ([]vigil.SessionWithUser, e
 	return list, err
 }
 
-// TouchSession moves LastActivity forward to at. Ended or missing sessions,
-// and an earlier at, are left alone without error. One statement, so no
-// transaction is needed.
-func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
-	return s.run(ctx, "touch session", func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `UPDATE sessions SET last_activity = $1
-			WHERE id = $2 AND ended_at IS NULL AND (last_activity IS NULL OR last_activity < $1)`,
-			dbTime(at), id)
+// TouchSessions moves each session's LastActivity forward to its touch's
+// time, in one statement. Ended or missing sessions, and earlier times, are
+// left alone without error.
+func (s *Store) TouchSessions(ctx context.Context, touches []vigil.Touch) error {
+	if len(touches) == 0 {
+		return nil
+	}
+	ids, times := make([]string, len(touches)), make([]time.Time, len(touches))
+	for i, t := range touches {
+		ids[i], times[i] = t.ID, t.At
+	}
+	return s.run(ctx, "touch sessions", func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `UPDATE sessions SET last_activity = t.at
+			FROM (SELECT id, max(at) AS at FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at) GROUP BY id) AS t
+			WHERE sessions.id = t.id AND sessions.ended_at IS NULL
+			AND (sessions.last_activity IS NULL OR sessions.last_activity < t.at)`, ids, times)
 		return err
 	})
 }

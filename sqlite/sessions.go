@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/vigilauth/vigil"
@@ -74,14 +75,27 @@ func (s *Store) ListAllSessions(ctx context.Context) ([]vigil.SessionWithUser, e
 	return list, wrap(ctx, "list all sessions", err)
 }
 
-// TouchSession moves LastActivity forward to at. Ended or missing sessions,
-// and an earlier at, are left alone without error. One statement, so no
-// transaction is needed.
-func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
-	_, err := s.write.ExecContext(ctx, `UPDATE sessions SET last_activity = ?1
-		WHERE id = ?2 AND ended_at IS NULL AND (last_activity IS NULL OR last_activity < ?1)`,
-		dbTime(at), id)
-	return wrap(ctx, "touch session", err)
+// TouchSessions moves each session's LastActivity forward to its touch's
+// time, in one write transaction. Ended or missing sessions, and earlier
+// times, are left alone without error.
+func (s *Store) TouchSessions(ctx context.Context, touches []vigil.Touch) error {
+	if len(touches) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, "touch sessions", func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE sessions SET last_activity = ?1
+			WHERE id = ?2 AND ended_at IS NULL AND (last_activity IS NULL OR last_activity < ?1)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, t := range touches {
+			if _, err := stmt.ExecContext(ctx, dbTime(t.At), t.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // DeleteEndedSessions deletes up to limit sessions that ended before

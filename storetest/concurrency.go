@@ -21,8 +21,8 @@ func testConcurrentEnd(f *fixture) {
 	var wg sync.WaitGroup
 	for i := range 32 {
 		wg.Go(func() {
-			if err := f.s.TouchSession(f.ctx, s.ID, at(time.Duration(i)*time.Second)); err != nil {
-				f.Errorf("TouchSession: %v", err)
+			if err := f.s.TouchSessions(f.ctx, []vigil.Touch{{ID: s.ID, At: at(time.Duration(i) * time.Second)}}); err != nil {
+				f.Errorf("TouchSessions: %v", err)
 			}
 			ok, err := f.s.EndSession(f.ctx, s.ID, vigil.ReasonLogout, at(time.Hour))
 			if err != nil {

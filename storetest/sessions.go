@@ -15,6 +15,7 @@ var sessionTests = []test{
 	{"EndUserSessionsExcept", testEndUserSessions},
 	{"EndUserSessionsMany", testEndManySessions},
 	{"TouchOnlyForward", testTouchSession},
+	{"TouchManyInOneCall", testTouchMany},
 	{"RotateSession", testRotateSession},
 	{"ListSessions", testListSessions},
 	{"ListAllSessions", testListAllSessions},
@@ -182,12 +183,12 @@ func testTouchSession(f *fixture) {
 		{at(time.Minute), at(time.Minute)},      // same time
 		{at(90 * time.Second).In(elsewhere), at(90 * time.Second)},
 	} {
-		f.ok(f.s.TouchSession(f.ctx, s.ID, touch.at), "TouchSession")
+		f.ok(f.s.TouchSessions(f.ctx, []vigil.Touch{{ID: s.ID, At: touch.at}}), "TouchSessions")
 		sameTime(f, "LastActivity after a touch", f.stored(s).LastActivity, touch.want)
 	}
-	f.ok(f.s.TouchSession(f.ctx, vigil.NewID(), at(time.Hour)), "TouchSession(unknown)")
+	f.ok(f.s.TouchSessions(f.ctx, []vigil.Touch{{ID: vigil.NewID(), At: at(time.Hour)}}), "TouchSessions(unknown)")
 	f.end(s, vigil.ReasonLogout, at(2*time.Minute))
-	f.ok(f.s.TouchSession(f.ctx, s.ID, at(time.Hour)), "TouchSession(ended)")
+	f.ok(f.s.TouchSessions(f.ctx, []vigil.Touch{{ID: s.ID, At: at(time.Hour)}}), "TouchSessions(ended)")
 	s.LastActivity = at(90 * time.Second)
 	f.checkSession("ended session after a touch", f.stored(s), s)
 }
@@ -314,10 +315,26 @@ func testDeleteCreatedBefore(f *fixture) {
 	f.checkSession("created later, kept", f.stored(young), young)
 }
 
+func testTouchMany(f *fixture) {
+	alice := f.user("alice")
+	a, b, ended := f.session(alice, t0), f.session(alice, t0), f.session(alice, t0)
+	f.end(ended, vigil.ReasonLogout, at(time.Minute))
+	f.ok(f.s.TouchSessions(f.ctx, []vigil.Touch{
+		{ID: a.ID, At: at(2 * time.Minute)}, {ID: b.ID, At: at(3 * time.Minute)},
+		{ID: a.ID, At: at(time.Minute)}, // earlier: ignored
+		{ID: ended.ID, At: at(4 * time.Minute)}, {ID: vigil.NewID(), At: at(time.Minute)},
+	}), "TouchSessions")
+	a.LastActivity, b.LastActivity = at(2*time.Minute), at(3*time.Minute)
+	f.checkSession("a", f.stored(a), a)
+	f.checkSession("b", f.stored(b), b)
+	f.checkSession("ended, untouched", f.stored(ended), ended)
+	f.ok(f.s.TouchSessions(f.ctx, nil), "TouchSessions(none)")
+}
+
 // touch records activity on s and in s.
 func (f *fixture) touch(s *vigil.Session, when time.Time) {
 	f.Helper()
-	f.ok(f.s.TouchSession(f.ctx, s.ID, when), "TouchSession")
+	f.ok(f.s.TouchSessions(f.ctx, []vigil.Touch{{ID: s.ID, At: when}}), "TouchSessions")
 	s.LastActivity = when
 }
 

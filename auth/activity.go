@@ -1,0 +1,113 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigilauth/vigil"
+)
+
+// flushEvery is how often batched activity is written to the store.
+const flushEvery = 100 * time.Millisecond
+
+// activity batches activity writes: while the engine runs, a check that
+// must record activity only notes it here, and every flushEvery all noted
+// activity is written in one store call. The note is recorded
+// flushEvery before the 1% granularity has passed (see threshold), so the
+// store's copy still lags true activity by at most 1% of the idle timeout
+// and no instance ends a session more than 1% early.
+type activity struct {
+	store   vigil.SessionStore
+	log     *slog.Logger
+	on      atomic.Bool // a flusher is running
+	mu      sync.Mutex
+	pending map[string]time.Time
+}
+
+func newActivity(store vigil.SessionStore, log *slog.Logger) *activity {
+	return &activity{store: store, log: log, pending: make(map[string]time.Time)}
+}
+
+// batched reports whether activity with this granularity is batched: only
+// while a flusher runs, and only when the flush delay fits well inside the
+// granularity (tiny idle timeouts are written at once).
+func (a *activity) batched(gran time.Duration) bool {
+	return a.on.Load() && gran > 2*flushEvery
+}
+
+// threshold is how long after the recorded activity a new one is recorded.
+func (a *activity) threshold(gran time.Duration) time.Duration {
+	if a.batched(gran) {
+		return gran - flushEvery
+	}
+	return gran
+}
+
+// record writes activity now, or notes it for the next flush.
+func (a *activity) record(ctx context.Context, id string, at time.Time, gran time.Duration) error {
+	if !a.batched(gran) {
+		return a.store.TouchSessions(ctx, []vigil.Touch{{ID: id, At: at}})
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if at.After(a.pending[id]) {
+		a.pending[id] = at
+	}
+	return nil
+}
+
+// latest returns activity noted but not yet written for id.
+func (a *activity) latest(id string) (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.pending[id]
+	return t, ok
+}
+
+// run flushes every flushEvery until ctx ends, then once more.
+func (a *activity) run(ctx context.Context) {
+	a.on.Store(true)
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			a.on.Store(false)
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			a.flush(final)
+			cancel()
+			return
+		case <-t.C:
+			a.flush(ctx)
+		}
+	}
+}
+
+// flush writes what is noted; on failure it keeps it for the next try.
+func (a *activity) flush(ctx context.Context) {
+	a.mu.Lock()
+	if len(a.pending) == 0 {
+		a.mu.Unlock()
+		return
+	}
+	batch := a.pending
+	a.pending = make(map[string]time.Time, len(batch))
+	a.mu.Unlock()
+	touches := make([]vigil.Touch, 0, len(batch))
+	for id, at := range batch {
+		touches = append(touches, vigil.Touch{ID: id, At: at})
+	}
+	if err := a.store.TouchSessions(ctx, touches); err != nil {
+		a.log.Warn("activity not recorded; will retry", "sessions", len(touches), "err", err)
+		a.mu.Lock()
+		for id, at := range batch {
+			if at.After(a.pending[id]) {
+				a.pending[id] = at
+			}
+		}
+		a.mu.Unlock()
+	}
+}

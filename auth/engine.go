@@ -32,7 +32,7 @@ type Options struct {
 	Now           func() time.Time    // default time.Now
 	Logger        *slog.Logger        // default slog.Default()
 	CacheSize     int                 // sessions kept in memory; default 100,000; negative disables the cache
-	PollInterval  time.Duration       // how often Run reads the revocation log; default 250ms
+	PollInterval  time.Duration       // how often Run reads the revocation log; default 50ms
 	Normalize     func(string) string // password normalization (NFKC); default identity
 	// PasswordMinLength is reported by PolicyReport; the policy itself is
 	// the PasswordPolicy's.
@@ -68,7 +68,7 @@ func New(store vigil.Store, hasher Hasher, passwords PasswordPolicy, opt Options
 		opt.CacheSize = 100_000
 	}
 	if opt.PollInterval <= 0 {
-		opt.PollInterval = 250 * time.Millisecond
+		opt.PollInterval = 50 * time.Millisecond // well inside maxStale
 	}
 	if opt.Normalize == nil {
 		opt.Normalize = func(s string) string { return s }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,7 +43,7 @@ func (s *Store) WatchRevocations(ctx context.Context, notify func()) error {
 		if listened {
 			wait = minBackoff
 		}
-		slog.Warn("postgres: revocation notices interrupted; instances still poll the log",
+		s.log.Warn("postgres: revocation notices interrupted; instances still poll the log",
 			"err", err, "retry_in", wait)
 		t := time.NewTimer(wait)
 		select {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,7 @@ type Store struct {
 	life      context.Context
 	stop      context.CancelFunc
 	closeOnce sync.Once
+	log       *slog.Logger // warnings of the revocation watcher
 }
 
 var (
@@ -84,7 +86,7 @@ func maxConns() int32 { return int32(min(32, max(4, 4*runtime.GOMAXPROCS(0)))) }
 // string, as pgx accepts) and migrates its current schema. It fails, with
 // an error wrapping vigil.ErrUnavailable, when the server cannot be reached.
 // The caller must Close the store.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := poolConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -93,7 +95,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool, listenConfig: listenConfig(cfg.ConnConfig), idlePing: 30 * time.Second}
+	s := &Store{pool: pool, listenConfig: listenConfig(cfg.ConnConfig), idlePing: 30 * time.Second, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.life, s.stop = context.WithCancel(context.Background())
 	if s.schema, err = s.currentSchema(ctx); err != nil {
 		s.Close()
@@ -213,4 +218,13 @@ func (s *Store) Close() error {
 		s.pool.Close()
 	})
 	return nil
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithLogger sends the store's warnings (a lost revocation listener) to
+// log instead of slog.Default().
+func WithLogger(log *slog.Logger) Option {
+	return func(s *Store) { s.log = log }
 }

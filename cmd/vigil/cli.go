@@ -293,7 +293,7 @@ func migrateCmd(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(e, args, 0); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, f.db)
+	store, err := openStore(ctx, f.db, newLogger(e, "text"))
 	if err != nil {
 		return err
 	}

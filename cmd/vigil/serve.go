@@ -31,7 +31,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e, cfg.LogFormat)
-	store, err := openStore(ctx, cfg.DB)
+	store, err := openStore(ctx, cfg.DB, log)
 	if err != nil {
 		return err
 	}

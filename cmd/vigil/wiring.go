@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 
 	"github.com/vigilauth/vigil"
@@ -17,9 +18,9 @@ import (
 )
 
 // openStore opens the store named by --db.
-func openStore(ctx context.Context, db string) (vigil.Store, error) {
+func openStore(ctx context.Context, db string, log *slog.Logger) (vigil.Store, error) {
 	if config.IsPostgres(db) {
-		s, err := postgres.Open(ctx, db)
+		s, err := postgres.Open(ctx, db, postgres.WithLogger(log))
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL database: %w", err)
 		}
@@ -85,7 +86,7 @@ func withEngine(ctx context.Context, e *env, db string, fn func(*auth.Engine) er
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, db)
+	store, err := openStore(ctx, db, newLogger(e, "text"))
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func New(engine *auth.Engine, opt Options) *Sessions {
 	}
 	s := &Sessions{engine: engine, cookies: Cookies{Dev: opt.Dev}, opt: opt}
 	if s.opt.OnError == nil {
-		s.opt.OnError = s.writeError
+		s.opt.OnError = s.WriteError
 	}
 	return s
 }
@@ -76,7 +76,7 @@ func (s *Sessions) require(next http.Handler, activity func(*http.Request) bool)
 			s.opt.OnError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), currentKey{}, cur)))
+		next.ServeHTTP(w, r.WithContext(WithCurrent(r.Context(), cur)))
 	})
 }
 
@@ -106,8 +106,9 @@ func (s *Sessions) CheckCSRF(r *http.Request, cur *auth.Current) error {
 	return vigil.Errorf(vigil.CodeCSRFFailed, "The request could not be verified (CSRF). Reload the page and try again.")
 }
 
-// writeError answers err and clears the cookie when the session is gone.
-func (s *Sessions) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// WriteError answers err as JSON (WriteError) and clears the cookie when
+// the request's session is gone.
+func (s *Sessions) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	switch vigil.ErrorCode(err) {
 	case vigil.CodeSessionExpired, vigil.CodeSessionRevoked, vigil.CodeUnauthenticated:
 		if _, present, _ := s.cookies.Token(r); present {
@@ -139,6 +140,13 @@ func RemoteIP(r *http.Request) string {
 }
 
 type currentKey struct{}
+
+// WithCurrent returns ctx carrying the checked session cur, for handlers
+// that check the session themselves (Check) and then call code reading
+// CurrentFrom, UserFrom or SessionFrom.
+func WithCurrent(ctx context.Context, cur *auth.Current) context.Context {
+	return context.WithValue(ctx, currentKey{}, cur)
+}
 
 // CurrentFrom returns the checked session in ctx, or nil.
 func CurrentFrom(ctx context.Context) *auth.Current {

@@ -1,0 +1,10 @@
+// Package proxy is vigil's reverse-proxy mode (SPEC §5): it puts an
+// existing application (a Flask app, say) behind vigil's sessions without
+// changing it. Every request that is not for vigil's own routes is passed
+// to the upstream only with a live session; the upstream learns who the
+// user is from the Remote-User, Remote-Role, Remote-Clinician-Id and
+// Remote-Session-Id headers, which vigil sets and strips from clients.
+//
+// Forward auth (GET /api/auth/verify, for nginx, Caddy or Traefik in front)
+// lives with the rest of the API in package httpapi.
+package proxy

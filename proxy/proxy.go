@@ -1,0 +1,140 @@
+package proxy
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/vigilhttp"
+)
+
+// identityHeaders are the headers vigil sets for the upstream; a client's
+// own copies are always removed first, so the upstream can trust them.
+var identityHeaders = []string{"Remote-User", "Remote-Role", "Remote-Clinician-Id", "Remote-Session-Id"}
+
+// Options configure the proxy.
+type Options struct {
+	// PublicPaths are path prefixes passed on without a session.
+	PublicPaths []string
+	// LoginPath is where a page request without a session is sent
+	// (default /auth/login).
+	LoginPath string
+	Logger    *slog.Logger
+}
+
+// Proxy passes requests with a live session to the upstream.
+type Proxy struct {
+	sessions *vigilhttp.Sessions
+	rp       *httputil.ReverseProxy
+	opt      Options
+}
+
+// New returns the proxy to upstream, checking sessions with s.
+func New(upstream *url.URL, s *vigilhttp.Sessions, opt Options) *Proxy {
+	if opt.LoginPath == "" {
+		opt.LoginPath = "/auth/login"
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	p := &Proxy{sessions: s, opt: opt}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) { p.rewrite(pr, upstream) },
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			opt.Logger.Error("upstream unreachable", "path", r.URL.Path, "err", err)
+			vigilhttp.WriteJSON(w, http.StatusBadGateway, map[string]string{
+				"error": "The application is unreachable. Please try again shortly.", "code": "BAD_GATEWAY"})
+		},
+	}
+	return p
+}
+
+// ServeHTTP passes r on when its path is public or its session is live;
+// otherwise a page request is sent to sign in and anything else gets the
+// API's 401.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.public(r.URL.Path) {
+		p.rp.ServeHTTP(w, r)
+		return
+	}
+	cur, err := p.sessions.Check(r, r.Header.Get("Vigil-Activity") != "background")
+	if err != nil {
+		p.refuse(w, r, err)
+		return
+	}
+	p.rp.ServeHTTP(w, r.WithContext(vigilhttp.WithCurrent(r.Context(), cur)))
+}
+
+// public reports whether path is under one of the public prefixes, on a
+// segment boundary ("/static" covers "/static/x", not "/statics").
+func (p *Proxy) public(path string) bool {
+	for _, pre := range p.opt.PublicPaths {
+		if path == pre || strings.HasPrefix(path, strings.TrimSuffix(pre, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// refuse answers a request without a live session.
+func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if !wantsPage(r) || vigil.ErrorCode(err) == vigil.CodeUnavailable || vigil.ErrorCode(err) == vigil.CodeInternal {
+		p.sessions.WriteError(w, r, err)
+		return
+	}
+	q := url.Values{"rd": {r.URL.RequestURI()}}
+	if e := vigil.AsError(err); e != nil && e.Reason != "" {
+		q.Set("reason", string(e.Reason))
+	}
+	if _, present, _ := p.sessions.Cookies().Token(r); present {
+		p.sessions.Cookies().Clear(w)
+	}
+	http.Redirect(w, r, p.opt.LoginPath+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+// wantsPage reports whether r is a browser navigation: a GET or HEAD that
+// accepts HTML.
+func wantsPage(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if r.Header.Get("Sec-Fetch-Mode") == "navigate" {
+		return true
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// rewrite builds the upstream request: the identity headers from the
+// session (never from the client), X-Forwarded-*, and no vigil cookie —
+// the session token is vigil's secret, not the application's.
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest, upstream *url.URL) {
+	pr.SetURL(upstream)
+	pr.SetXForwarded() // the original host stays in X-Forwarded-Host
+	for _, h := range identityHeaders {
+		pr.Out.Header.Del(h)
+	}
+	stripCookie(pr.Out, p.sessions.Cookies().Name())
+	cur := vigilhttp.CurrentFrom(pr.In.Context())
+	if cur == nil {
+		return
+	}
+	pr.Out.Header.Set("Remote-User", cur.User.Username)
+	pr.Out.Header.Set("Remote-Role", string(cur.User.Role))
+	pr.Out.Header.Set("Remote-Clinician-Id", cur.User.ClinicianID)
+	pr.Out.Header.Set("Remote-Session-Id", cur.Session.ID)
+}
+
+// stripCookie removes the named cookie from r's Cookie headers and keeps
+// the others.
+func stripCookie(r *http.Request, name string) {
+	cookies := r.Cookies()
+	r.Header.Del("Cookie")
+	for _, c := range cookies {
+		if c.Name != name {
+			r.AddCookie(c)
+		}
+	}
+}

@@ -31,9 +31,13 @@ func (c *Current) Actor(ip, userAgent string) Actor {
 // SESSION_REVOKED (with the reason) for an ended one, vigil.ErrUnavailable
 // (wrapped) when the store cannot answer.
 func (e *Engine) Check(ctx context.Context, tok vigil.Token, activity bool) (*Current, error) {
+	e.stats.checks.Add(1)
 	h := tok.Hash()
 	ent, cached, err := e.lookup(ctx, h)
 	if err != nil {
+		if vigil.ErrorCode(err) == vigil.CodeUnauthenticated {
+			e.stats.unauthenticated.Add(1)
+		}
 		return nil, err
 	}
 	if !ent.sess.Live() {
@@ -78,6 +82,7 @@ func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash) (entry, bool, er
 	fresh := e.follow.fresh()
 	if fresh {
 		if ent, ok := e.cache.get(h); ok {
+			e.stats.cacheHits.Add(1)
 			return ent, true, nil
 		}
 	}
@@ -110,6 +115,7 @@ func (e *Engine) expire(ctx context.Context, ent *entry, reason vigil.Reason) er
 		return storeErr("end session", err)
 	}
 	if ended {
+		e.stats.expired.Add(1)
 		name := vigil.EventSessionExpiredInactivity
 		if reason == vigil.ReasonLifetime {
 			name = vigil.EventSessionExpiredLifetime
@@ -124,10 +130,8 @@ func (e *Engine) expire(ctx context.Context, ent *entry, reason vigil.Reason) er
 
 // end revokes a session found in a state it may not continue in.
 func (e *Engine) end(ctx context.Context, ent *entry, reason vigil.Reason) error {
-	_, err := e.store.EndSession(ctx, ent.sess.ID, reason, e.now())
-	e.cache.dropSession(ent.sess.ID)
-	if err != nil {
-		return storeErr("end session", err)
+	if _, err := e.endSession(ctx, ent.sess.ID, reason); err != nil {
+		return err
 	}
 	return vigil.SessionEndedError(reason)
 }

@@ -50,6 +50,7 @@ type Engine struct {
 	follow    *follower
 	throttle  *throttle
 	activity  *activity
+	stats     counters
 }
 
 // New returns an engine over store. Call Run in a goroutine to enable the

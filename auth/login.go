@@ -32,6 +32,7 @@ func (e *Engine) Login(ctx context.Context, username, password string, presented
 	u, err := e.verify(ctx, username, password)
 	if err != nil {
 		if vigil.ErrorCode(err) == vigil.CodeInvalidCredentials {
+			e.stats.loginFailures.Add(1)
 			e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginFailed})
 		}
 		return nil, err
@@ -47,6 +48,7 @@ func (e *Engine) Login(ctx context.Context, username, password string, presented
 		return nil, err
 	}
 	a.SessionID = cur.Session.ID
+	e.stats.logins.Add(1)
 	e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginSucceeded})
 	e.enforceLimit(ctx, u, cur.Session.ID, a)
 	return cur, nil
@@ -100,6 +102,7 @@ func (e *Engine) admit(ctx context.Context, username string, a Actor, now time.T
 		return storeErr("throttle", err)
 	}
 	if wait > 0 {
+		e.stats.throttled.Add(1)
 		e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginThrottled})
 		return rateLimited(wait)
 	}
@@ -112,7 +115,7 @@ func (e *Engine) endPresented(ctx context.Context, tok vigil.Token, a Actor) {
 	if err != nil || !s.Live() {
 		return
 	}
-	if e.endSession(ctx, s.ID, vigil.ReasonLogout) {
+	if e.endQuietly(ctx, s.ID, vigil.ReasonLogout) {
 		e.Audit(ctx, a, vigil.Event{Username: u.Username, SessionID: s.ID, Category: vigil.CategorySession,
 			Event: vigil.EventLogout, Detail: "session presented at login replaced"})
 	}
@@ -156,23 +159,12 @@ func (e *Engine) enforceLimit(ctx context.Context, u *vigil.User, keep string, a
 		if s.ID == keep {
 			continue
 		}
-		if e.endSession(ctx, s.ID, vigil.ReasonSessionLimit) {
+		if e.endQuietly(ctx, s.ID, vigil.ReasonSessionLimit) {
 			e.Audit(ctx, a, vigil.Event{Username: u.Username, SessionID: s.ID, Category: vigil.CategorySession,
 				Event: vigil.EventSessionRevoked, Detail: "reason=session_limit"})
 		}
 		extra--
 	}
-}
-
-// endSession ends one session and drops it from the cache; it reports
-// whether this call ended it.
-func (e *Engine) endSession(ctx context.Context, id string, reason vigil.Reason) bool {
-	ended, err := e.store.EndSession(ctx, id, reason, e.now())
-	e.cache.dropSession(id)
-	if err != nil {
-		e.log.Error("session not ended", "session_id", id, "err", err)
-	}
-	return ended
 }
 
 func truncate(s string, n int) string {

@@ -27,6 +27,7 @@ func (e *Engine) checkPassword(ctx context.Context, cur *Current, password strin
 		}
 	}
 	if !ok || err != nil {
+		e.stats.loginFailures.Add(1)
 		e.Audit(ctx, a, vigil.Event{Username: name, Category: vigil.CategoryAuthentication, Event: failEvent})
 		return vigil.Errorf(vigil.CodeInvalidCredentials, "The password is not correct.")
 	}

@@ -18,10 +18,9 @@ func (e *Engine) Logout(ctx context.Context, tok vigil.Token, a Actor) error {
 	if err != nil {
 		return storeErr("look up session", err)
 	}
-	ended, err := e.store.EndSession(ctx, s.ID, vigil.ReasonLogout, e.now())
-	e.cache.dropSession(s.ID)
+	ended, err := e.endSession(ctx, s.ID, vigil.ReasonLogout)
 	if err != nil {
-		return storeErr("end session", err)
+		return err
 	}
 	if ended {
 		a.Username, a.SessionID = u.Username, s.ID
@@ -78,10 +77,9 @@ func (e *Engine) RevokeSession(ctx context.Context, cur *Current, id string, a A
 	if err != nil {
 		return storeErr("find session", err)
 	}
-	ended, err := e.store.EndSession(ctx, id, vigil.ReasonRevoked, e.now())
-	e.cache.dropSession(id)
+	ended, err := e.endSession(ctx, id, vigil.ReasonRevoked)
 	if err != nil {
-		return storeErr("end session", err)
+		return err
 	}
 	if !ended {
 		return vigil.Errorf(vigil.CodeNotFound, "No such session.")
@@ -111,5 +109,30 @@ func (e *Engine) endUserSessions(ctx context.Context, userID int64, except strin
 	if err != nil {
 		return nil, storeErr("end sessions", err)
 	}
+	e.stats.revoked.Add(int64(len(ids)))
 	return ids, nil
+}
+
+// endSession ends one session for a revocation, drops it from the cache
+// and reports whether this call ended it.
+func (e *Engine) endSession(ctx context.Context, id string, reason vigil.Reason) (bool, error) {
+	ended, err := e.store.EndSession(ctx, id, reason, e.now())
+	e.cache.dropSession(id)
+	if err != nil {
+		return false, storeErr("end session", err)
+	}
+	if ended {
+		e.stats.revoked.Add(1)
+	}
+	return ended, nil
+}
+
+// endQuietly is endSession for side effects of another action (a login):
+// a failure is logged, not returned.
+func (e *Engine) endQuietly(ctx context.Context, id string, reason vigil.Reason) bool {
+	ended, err := e.endSession(ctx, id, reason)
+	if err != nil {
+		e.log.Error("session not ended", "session_id", id, "err", err)
+	}
+	return ended
 }

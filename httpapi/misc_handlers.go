@@ -32,7 +32,7 @@ func (s *server) notFound(mux *http.ServeMux) http.HandlerFunc {
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/auth/" && pattern != "/api/admin/" {
 				allow = append(allow, m)
 			}
 		}

@@ -33,5 +33,8 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.HandleFunc("/api/", s.notFound(mux))
+	// Unknown paths under vigil's own prefixes get JSON 404/405; the rest of
+	// /api/ may belong to an application behind vigil (--upstream).
+	mux.HandleFunc("/api/auth/", s.notFound(mux))
+	mux.HandleFunc("/api/admin/", s.notFound(mux))
 }

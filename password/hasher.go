@@ -124,3 +124,7 @@ func randomBytes(n uint32) []byte {
 	_, _ = rand.Read(b)
 	return b
 }
+
+// Running returns how many argon2 computations run now, and how many may
+// run at once.
+func (h *Hasher) Running() (running, limit int) { return len(h.sem), cap(h.sem) }

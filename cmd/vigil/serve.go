@@ -13,6 +13,7 @@ import (
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/httpapi"
 	"github.com/vigilauth/vigil/internal/config"
+	"github.com/vigilauth/vigil/proxy"
 	"github.com/vigilauth/vigil/redis"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
@@ -44,7 +45,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		store = redis.Wrap(store, client, "", log)
 	}
 	defer store.Close()
-	engine := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log})
+	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log})
 	if cfg.Demo {
 		if err := createDemoUsers(ctx, engine, e.stdout); err != nil {
 			return err
@@ -56,8 +57,15 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	handler := httpapi.NewServer(httpapi.Deps{
 		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: home, IdleWarning: cfg.IdleWarning,
+		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: extraRoutes(cfg, log), IdleWarning: cfg.IdleWarning,
 	})
+	if cfg.MetricsAddr != "" {
+		m := newMetrics(engine, hasher)
+		handler = m.instrument(handler)
+		if err := m.serve(ctx, cfg.MetricsAddr, log); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -106,13 +114,23 @@ func notYet(cfg *config.Config) error {
 			p = append(p, flag+" is not supported by this build yet")
 		}
 	}
-	add(cfg.MetricsAddr != "", "--metrics-addr")
-	add(cfg.Upstream != nil, "--upstream")
 	add(cfg.RoutePrefix != "", "--route-prefix")
 	if len(p) > 0 {
 		return &config.Error{Problems: p}
 	}
 	return nil
+}
+
+// extraRoutes adds the pages and, with --upstream, the reverse proxy that
+// takes every path vigil does not serve itself.
+func extraRoutes(cfg *config.Config, log *slog.Logger) func(*http.ServeMux, *vigilhttp.Sessions) {
+	return func(mux *http.ServeMux, s *vigilhttp.Sessions) {
+		if cfg.Upstream == nil {
+			home(mux, s)
+			return
+		}
+		mux.Handle("/", proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log}))
+	}
 }
 
 // home answers / with a pointer to the API until the pages exist.

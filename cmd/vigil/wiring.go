@@ -34,12 +34,12 @@ func openStore(ctx context.Context, db string, log *slog.Logger) (vigil.Store, e
 }
 
 // newEngine wires the password hasher and policy into an engine.
-func newEngine(store vigil.Store, policy vigil.Policy, minLength int, opt auth.Options) *auth.Engine {
+func newEngine(store vigil.Store, policy vigil.Policy, minLength int, opt auth.Options) (*auth.Engine, *password.Hasher) {
 	opt.Policy = policy
 	opt.Normalize = password.Normalize
 	opt.PasswordMinLength = minLength
 	hasher := password.NewHasher(password.DefaultParams(), 0)
-	return auth.New(store, hasher, password.NewPolicy(minLength), opt)
+	return auth.New(store, hasher, password.NewPolicy(minLength), opt), hasher
 }
 
 // cliFlags is a flag set with --db and its VIGIL_DB twin, parsed with flags
@@ -91,7 +91,8 @@ func withEngine(ctx context.Context, e *env, db string, fn func(*auth.Engine) er
 		return err
 	}
 	defer store.Close()
-	return fn(newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{CacheSize: -1, ResetTokenTTL: cfg.ResetTokenTTL}))
+	engine, _ := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{CacheSize: -1, ResetTokenTTL: cfg.ResetTokenTTL})
+	return fn(engine)
 }
 
 // cliActor is the audit actor of the command line.

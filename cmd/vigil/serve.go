@@ -133,12 +133,17 @@ func extraRoutes(cfg *config.Config, log *slog.Logger) func(*http.ServeMux, *vig
 	}
 }
 
-// home answers / with a pointer to the API until the pages exist.
-func home(mux *http.ServeMux, _ *vigilhttp.Sessions) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "vigil is running. The API is under /api/auth/ and /api/admin/; see the README for a tour.")
-	})
+// pages adds the web pages (package web) to the API's mux, and "/", which
+// sends visitors to their account page or to sign in.
+func pages(cfg *config.Config, engine *auth.Engine, log *slog.Logger) func(*http.ServeMux, *vigilhttp.Sessions) {
+	return func(mux *http.ServeMux, s *vigilhttp.Sessions) {
+		p := web.New(web.Deps{
+			Engine: engine, Sessions: s, Logger: log, Dev: cfg.Dev, IdleWarning: cfg.IdleWarning,
+			PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
+		})
+		p.Register(mux)
+		mux.Handle("GET /{$}", p.Home())
+	}
 }
 
 func newLogger(e *env, format string) *slog.Logger {

@@ -13,9 +13,11 @@ import (
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/httpapi"
 	"github.com/vigilauth/vigil/internal/config"
+	"github.com/vigilauth/vigil/password"
 	"github.com/vigilauth/vigil/proxy"
 	"github.com/vigilauth/vigil/redis"
 	"github.com/vigilauth/vigil/vigilhttp"
+	"github.com/vigilauth/vigil/web"
 )
 
 // serve runs the server until ctx ends, then shuts down gracefully.
@@ -57,7 +59,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	handler := httpapi.NewServer(httpapi.Deps{
 		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: extraRoutes(cfg, log), IdleWarning: cfg.IdleWarning,
+		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: extraRoutes(cfg, engine, log), IdleWarning: cfg.IdleWarning,
 	})
 	if cfg.MetricsAddr != "" {
 		m := newMetrics(engine, hasher)
@@ -121,28 +123,22 @@ func notYet(cfg *config.Config) error {
 	return nil
 }
 
-// extraRoutes adds the pages and, with --upstream, the reverse proxy that
-// takes every path vigil does not serve itself.
-func extraRoutes(cfg *config.Config, log *slog.Logger) func(*http.ServeMux, *vigilhttp.Sessions) {
+// extraRoutes adds the pages (package web, always: vigil serves /auth/
+// itself) and then either "/", which sends visitors to their account page or
+// to sign in, or, with --upstream, the reverse proxy that takes every path
+// vigil does not serve itself.
+func extraRoutes(cfg *config.Config, engine *auth.Engine, log *slog.Logger) func(*http.ServeMux, *vigilhttp.Sessions) {
 	return func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-		if cfg.Upstream == nil {
-			home(mux, s)
-			return
-		}
-		mux.Handle("/", proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log}))
-	}
-}
-
-// pages adds the web pages (package web) to the API's mux, and "/", which
-// sends visitors to their account page or to sign in.
-func pages(cfg *config.Config, engine *auth.Engine, log *slog.Logger) func(*http.ServeMux, *vigilhttp.Sessions) {
-	return func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-		p := web.New(web.Deps{
+		pages := web.New(web.Deps{
 			Engine: engine, Sessions: s, Logger: log, Dev: cfg.Dev, IdleWarning: cfg.IdleWarning,
 			PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
 		})
-		p.Register(mux)
-		mux.Handle("GET /{$}", p.Home())
+		pages.Register(mux)
+		if cfg.Upstream == nil {
+			mux.Handle("GET /{$}", pages.Home())
+			return
+		}
+		mux.Handle("/", proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log}))
 	}
 }
 

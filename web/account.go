@@ -1,0 +1,157 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+)
+
+// deviceRow is one session as the pages list it.
+type deviceRow struct {
+	ID         string
+	Username   string // on the administrators' lists
+	Device     string // summarised from the User-Agent
+	UserAgent  string
+	IP         string
+	CreatedAt  time.Time
+	LastActive time.Time
+	IdleEnds   time.Time
+	Current    bool
+}
+
+func toRow(s vigil.Session, l vigil.Limits, currentID string) deviceRow {
+	return deviceRow{
+		ID: s.ID, Device: Device(s.UserAgent), UserAgent: s.UserAgent, IP: s.IP,
+		CreatedAt: s.CreatedAt, LastActive: s.LastActivity, IdleEnds: l.IdleExpiresAt(&s),
+		Current: s.ID == currentID,
+	}
+}
+
+// accountData fills the account page.
+type accountData struct {
+	Sessions    []deviceRow
+	Others      int
+	Rules       []string
+	MinLength   int
+	IdleTimeout string
+	Lifetime    string
+	IdleWarning string
+	ExpiresAt   time.Time
+	// PasswordNotice reports a refused change, every problem at once.
+	PasswordNotice *notice
+}
+
+// account shows who I am, my devices, and the change-password form.
+func (p *Pages) account(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	p.renderAccount(w, r, cur, http.StatusOK, accountNotice(r), nil)
+}
+
+func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, top, pwNotice *notice) {
+	list, err := p.engine.Sessions(r.Context(), &cur.User)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	d := accountData{
+		Rules: p.rules, MinLength: p.minLength, PasswordNotice: pwNotice,
+		IdleTimeout: humanDuration(cur.Limits.IdleTimeout), Lifetime: humanDuration(cur.Limits.Lifetime),
+		IdleWarning: humanDuration(p.idleWarning), ExpiresAt: cur.Limits.ExpiresAt(&cur.Session),
+	}
+	for _, s := range list {
+		row := toRow(s, cur.Limits, cur.Session.ID)
+		if !row.Current {
+			d.Others++
+		}
+		d.Sessions = append(d.Sessions, row)
+	}
+	p.render(w, r, status, "account", view{Title: "Your account", Cur: cur, Nav: "account", Notice: top, Data: d})
+}
+
+// accountNotice is the message after a redirect back to the account page:
+// fixed texts chosen by ?done=, with a number at most.
+func accountNotice(r *http.Request) *notice {
+	q := r.URL.Query()
+	switch q.Get("done") {
+	case "revoked":
+		return &notice{Kind: "success", Text: "The device was signed out."}
+	case "revoked-others":
+		n, _ := strconv.Atoi(q.Get("n"))
+		if n == 0 {
+			return &notice{Kind: "success", Text: "There were no other devices to sign out."}
+		}
+		return &notice{Kind: "success", Text: fmt.Sprintf("Signed out %s.", plural(int64(max(n, 0)), "other device"))}
+	}
+	return nil
+}
+
+// revokeSession signs out one of my other devices. Signing out this one
+// is signing out.
+func (p *Pages) revokeSession(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	id := r.PathValue("id")
+	err := p.engine.RevokeSession(r.Context(), cur, id, p.actor(r, cur))
+	switch {
+	case err == nil && id == cur.Session.ID:
+		p.cookies.Clear(w)
+		redirect(w, loginURL(vigil.ReasonLogout, ""))
+	case err == nil:
+		redirect(w, "/auth/account?done=revoked")
+	case vigil.ErrorCode(err) == vigil.CodeNotFound:
+		// Already gone (signed out elsewhere, or expired): the list is what
+		// the user wants to see.
+		p.renderAccount(w, r, cur, http.StatusNotFound, &notice{Kind: "info", Text: "That device was already signed out."}, nil)
+	default:
+		p.serverError(w, r, err)
+	}
+}
+
+// revokeOthers signs out every device but this one.
+func (p *Pages) revokeOthers(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	n, err := p.engine.RevokeOthers(r.Context(), cur, p.actor(r, cur))
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	redirect(w, "/auth/account?done=revoked-others&n="+strconv.Itoa(n))
+}
+
+// changePassword changes my password. The engine ends every session of
+// mine, this one too (SPEC §3), so success goes to the sign-in page; a
+// refusal lists every problem at once.
+func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	f := r.PostForm
+	current, next, confirm := f.Get("current_password"), f.Get("new_password"), f.Get("confirm_password")
+	if current == "" || next == "" || confirm == "" {
+		p.renderAccount(w, r, cur, http.StatusBadRequest, nil, &notice{Kind: "error", Text: "Fill in your current password, the new one and its confirmation."})
+		return
+	}
+	err := p.engine.ChangePassword(r.Context(), cur, current, next, confirm, p.actor(r, cur))
+	if err == nil {
+		p.cookies.Clear(w)
+		redirect(w, loginURL(vigil.ReasonPasswordChanged, ""))
+		return
+	}
+	n := problemsNotice(err)
+	if n == nil {
+		p.serverError(w, r, err)
+		return
+	}
+	status := http.StatusBadRequest
+	switch vigil.ErrorCode(err) {
+	case vigil.CodeInvalidCredentials:
+		status = http.StatusUnauthorized
+	case vigil.CodeRateLimited:
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", retryAfter(vigil.AsError(err)))
+	}
+	p.renderAccount(w, r, cur, status, nil, n)
+}
+
+// retryAfter is the Retry-After header for a RATE_LIMITED error, in whole
+// seconds rounded up.
+func retryAfter(e *vigil.Error) string {
+	return strconv.FormatInt(int64(max((e.RetryAfter+time.Second-1)/time.Second, 1)), 10)
+}

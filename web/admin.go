@@ -1,0 +1,304 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+)
+
+// adminBase is what every administration page shows around its content.
+type adminBase struct {
+	Here         string // this page's address, where its forms come back to
+	ReauthNeeded bool   // changes will first ask for the password
+	ReauthWindow string
+}
+
+func (p *Pages) adminBase(r *http.Request, cur *auth.Current) adminBase {
+	return adminBase{
+		Here:         r.URL.RequestURI(),
+		ReauthNeeded: p.engine.RequireRecentAuth(cur) != nil,
+		ReauthWindow: humanDuration(p.engine.Policy().ReauthWindow),
+	}
+}
+
+// userRow is one account in the users table.
+type userRow struct {
+	vigil.User
+	Sessions int
+	Self     bool
+	Pending  bool // created without a password, waiting for its reset
+}
+
+// resetLink is a freshly issued reset link, shown once.
+type resetLink struct {
+	Username  string
+	URL       string
+	ExpiresAt time.Time
+	New       bool // the account was just created
+}
+
+// createForm echoes the create-user form after a refusal.
+type createForm struct {
+	Username, Role, ClinicianID string
+}
+
+type adminUsersData struct {
+	adminBase
+	Users      []userRow
+	Roles      []vigil.Role
+	Link       *resetLink
+	Form       createForm
+	FormNotice *notice
+}
+
+func (p *Pages) adminUsers(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	p.renderUsers(w, r, cur, http.StatusOK, adminNotice(r), adminUsersData{})
+}
+
+func (p *Pages) renderUsers(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, top *notice, d adminUsersData) {
+	users, err := p.engine.Users(r.Context())
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	all, err := p.engine.AllSessions(r.Context())
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	count := map[string]int{}
+	for _, s := range all {
+		count[s.Username]++
+	}
+	d.adminBase = p.adminBase(r, cur)
+	d.Here = "/auth/admin"
+	d.Roles = vigil.Roles
+	for _, u := range users {
+		row := userRow{User: u, Sessions: count[u.Username], Self: u.ID == cur.User.ID, Pending: u.PasswordHash == ""}
+		row.PasswordHash = "" // the templates have no use for it
+		d.Users = append(d.Users, row)
+	}
+	p.render(w, r, status, "admin_users", view{Title: "Users", Cur: cur, Nav: "admin", Notice: top, Data: d})
+}
+
+// adminNotice is the message after an administrator's change, from fixed
+// texts chosen by ?done=; the username is shown only if it is one.
+func adminNotice(r *http.Request) *notice {
+	q := r.URL.Query()
+	name := vigil.NormalizeUsername(q.Get("user"))
+	if vigil.ValidateUsername(name) != nil {
+		return nil
+	}
+	n, _ := strconv.Atoi(q.Get("n"))
+	sessions := plural(int64(max(n, 0)), "session")
+	switch q.Get("done") {
+	case "disabled":
+		return &notice{Kind: "success", Text: fmt.Sprintf("%s is disabled; %s signed out.", name, sessions)}
+	case "enabled":
+		return &notice{Kind: "success", Text: fmt.Sprintf("%s can sign in again.", name)}
+	case "revoked":
+		return &notice{Kind: "success", Text: fmt.Sprintf("%s was signed out everywhere (%s).", name, sessions)}
+	}
+	return nil
+}
+
+// adminCreate creates an account with no password: the engine issues a
+// reset token, shown once as a link, so no administrator ever knows a
+// user's password.
+func (p *Pages) adminCreate(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	f := createForm{
+		Username:    strings.TrimSpace(r.PostForm.Get("username")),
+		Role:        r.PostForm.Get("role"),
+		ClinicianID: strings.TrimSpace(r.PostForm.Get("clinician_id")),
+	}
+	c, err := p.engine.CreateUser(r.Context(), auth.NewUser{Username: f.Username, Role: vigil.Role(f.Role), ClinicianID: f.ClinicianID}, p.actor(r, cur))
+	if err != nil {
+		e := vigil.AsError(err)
+		if e == nil || (e.Code != vigil.CodeInvalidRequest && e.Code != vigil.CodeConflict && e.Code != vigil.CodeWeakPassword) {
+			p.serverError(w, r, err)
+			return
+		}
+		status := http.StatusBadRequest
+		if e.Code == vigil.CodeConflict {
+			status = http.StatusConflict
+		}
+		p.renderUsers(w, r, cur, status, nil, adminUsersData{Form: f, FormNotice: &notice{Kind: "error", Text: e.Message}})
+		return
+	}
+	link := &resetLink{Username: c.User.Username, URL: p.resetURL(r, c.ResetToken), ExpiresAt: c.ExpiresAt, New: true}
+	p.renderUsers(w, r, cur, http.StatusOK, nil, adminUsersData{Link: link}) // the link's panel says it was created
+}
+
+// resetURL is the link that completes a reset. The token is in the
+// fragment, which the browser never sends: it reaches no server log and
+// no Referer (see reset.go).
+func (p *Pages) resetURL(r *http.Request, token string) string {
+	origin := ""
+	if p.publicURL != nil {
+		origin = p.publicURL.Scheme + "://" + p.publicURL.Host
+	} else {
+		scheme := "https"
+		if p.dev && r.TLS == nil {
+			scheme = "http"
+		}
+		origin = scheme + "://" + r.Host
+	}
+	return origin + "/auth/reset#token=" + url.QueryEscape(token)
+}
+
+// target is the account an administrator's per-user form acts on.
+func target(r *http.Request) string { return vigil.NormalizeUsername(r.PathValue("username")) }
+
+func (p *Pages) adminDisable(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	name := target(r)
+	if name == cur.User.Username {
+		p.adminRefused(w, r, cur, "You cannot disable your own account: ask another administrator.")
+		return
+	}
+	n, err := p.engine.SetDisabled(r.Context(), name, true, p.actor(r, cur))
+	p.adminDone(w, r, cur, err, "disabled", name, n)
+}
+
+func (p *Pages) adminEnable(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	name := target(r)
+	n, err := p.engine.SetDisabled(r.Context(), name, false, p.actor(r, cur))
+	p.adminDone(w, r, cur, err, "enabled", name, n)
+}
+
+// adminRevoke signs a user out everywhere; signing out oneself everywhere
+// ends this session too.
+func (p *Pages) adminRevoke(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	name := target(r)
+	n, err := p.engine.RevokeUserSessions(r.Context(), name, p.actor(r, cur))
+	if err == nil && name == cur.User.Username {
+		p.cookies.Clear(w)
+		redirect(w, loginURL(vigil.ReasonRevoked, ""))
+		return
+	}
+	p.adminDone(w, r, cur, err, "revoked", name, n)
+}
+
+// adminResetLink issues a reset link and shows it once, on the page the
+// form was on.
+func (p *Pages) adminResetLink(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	name := target(r)
+	tok, exp, err := p.engine.IssueResetToken(r.Context(), name, p.actor(r, cur))
+	if err != nil {
+		p.adminDone(w, r, cur, err, "", name, 0)
+		return
+	}
+	link := &resetLink{Username: name, URL: p.resetURL(r, tok), ExpiresAt: exp}
+	if strings.HasPrefix(adminReturn(r.PostForm.Get("rd")), "/auth/admin/users/") {
+		p.renderUser(w, r, cur, name, link)
+		return
+	}
+	p.renderUsers(w, r, cur, http.StatusOK, nil, adminUsersData{Link: link})
+}
+
+// adminDone answers an administrator's change: back to the page the form
+// was on, with a message; or the reason it was refused.
+func (p *Pages) adminDone(w http.ResponseWriter, r *http.Request, cur *auth.Current, err error, done, name string, n int) {
+	switch vigil.ErrorCode(err) {
+	case "":
+		to := adminReturn(r.PostForm.Get("rd"))
+		redirect(w, withQuery(to, url.Values{"done": {done}, "user": {name}, "n": {strconv.Itoa(n)}}))
+	case vigil.CodeNotFound:
+		p.errorPage(w, r, cur, http.StatusNotFound, errorData{Heading: "No such user", Message: "There is no account named " + name + "."})
+	default:
+		p.serverError(w, r, err)
+	}
+}
+
+func (p *Pages) adminRefused(w http.ResponseWriter, r *http.Request, cur *auth.Current, msg string) {
+	p.errorPage(w, r, cur, http.StatusConflict, errorData{Heading: "Not done", Message: msg})
+}
+
+// withQuery adds q to a path that may already have a query.
+func withQuery(path string, q url.Values) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + q.Encode()
+}
+
+type adminUserData struct {
+	adminBase
+	User     vigil.User
+	Self     bool
+	Sessions []deviceRow
+	Events   []vigil.Event
+	Link     *resetLink
+}
+
+// adminUser shows one account: its sessions, its latest audit events and
+// the actions on it.
+func (p *Pages) adminUser(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	p.renderUser(w, r, cur, target(r), nil)
+}
+
+func (p *Pages) renderUser(w http.ResponseWriter, r *http.Request, cur *auth.Current, name string, link *resetLink) {
+	u, list, err := p.engine.UserSessions(r.Context(), name)
+	if vigil.ErrorCode(err) == vigil.CodeNotFound {
+		p.errorPage(w, r, cur, http.StatusNotFound, errorData{Heading: "No such user", Message: "There is no account named " + name + "."})
+		return
+	}
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	events, err := p.engine.Events(r.Context(), vigil.EventFilter{Username: u.Username, Limit: 10})
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	d := adminUserData{adminBase: p.adminBase(r, cur), User: *u, Self: u.ID == cur.User.ID, Events: events, Link: link}
+	d.Here = "/auth/admin/users/" + url.PathEscape(u.Username)
+	limits := p.engine.Policy().For(u.Role)
+	for _, s := range list {
+		d.Sessions = append(d.Sessions, toRow(s, limits, cur.Session.ID))
+	}
+	p.render(w, r, http.StatusOK, "admin_user", view{Title: u.Username, Cur: cur, Nav: "admin", Notice: adminNotice(r), Data: d})
+}
+
+type adminSessionsData struct {
+	adminBase
+	Sessions []deviceRow
+}
+
+// adminSessions lists every live session, most recent activity first.
+func (p *Pages) adminSessions(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	list, err := p.engine.AllSessions(r.Context())
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	d := adminSessionsData{adminBase: p.adminBase(r, cur)}
+	policy := p.engine.Policy()
+	for _, s := range list {
+		row := toRow(s.Session, policy.For(s.Role), cur.Session.ID)
+		row.Username = s.Username
+		d.Sessions = append(d.Sessions, row)
+	}
+	sort.SliceStable(d.Sessions, func(i, j int) bool { return d.Sessions[i].LastActive.After(d.Sessions[j].LastActive) })
+	p.render(w, r, http.StatusOK, "admin_sessions", view{Title: "Sessions", Cur: cur, Nav: "admin", Data: d})
+}
+
+type adminPolicyData struct {
+	adminBase
+	Report auth.Report
+}
+
+// adminPolicy holds the effective policy against NIST SP 800-63B-4,
+// OWASP ASVS 5.0 and HIPAA, deviations first.
+func (p *Pages) adminPolicy(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	d := adminPolicyData{adminBase: p.adminBase(r, cur), Report: p.engine.PolicyReport()}
+	p.render(w, r, http.StatusOK, "admin_policy", view{Title: "Policy", Cur: cur, Nav: "admin", Data: d})
+}

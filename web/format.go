@@ -1,0 +1,88 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// formatTime shows a time in UTC; the pages' script rewrites it in the
+// reader's own time zone. The zero time is "never".
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+}
+
+// ago says how long before now t was, in words ("just now", "5 minutes
+// ago").
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	if d < time.Minute {
+		return "just now"
+	}
+	return roughly(d) + " ago"
+}
+
+// until says how long after now t is ("in 25 minutes").
+func until(now, t time.Time) string {
+	d := t.Sub(now)
+	if d <= 0 {
+		return "now"
+	}
+	if d < time.Minute {
+		return "in less than a minute"
+	}
+	return "in " + roughly(d)
+}
+
+// roughly is d in its largest whole unit.
+func roughly(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return plural(int64(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int64(d/time.Hour), "hour")
+	default:
+		return plural(int64(d/(24*time.Hour)), "day")
+	}
+}
+
+// humanDuration writes a configured duration exactly, in words: "30
+// minutes", "1 hour 30 minutes", "7 days", "6 seconds".
+func humanDuration(d time.Duration) string {
+	if d <= 0 {
+		return "0 seconds"
+	}
+	units := []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}}
+	var parts []string
+	for _, u := range units {
+		if n := d / u.size; n > 0 {
+			parts = append(parts, plural(int64(n), u.name))
+			d -= n * u.size
+		}
+	}
+	if len(parts) == 0 {
+		return "less than a second"
+	}
+	return strings.Join(parts, " ")
+}
+
+// waitMinutes is a throttling wait in whole minutes, rounded up, in words.
+func waitMinutes(d time.Duration) string {
+	return plural(int64(max((d+time.Minute-1)/time.Minute, 1)), "minute")
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}

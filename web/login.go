@@ -1,0 +1,172 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+)
+
+// loginData fills the sign-in form.
+type loginData struct {
+	Username string // echoed back after a failure; the password never is
+	RD       string // where to go after signing in (already checked)
+	Reason   *notice
+	Error    string
+}
+
+// loginPage shows the sign-in form. A visitor who is already signed in goes
+// on to rd; one whose session has just ended is told why.
+func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	rd := safeReturn(q.Get("rd"), defaultReturn)
+	if _, present, _ := p.cookies.Token(r); present {
+		_, err := p.sessions.Check(r, false)
+		switch {
+		case err == nil:
+			redirect(w, rd)
+			return
+		case isFailure(err):
+			p.serverError(w, r, err)
+			return
+		}
+		p.cookies.Clear(w)
+		if reason := endReason(err); reason != "" && q.Get("reason") == "" {
+			redirect(w, loginURL(reason, q.Get("rd")))
+			return
+		}
+	}
+	p.renderLogin(w, r, http.StatusOK, loginData{RD: rd, Reason: p.reasonNotice(q.Get("reason"))})
+}
+
+func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
+	if d.RD == defaultReturn {
+		d.RD = "" // keep the form (and the address bar after an error) short
+	}
+	p.render(w, r, status, "login", view{Title: "Sign in", Data: d})
+}
+
+// loginSubmit signs in from the form: on success the session cookie is set
+// and the browser goes to rd with 303 (post/redirect/get), so it works
+// without JavaScript. A session cookie sent along is ended by the engine
+// (no session fixation).
+func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.badForm(w, r, err)
+		return
+	}
+	name, pw := r.PostForm.Get("username"), r.PostForm.Get("password")
+	d := loginData{Username: name, RD: safeReturn(r.PostForm.Get("rd"), defaultReturn)}
+	if len(name) > 256 {
+		d.Username = ""
+	}
+	if name == "" || pw == "" {
+		d.Error = "Enter your username and your password."
+		p.renderLogin(w, r, http.StatusBadRequest, d)
+		return
+	}
+	var presented *vigil.Token
+	if tok, ok, err := p.cookies.Token(r); ok && err == nil {
+		presented = &tok
+	}
+	cur, err := p.engine.Login(r.Context(), name, pw, presented, p.actor(r, nil))
+	if err != nil {
+		p.loginFailed(w, r, d, err)
+		return
+	}
+	p.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
+	redirect(w, d.RD)
+}
+
+// loginFailed answers a refused sign-in. Unknown user, wrong password and
+// disabled account get one message (OWASP ASVS 5.0 6.3.8: no
+// enumeration); a throttled attempt says when to try again.
+func (p *Pages) loginFailed(w http.ResponseWriter, r *http.Request, d loginData, err error) {
+	e := vigil.AsError(err)
+	switch vigil.ErrorCode(err) {
+	case vigil.CodeInvalidCredentials:
+		d.Error = "Invalid username or password."
+		p.renderLogin(w, r, http.StatusUnauthorized, d)
+	case vigil.CodeRateLimited:
+		w.Header().Set("Retry-After", retryAfter(e))
+		d.Error = throttled(e)
+		p.renderLogin(w, r, http.StatusTooManyRequests, d)
+	default:
+		p.serverError(w, r, err)
+	}
+}
+
+// logout signs out from the form in the page header: with a live session
+// it needs the form's CSRF token (so another site cannot sign a user out);
+// without one it still clears the cookie. The browser is told to forget
+// what the pages kept (Clear-Site-Data, OWASP ASVS 5.0 7.4.1).
+func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.badForm(w, r, err)
+		return
+	}
+	if tok, present, perr := p.cookies.Token(r); present && perr == nil {
+		cur, err := p.engine.Check(r.Context(), tok, false)
+		switch {
+		case err == nil:
+			if !p.csrfOK(r, cur) {
+				p.csrfRefused(w, r, cur)
+				return
+			}
+			if err := p.engine.Logout(r.Context(), tok, p.actor(r, cur)); err != nil {
+				p.serverError(w, r, err)
+				return
+			}
+		case isFailure(err):
+			p.serverError(w, r, err)
+			return
+		}
+	}
+	p.cookies.Clear(w)
+	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)
+	redirect(w, loginURL(vigil.ReasonLogout, ""))
+}
+
+// reauthData fills the re-authentication form.
+type reauthData struct {
+	RD     string
+	Error  string
+	Window string
+}
+
+// reauthPage asks for the password again (administrators' changes need a
+// recent one).
+func (p *Pages) reauthPage(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	p.renderReauth(w, r, cur, http.StatusOK, safeReturn(r.URL.Query().Get("rd"), defaultReturn), "")
+}
+
+func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd, msg string) {
+	d := reauthData{RD: rd, Error: msg, Window: humanDuration(p.engine.Policy().ReauthWindow)}
+	p.render(w, r, status, "reauth", view{Title: "Confirm it is you", Cur: cur, Data: d})
+}
+
+// reauthSubmit checks the password, gives the session a new token and
+// cookie (rotation, OWASP ASVS 5.0 7.2.4) and goes back to rd.
+func (p *Pages) reauthSubmit(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	rd := safeReturn(r.PostForm.Get("rd"), defaultReturn)
+	pw := r.PostForm.Get("password")
+	if pw == "" {
+		p.renderReauth(w, r, cur, http.StatusBadRequest, rd, "Enter your password.")
+		return
+	}
+	next, err := p.engine.Reauthenticate(r.Context(), cur, pw, p.actor(r, cur))
+	switch code := vigil.ErrorCode(err); {
+	case err == nil:
+		p.cookies.Set(w, next.Token, next.Limits.ExpiresAt(&next.Session))
+		redirect(w, rd)
+	case code == vigil.CodeInvalidCredentials:
+		p.renderReauth(w, r, cur, http.StatusUnauthorized, rd, "The password is not correct.")
+	case code == vigil.CodeRateLimited:
+		w.Header().Set("Retry-After", retryAfter(vigil.AsError(err)))
+		p.renderReauth(w, r, cur, http.StatusTooManyRequests, rd, throttled(vigil.AsError(err)))
+	case endReason(err) != "":
+		p.noSession(w, r, err, rd)
+	default:
+		p.serverError(w, r, err)
+	}
+}

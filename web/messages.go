@@ -1,0 +1,73 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/vigilauth/vigil"
+)
+
+// reasonPasswordSet is the sign-in page's message after a completed reset;
+// it is not a session end reason.
+const reasonPasswordSet = "password_set"
+
+// reasonNotice is what the sign-in page says for ?reason=: why the last
+// session ended. Only these fixed messages are shown; any other value is
+// ignored, so the parameter cannot put text of an attacker's choosing on
+// the page. The idle timeout of the user who was signed out is not known
+// any more, so the message names the default policy's.
+func (p *Pages) reasonNotice(reason string) *notice {
+	policy := p.engine.Policy()
+	warn := func(s string) *notice { return &notice{Kind: "warning", Text: s} }
+	switch vigil.Reason(reason) {
+	case vigil.ReasonInactivity:
+		return warn(fmt.Sprintf("You were signed out after %s of inactivity.", humanDuration(policy.IdleTimeout)))
+	case vigil.ReasonLifetime:
+		return warn(fmt.Sprintf("Your session reached its maximum length of %s, so you were signed out. Please sign in again.", humanDuration(policy.Lifetime)))
+	case vigil.ReasonPasswordChanged:
+		return &notice{Kind: "info", Text: "Your password was changed, so every session was signed out. Sign in with your new password."}
+	case vigil.ReasonPasswordReset:
+		return warn("Your password was reset, so every session was signed out.")
+	case vigil.ReasonRevoked:
+		return warn("You were signed out from another device or by an administrator.")
+	case vigil.ReasonUserDisabled:
+		return warn("You were signed out because this account was disabled. Contact your administrator.")
+	case vigil.ReasonSessionLimit:
+		return warn("You were signed out because this account signed in on too many devices.")
+	case vigil.ReasonLogout:
+		return &notice{Kind: "success", Text: "You have signed out."}
+	case reasonPasswordSet:
+		return &notice{Kind: "success", Text: "Your new password is set. Sign in with it now."}
+	}
+	return nil
+}
+
+// problemsNotice turns a refused password change or reset into one notice
+// listing every problem at once.
+func problemsNotice(err error) *notice {
+	e := vigil.AsError(err)
+	if e == nil {
+		return nil
+	}
+	switch e.Code {
+	case vigil.CodeWeakPassword:
+		n := &notice{Kind: "error", Text: "The new password cannot be used:"}
+		for _, pr := range e.Problems {
+			n.Items = append(n.Items, "It "+pr+".")
+		}
+		return n
+	case vigil.CodePasswordMismatch:
+		return &notice{Kind: "error", Text: "The new password and its confirmation do not match."}
+	case vigil.CodeInvalidCredentials:
+		return &notice{Kind: "error", Text: "Your current password is not correct."}
+	case vigil.CodeRateLimited:
+		return &notice{Kind: "error", Text: throttled(e)}
+	case vigil.CodeInvalidResetToken:
+		return &notice{Kind: "error", Text: e.Message}
+	}
+	return nil
+}
+
+// throttled is the message for a RATE_LIMITED answer: when to try again.
+func throttled(e *vigil.Error) string {
+	return fmt.Sprintf("Too many attempts. Try again in %s.", waitMinutes(e.RetryAfter))
+}

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
+)
+
+// Deps is what the pages need. Engine and Sessions are required; the zero
+// values of the others take the defaults noted.
+type Deps struct {
+	Engine   *auth.Engine
+	Sessions *vigilhttp.Sessions // the API's session middleware: same cookie, same client address
+	Logger   *slog.Logger        // default slog.Default()
+	Dev      bool                // plain-HTTP cookies (as --dev)
+	// IdleWarning is how long before the idle timeout the pages warn
+	// (--idle-warning); the script reads the same value from the API. It is
+	// stated on the account page. Default 2m.
+	IdleWarning time.Duration
+	// ClientIP returns the client's address for the audit trail; default
+	// the address Sessions sees (which honours --trusted-proxies).
+	ClientIP func(*http.Request) string
+	// PasswordRules explain the password policy before a user picks one
+	// (password.Policy.Describe); default a short description built from
+	// the engine's minimum length.
+	PasswordRules []string
+	// PublicURL is the external origin used in the reset links shown to
+	// administrators (--public-url); default the origin of the request.
+	PublicURL *url.URL
+}
+
+// Pages is the set of pages. Build it with New; it is safe for concurrent
+// use.
+type Pages struct {
+	engine      *auth.Engine
+	sessions    *vigilhttp.Sessions
+	cookies     vigilhttp.Cookies
+	log         *slog.Logger
+	dev         bool
+	idleWarning time.Duration
+	clientIP    func(*http.Request) string
+	rules       []string
+	minLength   int
+	publicURL   *url.URL
+	tmpl        map[string]*template.Template
+	static      *staticFiles
+}
+
+// New returns the pages. It panics if Engine or Sessions is nil, or if the
+// embedded templates do not parse (a build defect, caught by the tests).
+func New(d Deps) *Pages {
+	if d.Engine == nil || d.Sessions == nil {
+		panic("web: New needs an Engine and Sessions")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.IdleWarning <= 0 {
+		d.IdleWarning = 2 * time.Minute
+	}
+	if d.ClientIP == nil {
+		s := d.Sessions
+		d.ClientIP = func(r *http.Request) string { return s.Actor(r).IP }
+	}
+	minLength := d.Engine.PolicyReport().Settings.PasswordMinLength
+	if len(d.PasswordRules) == 0 {
+		d.PasswordRules = defaultRules(minLength)
+	}
+	p := &Pages{
+		engine: d.Engine, sessions: d.Sessions, cookies: d.Sessions.Cookies(), log: d.Logger,
+		dev: d.Dev, idleWarning: d.IdleWarning, clientIP: d.ClientIP, rules: d.PasswordRules,
+		minLength: minLength, publicURL: d.PublicURL,
+	}
+	p.tmpl = mustParseTemplates(p.funcs())
+	p.static = mustLoadStatic()
+	return p
+}
+
+func defaultRules(minLength int) []string {
+	r := []string{"Not a commonly used password, and not containing your username."}
+	if minLength > 0 {
+		r = append([]string{fmt.Sprintf("At least %d characters; any characters, spaces included.", minLength)}, r...)
+	}
+	return r
+}
+
+// Register adds the pages to mux, all under /auth/ (see routes.go). It
+// does not take "/": see Home.
+func (p *Pages) Register(mux *http.ServeMux) { p.routes(mux) }
+
+// Home answers "/" by sending a signed-in visitor to their account page and
+// anyone else to the sign-in page.
+func (p *Pages) Home() http.Handler { return p.headers(http.HandlerFunc(p.home)) }
+
+func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
+	_, err := p.sessions.Check(r, false)
+	switch {
+	case err == nil:
+		redirect(w, "/auth/account")
+	case isFailure(err):
+		p.serverError(w, r, err)
+	default:
+		p.clearIfPresent(w, r)
+		redirect(w, loginURL(endReason(err), ""))
+	}
+}

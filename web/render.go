@@ -1,0 +1,181 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pageNames are the templates, each parsed with base.html and parts.html.
+var pageNames = []string{"login", "account", "reauth", "reset", "error",
+	"admin_users", "admin_user", "admin_sessions", "admin_audit", "admin_policy"}
+
+func mustParseTemplates(funcs template.FuncMap) map[string]*template.Template {
+	out := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t := template.New(name).Funcs(funcs)
+		out[name] = template.Must(t.ParseFS(templateFS, "templates/base.html", "templates/parts.html", "templates/"+name+".html"))
+	}
+	return out
+}
+
+// csp is the pages' Content-Security-Policy: everything from this origin
+// only, no inline script or style, no framing, forms post only here
+// (OWASP ASVS 5.0 3.4.3).
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// headers sets what every page answer carries. httpapi's middleware adds
+// nosniff, X-Frame-Options and (outside --dev) HSTS.
+func (p *Pages) headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Referrer-Policy", "no-referrer") // the reset token must never travel in a Referer
+		h.Set("Cache-Control", "no-store")      // pages hold personal data and CSRF tokens
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// view is what every template gets.
+type view struct {
+	Title  string
+	Cur    *auth.Current // the signed-in session, nil on public pages
+	CSRF   string        // the session's CSRF token for the forms
+	Nav    string        // the active navigation item
+	Notice *notice       // a message at the top of the page
+	Data   any           // the page's own data
+}
+
+// notice is a message shown at the top of a page. Kind is info, success,
+// warning or error (errors are announced at once to screen readers).
+type notice struct {
+	Kind  string
+	Text  string
+	Items []string
+}
+
+// Admin reports whether the signed-in user is an administrator.
+func (v view) Admin() bool { return v.Cur != nil && v.Cur.User.Role == vigil.RoleAdmin }
+
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	if v.Cur != nil {
+		v.CSRF = v.Cur.Token.CSRF()
+	}
+	var buf bytes.Buffer
+	if err := p.tmpl[name].ExecuteTemplate(&buf, "base", v); err != nil {
+		p.log.Error("page not rendered", "page", name, "request_id", vigilhttp.RequestID(r), "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // the client may be gone; nothing else to do
+}
+
+// errorData fills the error page.
+type errorData struct {
+	Heading   string
+	Message   string
+	RequestID string
+}
+
+func (p *Pages) errorPage(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, d errorData) {
+	p.render(w, r, status, "error", view{Title: d.Heading, Cur: cur, Data: d})
+}
+
+// serverError answers a failure: 503 when the store cannot be reached
+// (fail closed), else 500; the cause goes only to the log, under the
+// request id the page shows.
+func (p *Pages) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client went away
+	}
+	id := vigilhttp.RequestID(r)
+	p.log.Error("page request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+	if vigil.ErrorCode(err) == vigil.CodeUnavailable || errors.Is(err, context.DeadlineExceeded) {
+		p.errorPage(w, r, nil, http.StatusServiceUnavailable, errorData{
+			Heading: "Temporarily unavailable", RequestID: id,
+			Message: "The service cannot reach its database just now. Please try again in a moment."})
+		return
+	}
+	p.errorPage(w, r, nil, http.StatusInternalServerError, errorData{
+		Heading: "Something went wrong", RequestID: id,
+		Message: "The request could not be completed. Please try again; if it keeps happening, give this reference to your administrator."})
+}
+
+func (p *Pages) forbidden(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	p.errorPage(w, r, cur, http.StatusForbidden, errorData{
+		Heading: "Not allowed",
+		Message: "Your account does not have permission to open this page. The attempt has been recorded."})
+}
+
+func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
+	p.errorPage(w, r, nil, http.StatusNotFound, errorData{
+		Heading: "Page not found", Message: "There is no page at this address."})
+}
+
+// badForm answers a form that could not be read (too large, malformed).
+func (p *Pages) badForm(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusBadRequest
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	p.errorPage(w, r, nil, status, errorData{Heading: "The form could not be read", Message: "Go back, reload the page and try again."})
+}
+
+// funcs are the template helpers.
+func (p *Pages) funcs() template.FuncMap {
+	return template.FuncMap{
+		"ts":      formatTime,
+		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"ago":     func(t time.Time) string { return ago(p.engine.Now(), t) },
+		"until":   func(t time.Time) string { return until(p.engine.Now(), t) },
+		"device":  Device,
+		"dur":     humanDuration,
+		"seconds": func(n int64) time.Duration { return time.Duration(n) * time.Second },
+		"newpw":   func(minLength int, username string) newPassword { return newPassword{minLength, username} },
+		"table": func(id string, showUser bool, rows []deviceRow) sessionsTable {
+			return sessionsTable{ID: id, ShowUser: showUser, Rows: rows}
+		},
+		"events": func(id string, evs []vigil.Event) eventsTable { return eventsTable{ID: id, Events: evs} },
+		"actions": func(name string, disabled, self bool, csrf, here string) userActions {
+			return userActions{Username: name, Disabled: disabled, Self: self, CSRF: csrf, Here: here}
+		},
+	}
+}
+
+// The arguments of the shared parts of the templates (parts.html).
+type (
+	newPassword struct {
+		MinLength int
+		Username  string
+	}
+	sessionsTable struct {
+		ID       string
+		ShowUser bool
+		Rows     []deviceRow
+	}
+	eventsTable struct {
+		ID     string
+		Events []vigil.Event
+	}
+	userActions struct {
+		Username       string
+		Disabled, Self bool
+		CSRF, Here     string
+	}
+)

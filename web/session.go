@@ -1,0 +1,171 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+)
+
+// pageFunc is a handler that runs with a checked, live session.
+type pageFunc func(w http.ResponseWriter, r *http.Request, cur *auth.Current)
+
+// signedIn serves a page (GET) only with a live session; a visitor without
+// one is sent to the sign-in page, told why the session ended, and brought
+// back here afterwards. Opening a page is activity (SPEC §2).
+func (p *Pages) signedIn(h pageFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cur, err := p.sessions.Check(r, true)
+		if err != nil {
+			p.noSession(w, r, err, r.URL.RequestURI())
+			return
+		}
+		h(w, r, cur)
+	}
+}
+
+// adminOnly lets only administrators through; anyone else gets the 403
+// page and the engine audits access_forbidden (SPEC §3 roles).
+func (p *Pages) adminOnly(h pageFunc) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+		if err := p.engine.Authorize(r.Context(), cur, p.actor(r, cur), r.Method+" "+r.URL.Path, vigil.RoleAdmin); err != nil {
+			p.forbidden(w, r, cur)
+			return
+		}
+		h(w, r, cur)
+	}
+}
+
+// form handles a page form post made with a session: the form is parsed,
+// the session must be live (else the sign-in page, returning to back or
+// the form's own rd), and the hidden csrf_token field must be the session's
+// CSRF token (SPEC §3 CSRF layer 2; vigilhttp's Require reads only the
+// X-CSRF-Token header, which a plain HTML form cannot send).
+func (p *Pages) form(back string, h pageFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			p.badForm(w, r, err)
+			return
+		}
+		cur, err := p.sessions.Check(r, true)
+		if err != nil {
+			p.noSession(w, r, err, safeReturn(r.PostForm.Get("rd"), back))
+			return
+		}
+		if !p.csrfOK(r, cur) {
+			p.csrfRefused(w, r, cur)
+			return
+		}
+		h(w, r, cur)
+	}
+}
+
+// adminForm is form for administrators' changes: admin role, then a
+// password entered within --reauth-window (SPEC §3; OWASP ASVS 5.0 7.5.3),
+// else the re-authentication form, which comes back to the page the form
+// was on.
+func (p *Pages) adminForm(h pageFunc) http.HandlerFunc {
+	return p.form("/auth/admin", p.adminOnly(func(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+		if err := p.engine.RequireRecentAuth(cur); err != nil {
+			p.renderReauth(w, r, cur, http.StatusUnauthorized, adminReturn(r.PostForm.Get("rd")), "")
+			return
+		}
+		h(w, r, cur)
+	}))
+}
+
+// csrfOK compares the form's csrf_token with the session's in constant
+// time (OWASP ASVS 5.0 3.5.1).
+func (p *Pages) csrfOK(r *http.Request, cur *auth.Current) bool {
+	got, want := r.PostForm.Get("csrf_token"), cur.Token.CSRF()
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// csrfRefused audits csrf_rejected and answers the 403 page.
+func (p *Pages) csrfRefused(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	p.engine.Audit(r.Context(), p.actor(r, cur), vigil.Event{
+		Username: cur.User.Username, Category: vigil.CategoryAccess, Event: vigil.EventCSRFRejected,
+		Detail: r.Method + " " + r.URL.Path + ": missing or wrong csrf_token form field",
+	})
+	p.errorPage(w, r, cur, http.StatusForbidden, errorData{
+		Heading: "This form could not be verified",
+		Message: "For your safety the request was not carried out. This happens when a page stayed open while you signed in again. Go back, reload the page and try again.",
+	})
+}
+
+// noSession answers a request without a live session: a failure of the
+// store is an error page (fail closed); otherwise the cookie of an ended
+// session is cleared and the visitor goes to the sign-in page with the
+// reason and the page to return to.
+func (p *Pages) noSession(w http.ResponseWriter, r *http.Request, err error, rd string) {
+	if isFailure(err) {
+		p.serverError(w, r, err)
+		return
+	}
+	p.clearIfPresent(w, r)
+	redirect(w, loginURL(endReason(err), rd))
+}
+
+// clearIfPresent clears the session cookie if the request carried one.
+func (p *Pages) clearIfPresent(w http.ResponseWriter, r *http.Request) {
+	if _, present, _ := p.cookies.Token(r); present {
+		p.cookies.Clear(w)
+	}
+}
+
+// actor is the audit actor of a request, with or without a session.
+func (p *Pages) actor(r *http.Request, cur *auth.Current) auth.Actor {
+	if cur != nil {
+		return cur.Actor(p.clientIP(r), r.UserAgent())
+	}
+	return auth.Actor{IP: p.clientIP(r), UserAgent: r.UserAgent()}
+}
+
+// isFailure reports whether err is the server's or the store's failure
+// rather than an answer about the session.
+func isFailure(err error) bool {
+	switch vigil.ErrorCode(err) {
+	case vigil.CodeInternal, vigil.CodeUnavailable:
+		return true
+	}
+	return false
+}
+
+// endReason returns why a session ended, or "" when err is not about an
+// ended session.
+func endReason(err error) vigil.Reason {
+	var e *vigil.Error
+	if errors.As(err, &e) && (e.Code == vigil.CodeSessionExpired || e.Code == vigil.CodeSessionRevoked) {
+		return e.Reason
+	}
+	return ""
+}
+
+// loginURL is the sign-in page saying why the session ended (if reason is
+// set) and where to return to (if rd is set).
+func loginURL(reason vigil.Reason, rd string) string {
+	q := ""
+	if reason != "" {
+		q = "reason=" + url.QueryEscape(string(reason))
+	}
+	if rd != "" {
+		if q != "" {
+			q += "&"
+		}
+		q += "rd=" + url.QueryEscape(rd)
+	}
+	if q == "" {
+		return "/auth/login"
+	}
+	return "/auth/login?" + q
+}
+
+// redirect answers 303 See Other to a same-origin path, so a form post is
+// followed by a GET (post/redirect/get).
+func redirect(w http.ResponseWriter, to string) {
+	w.Header().Set("Location", to)
+	w.WriteHeader(http.StatusSeeOther)
+}

@@ -1,0 +1,155 @@
+/*
+ * pages.js: small enhancements of vigil's own pages. Every page works
+ * without it; with it:
+ *  - times are shown in the reader's own time zone;
+ *  - the new-password fields get an advisory strength meter (the server's
+ *    policy decides; this only helps choose);
+ *  - the reset page takes the token from the link's #fragment into its
+ *    hidden field, then removes it from the address bar;
+ *  - the one-time reset link shown to administrators can be copied;
+ *  - the sign-in page, reached because a session ended, tells the idle
+ *    warning (vigil.js) in the other tabs, so they follow at once.
+ * No inline script or style is used anywhere (strict CSP).
+ */
+(function () {
+  'use strict';
+
+  function localTimes() {
+    if (!window.Intl || !Intl.DateTimeFormat) { return; }
+    var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    var els = document.querySelectorAll('time[data-local]');
+    for (var i = 0; i < els.length; i++) {
+      var d = new Date(els[i].getAttribute('datetime'));
+      if (!isNaN(d.getTime())) {
+        els[i].title = els[i].textContent;
+        els[i].textContent = fmt.format(d);
+      }
+    }
+  }
+
+  // A few of the very commonest passwords, so the meter does not praise
+  // them; the server checks a list of 30,000.
+  var COMMON = ['password', 'passw0rd', '123456', '12345678', '123456789', 'qwerty', 'letmein',
+    'welcome', 'iloveyou', 'admin', 'monkey', 'dragon', 'football', 'baseball', 'sunshine',
+    'princess', 'trustno1', 'abc123', 'qwertyuiop', '1q2w3e4r', 'changeme', 'secret'];
+
+  function repeatedOrSequence(pw) {
+    var s = pw.toLowerCase();
+    if (/^(.+?)\1+$/.test(s)) { return true; } // one character or a short pattern repeated
+    var up = 0, down = 0;
+    for (var i = 1; i < s.length; i++) {
+      var d = s.charCodeAt(i) - s.charCodeAt(i - 1);
+      if (d === 1) { up++; } else if (d === -1) { down++; }
+    }
+    return s.length > 3 && (up === s.length - 1 || down === s.length - 1);
+  }
+
+  // strength scores a password 0..4 with the policy's simple rules plus
+  // length; it is advice, never a gate.
+  function strength(pw, minLength, username) {
+    var len = Array.from(pw).length;
+    if (len === 0) { return { score: 0, text: '' }; }
+    var lower = pw.toLowerCase();
+    if (len < minLength) {
+      return { score: 1, text: 'Too short: ' + len + ' of at least ' + minLength + ' characters.' };
+    }
+    if (username && username.length >= 3 && lower.indexOf(username.toLowerCase()) >= 0) {
+      return { score: 1, text: 'Weak: it contains your username.' };
+    }
+    var stripped = lower.replace(/^[\d\W_]+|[\d\W_]+$/g, '');
+    if (COMMON.indexOf(lower) >= 0 || COMMON.indexOf(stripped) >= 0) {
+      return { score: 1, text: 'Weak: it is a very common password.' };
+    }
+    if (repeatedOrSequence(pw)) {
+      return { score: 1, text: 'Weak: a repeated pattern or a simple sequence.' };
+    }
+    var unique = new Set(Array.from(lower)).size;
+    var score = 2;
+    if (len >= minLength + 5 && unique >= 8) { score = 3; }
+    if (len >= minLength + 10 && unique >= 10) { score = 4; }
+    var words = ['', '', 'Fair: long enough. Longer is stronger; a few unrelated words work well.',
+      'Good.', 'Strong.'];
+    return { score: score, text: words[score] };
+  }
+
+  function strengthMeter() {
+    var input = document.getElementById('new-password');
+    var box = document.getElementById('strength');
+    var bar = document.getElementById('strength-bar');
+    var label = document.getElementById('strength-label');
+    if (!input || !box || !bar || !label) { return; }
+    var minLength = parseInt(input.getAttribute('data-min-length'), 10) || 15;
+    var username = input.getAttribute('data-username') || '';
+    var timer = 0;
+    box.hidden = false;
+    function update() {
+      var r = strength(input.value, minLength, username);
+      bar.setAttribute('data-score', String(r.score));
+      label.textContent = r.text;
+    }
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(update, 250); // do not chatter to screen readers on every key
+    });
+  }
+
+  function resetToken() {
+    var form = document.getElementById('reset-form');
+    var field = document.getElementById('reset-token');
+    if (!form || !field) { return; }
+    var m = /(?:^#|&)token=([^&]+)/.exec(location.hash || '');
+    if (!m) { return; }
+    var token = '';
+    try { token = decodeURIComponent(m[1]); } catch (e) { return; }
+    field.value = token;
+    field.type = 'hidden';
+    var wrap = document.getElementById('reset-token-field');
+    if (wrap) { wrap.hidden = true; }
+    // Drop the token from the address bar and the history entry.
+    if (history.replaceState) { history.replaceState(null, '', location.pathname + location.search); }
+  }
+
+  function copyLink() {
+    var btn = document.getElementById('copy-reset-link');
+    var input = document.getElementById('reset-link');
+    var status = document.getElementById('copy-status');
+    if (!input) { return; }
+    input.addEventListener('focus', function () { input.select(); });
+    if (!btn || !navigator.clipboard) { return; }
+    btn.hidden = false;
+    btn.addEventListener('click', function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        if (status) { status.textContent = 'Link copied.'; }
+      }, function () {
+        input.select();
+        if (status) { status.textContent = 'Press Ctrl+C (or Cmd+C) to copy the selected link.'; }
+      });
+    });
+  }
+
+  // On the sign-in page after a session ended (?reason=...), tell vigil.js
+  // in the other tabs, which then check the session with the server and,
+  // if it is gone, come here too with the same reason.
+  function announceEnd() {
+    if (!window.BroadcastChannel || !document.getElementById('login-form')) { return; }
+    var m = /[?&]reason=([a-z_]{1,32})(?:&|$)/.exec(location.search);
+    if (!m) { return; }
+    var ch = new BroadcastChannel('vigil-session');
+    ch.postMessage({ type: 'ended', reason: m[1], at: Date.now() });
+    ch.close();
+  }
+
+  function start() {
+    announceEnd();
+    localTimes();
+    strengthMeter();
+    resetToken();
+    copyLink();
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+})();

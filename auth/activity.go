@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,28 +87,29 @@ func (a *activity) run(ctx context.Context) {
 	}
 }
 
-// flush writes what is noted; on failure it keeps it for the next try.
+// flush writes what is noted. Entries stay noted until written, so a
+// lookup during the write still counts them; on failure they are kept for
+// the next try.
 func (a *activity) flush(ctx context.Context) {
 	a.mu.Lock()
-	if len(a.pending) == 0 {
-		a.mu.Unlock()
+	batch := maps.Clone(a.pending)
+	a.mu.Unlock()
+	if len(batch) == 0 {
 		return
 	}
-	batch := a.pending
-	a.pending = make(map[string]time.Time, len(batch))
-	a.mu.Unlock()
 	touches := make([]vigil.Touch, 0, len(batch))
 	for id, at := range batch {
 		touches = append(touches, vigil.Touch{ID: id, At: at})
 	}
 	if err := a.store.TouchSessions(ctx, touches); err != nil {
 		a.log.Warn("activity not recorded; will retry", "sessions", len(touches), "err", err)
-		a.mu.Lock()
-		for id, at := range batch {
-			if at.After(a.pending[id]) {
-				a.pending[id] = at
-			}
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for id, at := range batch {
+		if cur, ok := a.pending[id]; ok && !cur.After(at) {
+			delete(a.pending, id) // written, and nothing newer noted meanwhile
 		}
-		a.mu.Unlock()
 	}
 }

@@ -25,6 +25,18 @@ func (e *env) cached(eng *auth.Engine, tok vigil.Token) {
 	})
 }
 
+// cachedSession runs e's engine (which turns its cache on), signs alice in,
+// and waits until her session is served from the cache. It returns the
+// session's token.
+func (e *env) cachedSession() vigil.Token {
+	e.t.Helper()
+	e.runEngine(e.eng)
+	pw := e.addUser("alice", vigil.RolePatient)
+	tok := e.login("alice", pw).Token
+	e.cached(e.eng, tok)
+	return tok
+}
+
 // refusedEventually checks tok on eng until it is refused (within a
 // generous deadline) and returns the refusal.
 func (e *env) refusedEventually(eng *auth.Engine, tok vigil.Token, what string) error {
@@ -163,10 +175,7 @@ func TestStaleReadDoesNotResurrectARevokedSession(t *testing.T) {
 func TestClosedStoreFailsClosed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.runEngine(e.eng)
-	pw := e.addUser("alice", vigil.RolePatient)
-	tok := e.login("alice", pw).Token
-	e.cached(e.eng, tok)
+	tok := e.cachedSession()
 
 	e.raw.Close()
 	e.refusedEventually(e.eng, tok, "checks to fail after the store closed")
@@ -179,10 +188,7 @@ func TestClosedStoreFailsClosed(t *testing.T) {
 func TestUnreachableStore(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.runEngine(e.eng)
-	pw := e.addUser("alice", vigil.RolePatient)
-	tok := e.login("alice", pw).Token
-	e.cached(e.eng, tok)
+	tok := e.cachedSession()
 
 	e.store.down.Store(true)
 	err := e.refusedEventually(e.eng, tok, "checks to fail with the store down")
@@ -212,10 +218,7 @@ func TestConcurrentChecksAndRevocation(t *testing.T) {
 	t.Parallel()
 	for _, m := range cacheModes {
 		t.Run(m.name, func(t *testing.T) {
-			e := newEnv(t, nil)
-			if m.cached {
-				e.runEngine(e.eng)
-			}
+			e := m.env(t)
 			pw := e.addUser("alice", vigil.RolePatient)
 			tok := e.login("alice", pw).Token
 
@@ -270,10 +273,7 @@ func TestConcurrentChecksAndRevocation(t *testing.T) {
 func TestConcurrentExpiryIsAuditedOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.runEngine(e.eng)
-	pw := e.addUser("alice", vigil.RolePatient)
-	tok := e.login("alice", pw).Token
-	e.cached(e.eng, tok)
+	tok := e.cachedSession()
 	e.clock.Set(idle)
 
 	var wg sync.WaitGroup
@@ -296,10 +296,7 @@ func TestConcurrentExpiryIsAuditedOnce(t *testing.T) {
 func TestActivityElsewhereKeepsTheSessionAlive(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.runEngine(e.eng)
-	pw := e.addUser("alice", vigil.RolePatient)
-	tok := e.login("alice", pw).Token
-	e.cached(e.eng, tok)
+	tok := e.cachedSession()
 
 	e.clock.Set(20 * time.Minute)
 	e.aliveWith(e.cliEngine(), tok, true) // the request went to the other instance
@@ -315,10 +312,7 @@ func TestActivityElsewhereKeepsTheSessionAlive(t *testing.T) {
 func TestRevocationInABurstReachesTheCache(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.runEngine(e.eng)
-	pw := e.addUser("alice", vigil.RolePatient)
-	tok := e.login("alice", pw).Token
-	e.cached(e.eng, tok)
+	tok := e.cachedSession()
 
 	e.store.burst.Store(5000)
 	if err := e.cliEngine().Logout(e.ctx, tok, auth.Actor{}); err != nil {

@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,26 +9,15 @@ import (
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/internal/pgtest"
-	"github.com/vigilauth/vigil/password"
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/postgres"
-	"github.com/vigilauth/vigil/sqlite"
 )
 
 // benchEngine returns an engine over a fresh SQLite store with one signed-in
 // session, and that session's token. cacheSize < 0 disables the cache.
 func benchEngine(b *testing.B, cacheSize int) (*auth.Engine, vigil.Token, *benchStore) {
 	b.Helper()
-	return benchEngineOn(b, benchSQLite(b), cacheSize)
-}
-
-// benchSQLite opens a fresh SQLite store.
-func benchSQLite(b *testing.B) vigil.Store {
-	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "vigil.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	return store
+	return benchEngineOn(b, testkit.SQLite(b), cacheSize)
 }
 
 // benchPostgres opens a store on a fresh schema of VIGIL_TEST_POSTGRES.
@@ -47,23 +35,15 @@ func benchPostgres(b *testing.B) vigil.Store {
 func benchEngineOn(b *testing.B, store vigil.Store, cacheSize int) (*auth.Engine, vigil.Token, *benchStore) {
 	b.Helper()
 	counted := &benchStore{Store: store}
-	ctx, cancel := context.WithCancel(context.Background())
-	b.Cleanup(cancel) // runs before the store closes
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
-	e := auth.New(counted, hasher, password.NewPolicy(15), auth.Options{
+	e := testkit.Engine(counted, auth.Options{
 		Policy:    vigil.Policy{Lifetime: 168 * time.Hour, IdleTimeout: 30 * time.Minute},
 		CacheSize: cacheSize, PollInterval: 50 * time.Millisecond,
 	})
-	go e.Run(ctx)
-	const pw = "a quiet evening by the river"
-	if _, err := e.CreateUser(ctx, auth.NewUser{Username: "bench", Role: vigil.RolePatient, Password: pw}, auth.Actor{}); err != nil {
-		b.Fatal(err)
-	}
-	cur, err := e.Login(ctx, "bench", pw, nil, auth.Actor{IP: "127.0.0.1"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	testkit.Run(b, e) // stops before the store closes
+	cur := testkit.SignIn(b, e, auth.NewUser{Username: "bench", Role: vigil.RolePatient, Password: "a quiet evening by the river"},
+		auth.Actor{IP: "127.0.0.1"})
 	// Wait until the revocation follower has run once, so the cache is on.
+	ctx := context.Background()
 	for range 200 {
 		if _, err := e.Check(ctx, cur.Token, true); err != nil {
 			b.Fatal(err)
@@ -97,15 +77,7 @@ func reportWrites(b *testing.B, s *benchStore) {
 // activity (written at most once per 18 s of a 30-minute idle timeout).
 func BenchmarkCheckCacheHit(b *testing.B) {
 	e, tok, st := benchEngine(b, 0)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := e.Check(ctx, tok, true); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportWrites(b, st)
+	benchChecks(b, e, tok, st)
 }
 
 // BenchmarkCheckCacheHitParallel is the hot path from every core at once.
@@ -127,15 +99,7 @@ func BenchmarkCheckCacheHitParallel(b *testing.B) {
 // BenchmarkCheckCacheMiss reads the session from SQLite on every check.
 func BenchmarkCheckCacheMiss(b *testing.B) {
 	e, tok, st := benchEngine(b, -1)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := e.Check(ctx, tok, true); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportWrites(b, st)
+	benchChecks(b, e, tok, st)
 }
 
 // BenchmarkTokenHash is the SHA-256 of a token, part of every check.
@@ -161,6 +125,7 @@ func BenchmarkCheckCacheMissPostgres(b *testing.B) {
 	benchChecks(b, e, tok, st)
 }
 
+// benchChecks checks tok on e, with activity, b.N times.
 func benchChecks(b *testing.B, e *auth.Engine, tok vigil.Token, st *benchStore) {
 	ctx := context.Background()
 	b.ReportAllocs()

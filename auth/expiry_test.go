@@ -8,21 +8,32 @@ import (
 	"github.com/vigilauth/vigil/auth"
 )
 
-// cacheModes runs a test with every check reading the store, and with the
-// engine's cache on (its revocation follower running).
-var cacheModes = []struct {
+// cacheMode is one way for the engine to answer checks.
+type cacheMode struct {
 	name   string
 	cached bool
-}{{"store", false}, {"cached", true}}
+}
+
+// cacheModes runs a test with every check reading the store, and with the
+// engine's cache on (its revocation follower running).
+var cacheModes = []cacheMode{{"store", false}, {"cached", true}}
+
+// env is newEnv(t, nil) in mode m: with the engine running (its cache on)
+// when m.cached.
+func (m cacheMode) env(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t, nil)
+	if m.cached {
+		e.runEngine(e.eng)
+	}
+	return e
+}
 
 func TestAbsoluteLifetimeEndsAnActiveSession(t *testing.T) {
 	t.Parallel()
 	for _, m := range cacheModes {
 		t.Run(m.name, func(t *testing.T) {
-			e := newEnv(t, nil)
-			if m.cached {
-				e.runEngine(e.eng)
-			}
+			e := m.env(t)
 			pw := e.addUser("alice", vigil.RolePatient)
 			tok := e.login("alice", pw).Token
 
@@ -59,10 +70,7 @@ func TestInactivityTimeout(t *testing.T) {
 	t.Parallel()
 	for _, m := range cacheModes {
 		t.Run(m.name, func(t *testing.T) {
-			e := newEnv(t, nil)
-			if m.cached {
-				e.runEngine(e.eng)
-			}
+			e := m.env(t)
 			pw := e.addUser("alice", vigil.RolePatient)
 			tok := e.login("alice", pw).Token
 
@@ -98,10 +106,7 @@ func TestInactivityMayEndEarlyNeverLate(t *testing.T) {
 	for _, m := range cacheModes {
 		for _, last := range []time.Duration{0, time.Second, 10 * time.Second, gran - time.Microsecond} {
 			t.Run(m.name+"/last="+last.String(), func(t *testing.T) {
-				e := newEnv(t, nil)
-				if m.cached {
-					e.runEngine(e.eng)
-				}
+				e := m.env(t)
 				pw := e.addUser("alice", vigil.RolePatient)
 				start := 5 * time.Minute
 				e.clock.Set(start - time.Minute)
@@ -128,10 +133,7 @@ func TestActivityIsRecordedCoarsely(t *testing.T) {
 	t.Parallel()
 	for _, m := range cacheModes {
 		t.Run(m.name, func(t *testing.T) {
-			e := newEnv(t, nil)
-			if m.cached {
-				e.runEngine(e.eng)
-			}
+			e := m.env(t)
 			pw := e.addUser("alice", vigil.RolePatient)
 			tok := e.login("alice", pw).Token
 

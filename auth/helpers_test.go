@@ -1,21 +1,19 @@
 package auth_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/password"
 	"github.com/vigilauth/vigil/sqlite"
 )
@@ -36,34 +34,6 @@ const (
 // defaultPolicy is the product's default session policy.
 func defaultPolicy() vigil.Policy {
 	return vigil.Policy{Lifetime: lifetime, IdleTimeout: idle, ReauthWindow: reauth}
-}
-
-// fakeClock is a settable clock for auth.Options.Now.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{now: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set moves the clock to t0 + d.
-func (c *fakeClock) Set(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t0.Add(d)
-}
-
-// Advance moves the clock forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // countingStore is a store that counts the calls the tests care about, and
@@ -132,100 +102,30 @@ func (s *countingStore) LastRevocation(ctx context.Context) (int64, error) {
 	return s.Store.LastRevocation(ctx)
 }
 
-// countingHasher counts the work of a real (cheap) argon2id hasher. When
-// gate is set, Verify waits for it to close before verifying.
-type countingHasher struct {
-	h       *password.Hasher
-	hashes  atomic.Int64
-	verifs  atomic.Int64
-	dummies atomic.Int64
-	gate    chan struct{}
-}
-
-func (c *countingHasher) Hash(ctx context.Context, pw string) (string, error) {
-	c.hashes.Add(1)
-	return c.h.Hash(ctx, pw)
-}
-
-func (c *countingHasher) Verify(ctx context.Context, pw, phc string) (bool, bool, error) {
-	c.verifs.Add(1)
-	if c.gate != nil {
-		<-c.gate
-	}
-	return c.h.Verify(ctx, pw, phc)
-}
-
-func (c *countingHasher) VerifyDummy(ctx context.Context, pw string) {
-	c.dummies.Add(1)
-	c.h.VerifyDummy(ctx, pw)
-}
-
-// work is every password hash computed so far (hash, verify or dummy).
-func (c *countingHasher) work() int64 {
-	return c.hashes.Load() + c.verifs.Load() + c.dummies.Load()
-}
-
-func (c *countingHasher) reset() {
-	c.hashes.Store(0)
-	c.verifs.Store(0)
-	c.dummies.Store(0)
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is one test's world: a fresh SQLite store, a fake clock, a counting
 // hasher and an engine over them.
 type env struct {
 	t      *testing.T
 	ctx    context.Context
-	clock  *fakeClock
+	clock  *testkit.Clock
 	raw    *sqlite.Store
 	store  *countingStore
-	hasher *countingHasher
+	hasher *testkit.CountingHasher
 	policy *password.Policy
-	log    *syncBuffer
+	log    *testkit.SyncBuffer
 	opt    auth.Options
 	eng    *auth.Engine
 }
-
-// cheapParams are the cheapest argon2id parameters password accepts: the
-// tests check behaviour, not cost.
-var cheapParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-
-// sharedPolicy is built once: NewPolicy loads a 30,000-word blocklist.
-var sharedPolicy = sync.OnceValue(func() *password.Policy { return password.NewPolicy(15) })
 
 // newEnv opens a store in t.TempDir() and builds an engine with the default
 // policy, changed by mod if it is not nil. The engine does not Run: every
 // check reads the store (see runEngine for the cache).
 func newEnv(t *testing.T, mod func(*auth.Options)) *env {
 	t.Helper()
-	ctx := t.Context()
-	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { raw.Close() })
+	raw := testkit.SQLite(t)
 	e := &env{
-		t: t, ctx: ctx, clock: newClock(), raw: raw, store: &countingStore{Store: raw},
-		hasher: &countingHasher{h: password.NewHasher(cheapParams, 0)},
-		policy: sharedPolicy(), log: &syncBuffer{},
+		t: t, ctx: t.Context(), clock: testkit.NewClock(t0), raw: raw, store: &countingStore{Store: raw},
+		hasher: testkit.NewCountingHasher(), policy: testkit.Policy(), log: &testkit.SyncBuffer{},
 	}
 	e.opt = auth.Options{
 		Policy:        defaultPolicy(),
@@ -264,18 +164,7 @@ func (e *env) cliEngine() *auth.Engine {
 
 // runEngine runs eng's revocation follower (which enables its cache) until
 // the test ends.
-func (e *env) runEngine(eng *auth.Engine) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		eng.Run(ctx)
-	}()
-	e.t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-}
+func (e *env) runEngine(eng *auth.Engine) { testkit.Run(e.t, eng) }
 
 // strongPassword returns a password the policy accepts.
 func strongPassword(t *testing.T) string {
@@ -283,7 +172,7 @@ func strongPassword(t *testing.T) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	pw := "maple-orbit-lantern-" + hex.EncodeToString(b)
-	if p := sharedPolicy().Check(pw, ""); len(p) > 0 {
+	if p := testkit.Policy().Check(pw, ""); len(p) > 0 {
 		t.Fatalf("test password %q refused: %v", pw, p)
 	}
 	return pw

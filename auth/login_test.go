@@ -97,13 +97,13 @@ func (e *env) fail(username, ip string) {
 // RetryAfter want (any positive wait for 0) without computing a hash.
 func (e *env) throttled(eng *auth.Engine, username, pw, ip string, want time.Duration) {
 	e.t.Helper()
-	work := e.hasher.work()
+	work := e.hasher.Total()
 	_, err := eng.Login(e.ctx, username, pw, nil, actor(ip))
 	ve := wantErr(e.t, err, vigil.CodeRateLimited, "")
 	if ve.RetryAfter <= 0 || (want > 0 && ve.RetryAfter != want) {
 		e.t.Errorf("RetryAfter = %v, want %v", ve.RetryAfter, want)
 	}
-	if d := e.hasher.work() - work; d != 0 {
+	if d := e.hasher.Total() - work; d != 0 {
 		e.t.Errorf("a throttled login computed %d password hashes, want none", d)
 	}
 }
@@ -208,8 +208,8 @@ func TestThrottleHoldsUnderConcurrentGuesses(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	e.addUser("alice", vigil.RolePatient)
-	e.hasher.reset()
-	e.hasher.gate = make(chan struct{}) // Verify waits until every guess is in
+	e.hasher.Reset()
+	e.hasher.Gate = make(chan struct{}) // Verify waits until every guess is in
 
 	const guesses = 20
 	var wg sync.WaitGroup
@@ -233,15 +233,15 @@ func TestThrottleHoldsUnderConcurrentGuesses(t *testing.T) {
 		mu.Lock()
 		n := returned
 		mu.Unlock()
-		if int(e.hasher.verifs.Load())+n >= guesses {
+		if int(e.hasher.Verifies.Load())+n >= guesses {
 			break
 		}
 		time.Sleep(time.Millisecond)
 	}
-	close(e.hasher.gate)
+	close(e.hasher.Gate)
 	wg.Wait()
 
-	if v := e.hasher.verifs.Load(); v > 5 {
+	if v := e.hasher.Verifies.Load(); v > 5 {
 		t.Errorf("%d parallel guesses: %d password checks (answers %v), want at most 5: the rest must be RATE_LIMITED", guesses, v, codes)
 	}
 }
@@ -270,7 +270,7 @@ func TestNoUsernameEnumeration(t *testing.T) {
 	var message string
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e.hasher.reset()
+			e.hasher.Reset()
 			_, err := e.eng.Login(e.ctx, tc.username, tc.password, nil, actor("192.0.2.1"))
 			ve := wantErr(t, err, vigil.CodeInvalidCredentials, "")
 			if message == "" {
@@ -279,7 +279,7 @@ func TestNoUsernameEnumeration(t *testing.T) {
 				t.Errorf("message %q, want the same as the others: %q", ve.Message, message)
 			}
 			// The same work in every case: one argon2id computation.
-			if v, d, h := e.hasher.verifs.Load(), e.hasher.dummies.Load(), e.hasher.hashes.Load(); v != tc.verify || d != tc.dummy || h != 0 {
+			if v, d, h := e.hasher.Verifies.Load(), e.hasher.Dummies.Load(), e.hasher.Hashes.Load(); v != tc.verify || d != tc.dummy || h != 0 {
 				t.Errorf("Verify %d, VerifyDummy %d, Hash %d; want %d, %d, 0", v, d, h, tc.verify, tc.dummy)
 			}
 			if n := e.countEvents(vigil.EventLoginFailed, tc.username); n != 1 {

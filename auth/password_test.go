@@ -73,13 +73,13 @@ func TestReauthenticateFailuresAreThrottled(t *testing.T) {
 		_, err := e.eng.Reauthenticate(e.ctx, cur, "not-my-password-at-all", cur.Actor("192.0.2.1", ""))
 		wantErr(t, err, vigil.CodeInvalidCredentials, "")
 	}
-	work := e.hasher.work()
+	work := e.hasher.Total()
 	_, err := e.eng.Reauthenticate(e.ctx, cur, pw, cur.Actor("192.0.2.1", ""))
 	if ve := wantErr(t, err, vigil.CodeRateLimited, ""); ve.RetryAfter <= 0 {
 		t.Errorf("RetryAfter = %v, want > 0", ve.RetryAfter)
 	}
 	e.throttled(e.eng, "alice", pw, "192.0.2.2", time.Minute)
-	if d := e.hasher.work() - work; d != 0 {
+	if d := e.hasher.Total() - work; d != 0 {
 		t.Errorf("throttled attempts computed %d hashes, want none", d)
 	}
 }
@@ -99,7 +99,7 @@ func newChangeEnv(t *testing.T) *changeEnv {
 	c.cur = e.login("alice", c.pw).Token
 	c.others = []vigil.Token{e.login("alice", c.pw).Token, e.login("alice", c.pw).Token}
 	c.bob = e.login("bob", c.bobPW).Token
-	e.hasher.reset()
+	e.hasher.Reset()
 	return c
 }
 
@@ -124,7 +124,7 @@ func TestChangePasswordRefusals(t *testing.T) {
 		c := newChangeEnv(t)
 		next := strongPassword(t)
 		wantErr(t, c.change(c.pw, next, next+" "), vigil.CodePasswordMismatch, "")
-		if w := c.hasher.work(); w != 0 {
+		if w := c.hasher.Total(); w != 0 {
 			t.Errorf("a mismatch computed %d password hashes, want none", w)
 		}
 		c.unchanged()
@@ -173,7 +173,7 @@ func TestChangePasswordRefusals(t *testing.T) {
 		if n := c.countEvents(vigil.EventInvalidCurrentPassword, "alice"); n != 1 {
 			t.Errorf("%d invalid_current_password events, want 1", n)
 		}
-		if h := c.hasher.hashes.Load(); h != 0 {
+		if h := c.hasher.Hashes.Load(); h != 0 {
 			t.Errorf("%d new hashes stored, want none", h)
 		}
 		c.unchanged() // (its login resets the failure count)

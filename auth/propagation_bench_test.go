@@ -10,7 +10,7 @@ import (
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/internal/pgtest"
-	"github.com/vigilauth/vigil/password"
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/postgres"
 	"github.com/vigilauth/vigil/sqlite"
 )
@@ -43,17 +43,15 @@ func BenchmarkRevocationPropagationSQLite(b *testing.B) {
 }
 
 func benchPropagation(b *testing.B, open func() vigil.Store) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx := context.Background()
 	engines := make([]*auth.Engine, 2)
 	for i := range engines {
 		store := open()
 		b.Cleanup(func() { store.Close() })
-		hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
-		engines[i] = auth.New(store, hasher, password.NewPolicy(15), auth.Options{
+		engines[i] = testkit.Engine(store, auth.Options{
 			Policy: vigil.Policy{Lifetime: 168 * time.Hour, IdleTimeout: 30 * time.Minute}})
-		go engines[i].Run(ctx)
+		testkit.Run(b, engines[i]) // stops before its store closes
 	}
-	b.Cleanup(cancel) // before the stores close
 	a, other := engines[0], engines[1]
 	const pw = "a quiet evening by the river"
 	if _, err := a.CreateUser(ctx, auth.NewUser{Username: "prop", Role: vigil.RolePatient, Password: pw}, auth.Actor{}); err != nil {

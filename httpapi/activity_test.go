@@ -11,8 +11,8 @@ import (
 // (which is not activity itself).
 func idleExpiry(t *testing.T, c *client) time.Time {
 	t.Helper()
-	r := must(t, "session", c.do("GET", "/api/auth/session", nil), 200)
-	return parseTime(t, r.str("session", "idle_expires_at"))
+	r := must(t, "session", c.Do("GET", "/api/auth/session", nil), 200)
+	return parseTime(t, r.Str("session", "idle_expires_at"))
 }
 
 func parseTime(t *testing.T, s string) time.Time {
@@ -40,16 +40,16 @@ func TestActivitySemantics(t *testing.T) {
 	if got := idleExpiry(t, c); !got.Equal(t0.Add(30 * time.Minute)) {
 		t.Errorf("GET /api/auth/session counted as activity: idle_expires_at %v", got)
 	}
-	must(t, "background list", c.do("GET", "/api/auth/sessions", nil, "Vigil-Activity", "background"), 200)
-	must(t, "background refresh", c.do("POST", "/api/auth/session/refresh", nil, "Vigil-Activity", "background"), 200)
-	must(t, "background verify", c.do("GET", "/api/auth/verify", nil, "Vigil-Activity", "background"), 200)
+	must(t, "background list", c.Do("GET", "/api/auth/sessions", nil, "Vigil-Activity", "background"), 200)
+	must(t, "background refresh", c.Do("POST", "/api/auth/session/refresh", nil, "Vigil-Activity", "background"), 200)
+	must(t, "background verify", c.Do("GET", "/api/auth/verify", nil, "Vigil-Activity", "background"), 200)
 	if got := idleExpiry(t, c); !got.Equal(t0.Add(30 * time.Minute)) {
 		t.Errorf("a background request counted as activity: idle_expires_at %v", got)
 	}
 
-	r := must(t, "refresh", c.do("POST", "/api/auth/session/refresh", nil), 200)
+	r := must(t, "refresh", c.Do("POST", "/api/auth/session/refresh", nil), 200)
 	want := t0.Add(time.Minute + 30*time.Minute)
-	if got := parseTime(t, r.str("session", "idle_expires_at")); !got.Equal(want) {
+	if got := parseTime(t, r.Str("session", "idle_expires_at")); !got.Equal(want) {
 		t.Errorf("refresh answered idle_expires_at %v, want %v", got, want)
 	}
 	if got := idleExpiry(t, c); !got.Equal(want) {
@@ -58,13 +58,13 @@ func TestActivitySemantics(t *testing.T) {
 
 	// Within the 1% granularity nothing is recorded (no write per request).
 	h.Clock.Advance(17 * time.Second)
-	must(t, "refresh within granularity", c.do("POST", "/api/auth/session/refresh", nil), 200)
+	must(t, "refresh within granularity", c.Do("POST", "/api/auth/session/refresh", nil), 200)
 	if got := idleExpiry(t, c); !got.Equal(want) {
 		t.Errorf("activity within 1%% of the idle timeout was recorded: %v", got)
 	}
 	// Once the granularity has passed, any ordinary request is activity.
 	h.Clock.Advance(time.Second)
-	must(t, "list sessions", c.do("GET", "/api/auth/sessions", nil), 200)
+	must(t, "list sessions", c.Do("GET", "/api/auth/sessions", nil), 200)
 	want = t0.Add(time.Minute + 18*time.Second + 30*time.Minute)
 	if got := idleExpiry(t, c); !got.Equal(want) {
 		t.Errorf("after an ordinary request idle_expires_at %v, want %v", got, want)
@@ -73,10 +73,10 @@ func TestActivitySemantics(t *testing.T) {
 	// Polling alone never keeps the session alive.
 	for h.Clock.Now().Before(want.Add(-time.Second)) {
 		h.Clock.Advance(min(5*time.Minute, want.Sub(h.Clock.Now())-time.Second))
-		must(t, "poll", c.do("GET", "/api/auth/session", nil), 200)
+		must(t, "poll", c.Do("GET", "/api/auth/session", nil), 200)
 	}
 	h.Clock.Advance(want.Sub(h.Clock.Now()))
-	expect(t, "after polling only", c.do("GET", "/api/auth/session", nil), 401, vigil.CodeSessionExpired, vigil.ReasonInactivity)
+	expect(t, "after polling only", c.Do("GET", "/api/auth/session", nil), 401, vigil.CodeSessionExpired, vigil.ReasonInactivity)
 }
 
 // TestSessionsList: newest activity first, current on the caller's own,
@@ -85,16 +85,16 @@ func TestSessionsList(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	laptop, phone := h.client(), h.client()
-	laptop.ua, phone.ua = "laptop-browser/1.0", "phone-browser/2.0"
-	laptop.login("alice", alicePW)
+	laptop.UserAgent, phone.UserAgent = "laptop-browser/1.0", "phone-browser/2.0"
+	laptop.Login("alice", alicePW)
 	h.Clock.Advance(time.Minute)
-	phone.login("alice", alicePW)
+	phone.Login("alice", alicePW)
 	loggedIn(h, "bob", bobPW) // someone else's session is never listed
 	h.Clock.Advance(time.Minute)
-	must(t, "laptop activity", laptop.do("POST", "/api/auth/session/refresh", nil), 200)
+	must(t, "laptop activity", laptop.Do("POST", "/api/auth/session/refresh", nil), 200)
 	h.Clock.Advance(time.Second)
 
-	r := must(t, "list", phone.do("GET", "/api/auth/sessions", nil, "Vigil-Activity", "background"), 200)
+	r := must(t, "list", phone.Do("GET", "/api/auth/sessions", nil, "Vigil-Activity", "background"), 200)
 	list, _ := r.Body["sessions"].([]any)
 	if len(list) != 2 {
 		t.Fatalf("want alice's 2 sessions: %s", r.Raw)
@@ -131,14 +131,14 @@ func TestPerRoleLimits(t *testing.T) {
 	}))
 	t0 := h.Clock.Now()
 	bob, alice := loggedIn(h, "bob", bobPW), loggedIn(h, "alice", alicePW)
-	r := must(t, "bob", bob.do("GET", "/api/auth/session", nil), 200)
-	if got := parseTime(t, r.str("session", "idle_expires_at")); !got.Equal(t0.Add(15 * time.Minute)) {
+	r := must(t, "bob", bob.Do("GET", "/api/auth/session", nil), 200)
+	if got := parseTime(t, r.Str("session", "idle_expires_at")); !got.Equal(t0.Add(15 * time.Minute)) {
 		t.Errorf("bob idle_expires_at %v", got)
 	}
-	if got := parseTime(t, r.str("session", "expires_at")); !got.Equal(t0.Add(12 * time.Hour)) {
+	if got := parseTime(t, r.Str("session", "expires_at")); !got.Equal(t0.Add(12 * time.Hour)) {
 		t.Errorf("bob expires_at %v", got)
 	}
 	h.Clock.Advance(15 * time.Minute)
-	expect(t, "clinician after 15 min", bob.do("GET", "/api/auth/verify", nil), 401, vigil.CodeSessionExpired, vigil.ReasonInactivity)
-	must(t, "patient after 15 min", alice.do("GET", "/api/auth/verify", nil), 200)
+	expect(t, "clinician after 15 min", bob.Do("GET", "/api/auth/verify", nil), 401, vigil.CodeSessionExpired, vigil.ReasonInactivity)
+	must(t, "patient after 15 min", alice.Do("GET", "/api/auth/verify", nil), 200)
 }

@@ -14,33 +14,33 @@ func TestAdminUsers(t *testing.T) {
 	h := newHarness(t)
 	admin := loggedIn(h, "root", rootPW)
 
-	r := must(t, "create without password", admin.do("POST", "/api/admin/users", map[string]string{"username": "Carol", "role": "clinician", "clinician_id": "C-9"}), 201)
-	if r.str("user", "username") != "carol" || r.str("user", "role") != "clinician" || r.str("user", "clinician_id") != "C-9" || r.str("reset_token") == "" || r.str("expires_at") == "" {
+	r := must(t, "create without password", admin.Do("POST", "/api/admin/users", map[string]string{"username": "Carol", "role": "clinician", "clinician_id": "C-9"}), 201)
+	if r.Str("user", "username") != "carol" || r.Str("user", "role") != "clinician" || r.Str("user", "clinician_id") != "C-9" || r.Str("reset_token") == "" || r.Str("expires_at") == "" {
 		t.Errorf("create: %s", r.Raw)
 	}
-	carolReset := r.str("reset_token")
-	r = must(t, "create with password", admin.do("POST", "/api/admin/users", map[string]string{"username": "dave", "role": "patient", "password": "mellow-quartz-pigeon-2208"}), 201)
+	carolReset := r.Str("reset_token")
+	r = must(t, "create with password", admin.Do("POST", "/api/admin/users", map[string]string{"username": "dave", "role": "patient", "password": "mellow-quartz-pigeon-2208"}), 201)
 	if _, has := r.Body["reset_token"]; has {
 		t.Errorf("a reset token was issued although a password was given: %s", r.Raw)
 	}
 	loggedIn(h, "dave", "mellow-quartz-pigeon-2208")
 
-	expect(t, "taken username", admin.do("POST", "/api/admin/users", map[string]string{"username": "alice", "role": "patient"}), 409, vigil.CodeConflict, "")
-	expect(t, "bad role", admin.do("POST", "/api/admin/users", map[string]string{"username": "erin", "role": "superuser"}), 400, vigil.CodeInvalidRequest, "")
-	expect(t, "bad username", admin.do("POST", "/api/admin/users", map[string]string{"username": "erin smith", "role": "patient"}), 400, vigil.CodeInvalidRequest, "")
-	expect(t, "missing role", admin.do("POST", "/api/admin/users", map[string]string{"username": "erin"}), 400, vigil.CodeInvalidRequest, "")
-	r = admin.do("POST", "/api/admin/users", map[string]string{"username": "erin", "role": "patient", "password": "password"})
+	expect(t, "taken username", admin.Do("POST", "/api/admin/users", map[string]string{"username": "alice", "role": "patient"}), 409, vigil.CodeConflict, "")
+	expect(t, "bad role", admin.Do("POST", "/api/admin/users", map[string]string{"username": "erin", "role": "superuser"}), 400, vigil.CodeInvalidRequest, "")
+	expect(t, "bad username", admin.Do("POST", "/api/admin/users", map[string]string{"username": "erin smith", "role": "patient"}), 400, vigil.CodeInvalidRequest, "")
+	expect(t, "missing role", admin.Do("POST", "/api/admin/users", map[string]string{"username": "erin"}), 400, vigil.CodeInvalidRequest, "")
+	r = admin.Do("POST", "/api/admin/users", map[string]string{"username": "erin", "role": "patient", "password": "password"})
 	expect(t, "weak password", r, 400, vigil.CodeWeakPassword, "")
 	if len(problems(r)) == 0 {
 		t.Errorf("no problems listed: %s", r.Raw)
 	}
 
 	// The reset token sets carol's password.
-	must(t, "carol sets her password", h.client().do("POST", "/api/auth/password-reset", map[string]string{
+	must(t, "carol sets her password", h.client().Do("POST", "/api/auth/password-reset", map[string]string{
 		"reset_token": carolReset, "new_password": "brisk-meadow-lantern-7742", "confirm_password": "brisk-meadow-lantern-7742"}), 200)
 	loggedIn(h, "carol", "brisk-meadow-lantern-7742")
 
-	r = must(t, "list", admin.do("GET", "/api/admin/users", nil), 200)
+	r = must(t, "list", admin.Do("GET", "/api/admin/users", nil), 200)
 	users, _ := r.Body["users"].([]any)
 	byName := map[string]map[string]any{}
 	for _, u := range users {
@@ -57,18 +57,18 @@ func TestAdminUsers(t *testing.T) {
 	}
 
 	alice := loggedIn(h, "alice", alicePW)
-	r = must(t, "disable", admin.do("POST", "/api/admin/users/alice/disable", nil), 200)
+	r = must(t, "disable", admin.Do("POST", "/api/admin/users/alice/disable", nil), 200)
 	if r.Body["revoked"] != 1.0 {
 		t.Errorf("disable: %s", r.Raw)
 	}
-	expect(t, "disabled user's session", alice.do("GET", "/api/auth/session", nil), 401, vigil.CodeSessionRevoked, vigil.ReasonUserDisabled)
-	expect(t, "disabled user's login", h.client().do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}), 401, vigil.CodeInvalidCredentials, "")
-	must(t, "enable", admin.do("POST", "/api/admin/users/alice/enable", nil), 200)
+	expect(t, "disabled user's session", alice.Do("GET", "/api/auth/session", nil), 401, vigil.CodeSessionRevoked, vigil.ReasonUserDisabled)
+	expect(t, "disabled user's login", h.client().Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}), 401, vigil.CodeInvalidCredentials, "")
+	must(t, "enable", admin.Do("POST", "/api/admin/users/alice/enable", nil), 200)
 	loggedIn(h, "alice", alicePW)
-	expect(t, "disable unknown", admin.do("POST", "/api/admin/users/nobody/disable", nil), 404, vigil.CodeNotFound, "")
+	expect(t, "disable unknown", admin.Do("POST", "/api/admin/users/nobody/disable", nil), 404, vigil.CodeNotFound, "")
 
-	r = must(t, "reset token", admin.do("POST", "/api/admin/users/bob/reset-token", nil), 200)
-	if r.str("reset_token") == "" || r.str("expires_at") == "" {
+	r = must(t, "reset token", admin.Do("POST", "/api/admin/users/bob/reset-token", nil), 200)
+	if r.Str("reset_token") == "" || r.Str("expires_at") == "" {
 		t.Errorf("reset-token: %s", r.Raw)
 	}
 	for _, ev := range []string{vigil.EventUserCreated, vigil.EventUserDisabled, vigil.EventUserEnabled, vigil.EventPasswordResetIssued} {
@@ -84,11 +84,11 @@ func TestAdminAudit(t *testing.T) {
 	h := newHarness(t)
 	admin := loggedIn(h, "root", rootPW)
 	h.Clock.Advance(time.Second)
-	h.client().do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": bobPW})
+	h.client().Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": bobPW})
 	h.Clock.Advance(time.Second)
 	loggedIn(h, "alice", alicePW)
 
-	r := must(t, "audit", admin.do("GET", "/api/admin/audit?username=alice", nil), 200)
+	r := must(t, "audit", admin.Do("GET", "/api/admin/audit?username=alice", nil), 200)
 	evs, _ := r.Body["events"].([]any)
 	if len(evs) < 2 {
 		t.Fatalf("events: %s", r.Raw)
@@ -102,19 +102,19 @@ func TestAdminAudit(t *testing.T) {
 			t.Errorf("username filter leaked %v", e)
 		}
 	}
-	r = must(t, "audit by event", admin.do("GET", "/api/admin/audit?event=login_failed", nil), 200)
+	r = must(t, "audit by event", admin.Do("GET", "/api/admin/audit?event=login_failed", nil), 200)
 	if evs, _ := r.Body["events"].([]any); len(evs) != 1 {
 		t.Errorf("event filter: %s", r.Raw)
 	}
-	r = must(t, "audit limit", admin.do("GET", "/api/admin/audit?limit=1", nil), 200)
+	r = must(t, "audit limit", admin.Do("GET", "/api/admin/audit?limit=1", nil), 200)
 	if evs, _ := r.Body["events"].([]any); len(evs) != 1 {
 		t.Errorf("limit: %s", r.Raw)
 	}
 	for _, q := range []string{"since=yesterday", "limit=0", "limit=-3", "limit=x", "before=0", "until=soon"} {
-		expect(t, q, admin.do("GET", "/api/admin/audit?"+q, nil), 400, vigil.CodeInvalidRequest, "")
+		expect(t, q, admin.Do("GET", "/api/admin/audit?"+q, nil), 400, vigil.CodeInvalidRequest, "")
 	}
-	must(t, "policy", admin.do("GET", "/api/admin/policy", nil), 200)
-	expect(t, "policy as clinician", loggedIn(h, "bob", bobPW).do("GET", "/api/admin/policy", nil), 403, vigil.CodeForbidden, "")
+	must(t, "policy", admin.Do("GET", "/api/admin/policy", nil), 200)
+	expect(t, "policy as clinician", loggedIn(h, "bob", bobPW).Do("GET", "/api/admin/policy", nil), 403, vigil.CodeForbidden, "")
 }
 
 // TestAdminAuditSinceUsesEngineClock: ?since=1h is counted back from the
@@ -124,13 +124,13 @@ func TestAdminAuditSinceUsesEngineClock(t *testing.T) {
 	h := newHarness(t)
 	h.Clock.Advance(48 * time.Hour) // the engine's "now" is two days after the wall clock
 	admin := loggedIn(h, "root", rootPW)
-	r := must(t, "audit since 1h", admin.do("GET", "/api/admin/audit?since=1h&event=login_succeeded", nil), 200)
+	r := must(t, "audit since 1h", admin.Do("GET", "/api/admin/audit?since=1h&event=login_succeeded", nil), 200)
 	if evs, _ := r.Body["events"].([]any); len(evs) != 1 {
 		t.Errorf("the login a moment ago is not within the last hour: %s", r.Raw)
 	}
 	h.Clock.Advance(2 * time.Hour)
 	admin = loggedIn(h, "root", rootPW)
-	r = must(t, "audit since 1h later", admin.do("GET", "/api/admin/audit?since=1h&event=login_succeeded", nil), 200)
+	r = must(t, "audit since 1h later", admin.Do("GET", "/api/admin/audit?since=1h&event=login_succeeded", nil), 200)
 	if evs, _ := r.Body["events"].([]any); len(evs) != 1 {
 		t.Errorf("want only the login of a moment ago, not the one two hours ago: %s", r.Raw)
 	}
@@ -152,7 +152,7 @@ func TestAdminSessionsUseEachRolesLimits(t *testing.T) {
 
 	check := func(what, query string) {
 		t.Helper()
-		r := must(t, what, admin.do("GET", "/api/admin/sessions"+query, nil), 200)
+		r := must(t, what, admin.Do("GET", "/api/admin/sessions"+query, nil), 200)
 		list, _ := r.Body["sessions"].([]any)
 		found := false
 		for _, s := range list {
@@ -178,9 +178,9 @@ func TestAdminSessionsUseEachRolesLimits(t *testing.T) {
 	// Past the clinician idle timeout bob's session is over, though not
 	// yet ended in the store: it must not be listed as live.
 	h.Clock.Advance(16 * time.Minute)
-	must(t, "admin activity", admin.do("POST", "/api/auth/session/refresh", nil), 200)
+	must(t, "admin activity", admin.Do("POST", "/api/auth/session/refresh", nil), 200)
 	for _, q := range []string{"?username=bob", ""} {
-		r := must(t, "list "+q, admin.do("GET", "/api/admin/sessions"+q, nil), 200)
+		r := must(t, "list "+q, admin.Do("GET", "/api/admin/sessions"+q, nil), 200)
 		list, _ := r.Body["sessions"].([]any)
 		for _, s := range list {
 			if s.(map[string]any)["username"] == "bob" {

@@ -58,7 +58,7 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 	clients := map[string]*client{"": h.client(), "alice": loggedIn(h, "alice", alicePW), "root": loggedIn(h, "root", rootPW)}
 	for _, ep := range endpoints {
 		for _, b := range bodies {
-			r := clients[ep.session].do("POST", ep.path, b.body)
+			r := clients[ep.session].Do("POST", ep.path, b.body)
 			what := ep.path + " " + b.name
 			if r.Status < 400 || r.Status >= 500 {
 				t.Errorf("%s: status %d, want 4xx: %s", what, r.Status, r.Raw)
@@ -67,12 +67,12 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 			if b.code != "" {
 				expect(t, what, r, 400, b.code, "")
 			} else {
-				expect(t, what, r, r.Status, r.code(), "")
+				expect(t, what, r, r.Status, r.Code(), "")
 			}
 		}
 	}
 	// The sessions used above are still fine: no bad body ended them.
-	must(t, "alice still signed in", clients["alice"].do("GET", "/api/auth/session", nil), 200)
+	must(t, "alice still signed in", clients["alice"].Do("GET", "/api/auth/session", nil), 200)
 	if strings.Contains(h.Logs.String(), "panic") {
 		t.Errorf("a handler panicked:\n%s", h.Logs.String())
 	}
@@ -94,14 +94,14 @@ func TestHostileCredentials(t *testing.T) {
 		{"invalid_utf8_password", "alice", "\xff\xfe" + alicePW},
 		{"control_characters", "alice\r\nX-Injected: 1", alicePW + "\r\n"},
 	} {
-		r := h.client().do("POST", "/api/auth/login", map[string]string{"username": in.user, "password": in.pw})
+		r := h.client().Do("POST", "/api/auth/login", map[string]string{"username": in.user, "password": in.pw})
 		expect(t, in.name, r, 401, vigil.CodeInvalidCredentials, "")
 		if r.Header.Get("X-Injected") != "" {
 			t.Errorf("%s: a header was injected", in.name)
 		}
 	}
 	// Within the limit of 5 failures for alice: the right password works.
-	h.client().login("alice", alicePW)
+	h.client().Login("alice", alicePW)
 }
 
 // TestBadCookies: garbage, oversized and duplicate cookies never get a 5xx.
@@ -164,7 +164,7 @@ func TestUnknownMethodsAndPaths(t *testing.T) {
 		{"OPTIONS", "/api/auth/login", []string{"POST"}},
 		{"BREW", "/api/auth/login", []string{"POST"}},
 	} {
-		r := c.do(tc.method, tc.path, nil)
+		r := c.Do(tc.method, tc.path, nil)
 		what := tc.method + " " + tc.path
 		expect(t, what, r, http.StatusMethodNotAllowed, vigil.CodeMethodNotAllowed, "")
 		var allow []string
@@ -186,7 +186,7 @@ func TestUnknownMethodsAndPaths(t *testing.T) {
 	// behind vigil (--upstream).
 	for _, path := range []string{"/api/auth/", "/api/admin/", "/api/auth/nope", "/api/admin/nope", "/api/auth/session/nope", "/api/auth/login/x", "/api/admin/users/alice/explode"} {
 		for _, m := range []string{"GET", "POST", "DELETE"} {
-			expect(t, m+" "+path, c.do(m, path, nil), http.StatusNotFound, vigil.CodeNotFound, "")
+			expect(t, m+" "+path, c.Do(m, path, nil), http.StatusNotFound, vigil.CodeNotFound, "")
 		}
 	}
 }

@@ -22,28 +22,28 @@ func TestForwardAuth(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	alice, bob := loggedIn(h, "alice", alicePW), loggedIn(h, "bob", bobPW)
-	bobID := bob.do("GET", "/api/auth/session", nil).str("session", "id")
+	bobID := bob.Do("GET", "/api/auth/session", nil).Str("session", "id")
 
-	r := must(t, "verify bob", bob.do("GET", "/api/auth/verify", nil), 200)
+	r := must(t, "verify bob", bob.Do("GET", "/api/auth/verify", nil), 200)
 	for name, want := range map[string]string{"Remote-User": "bob", "Remote-Role": "clinician", "Remote-Clinician-Id": "C-17", "Remote-Session-Id": bobID} {
 		if got := r.Header.Get(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
-	r = must(t, "verify alice", alice.do("GET", "/api/auth/verify", nil), 200)
+	r = must(t, "verify alice", alice.Do("GET", "/api/auth/verify", nil), 200)
 	if r.Header.Get("Remote-User") != "alice" || r.Header.Get("Remote-Role") != "patient" {
 		t.Errorf("alice's headers: %v", r.Header)
 	}
 
-	r = h.client().do("GET", "/api/auth/verify", nil)
+	r = h.client().Do("GET", "/api/auth/verify", nil)
 	expect(t, "verify without a session", r, 401, vigil.CodeUnauthenticated, "")
 	if r.Header.Get("Remote-User") != "" {
 		t.Error("401 carries Remote-User")
 	}
 
-	must(t, "clinician allowed", bob.do("GET", "/api/auth/verify?role=clinician,admin", nil), 200)
-	must(t, "spaces in the list", bob.do("GET", "/api/auth/verify?role=admin,%20clinician", nil), 200)
-	r = alice.do("GET", "/api/auth/verify?role=clinician,admin", nil)
+	must(t, "clinician allowed", bob.Do("GET", "/api/auth/verify?role=clinician,admin", nil), 200)
+	must(t, "spaces in the list", bob.Do("GET", "/api/auth/verify?role=admin,%20clinician", nil), 200)
+	r = alice.Do("GET", "/api/auth/verify?role=clinician,admin", nil)
 	expect(t, "patient forbidden", r, 403, vigil.CodeForbidden, "")
 	if r.Header.Get("Remote-User") != "" {
 		t.Error("403 carries Remote-User")
@@ -51,8 +51,8 @@ func TestForwardAuth(t *testing.T) {
 	if evs := h.events("alice", vigil.EventAccessForbidden); len(evs) != 1 {
 		t.Errorf("want one access_forbidden event for alice, got %d", len(evs))
 	}
-	expect(t, "unknown role", bob.do("GET", "/api/auth/verify?role=bogus", nil), 400, vigil.CodeInvalidRequest, "")
-	expect(t, "empty role in list", bob.do("GET", "/api/auth/verify?role=clinician,", nil), 400, vigil.CodeInvalidRequest, "")
+	expect(t, "unknown role", bob.Do("GET", "/api/auth/verify?role=bogus", nil), 400, vigil.CodeInvalidRequest, "")
+	expect(t, "empty role in list", bob.Do("GET", "/api/auth/verify?role=clinician,", nil), 400, vigil.CodeInvalidRequest, "")
 }
 
 // TestForwardAuthOriginalRequest: from a trusted proxy, a cross-origin
@@ -78,7 +78,7 @@ func TestForwardAuthOriginalRequest(t *testing.T) {
 		h := newHarness(t, trustProxies("127.0.0.1/32"))
 		c := loggedIn(h, "alice", alicePW)
 		for i, hdr := range crossOrigin {
-			r := c.do("GET", "/api/auth/verify", nil, hdr...)
+			r := c.Do("GET", "/api/auth/verify", nil, hdr...)
 			expect(t, strings.Join(hdr, " "), r, 403, vigil.CodeCSRFFailed, "")
 			if r.Header.Get("Remote-User") != "" {
 				t.Errorf("case %d: 403 carries Remote-User", i)
@@ -88,14 +88,14 @@ func TestForwardAuthOriginalRequest(t *testing.T) {
 			t.Errorf("want %d csrf_rejected events, got %d", len(crossOrigin), n)
 		}
 		for _, hdr := range sameOrigin {
-			r := must(t, strings.Join(hdr, " "), c.do("GET", "/api/auth/verify", nil, hdr...), 200)
+			r := must(t, strings.Join(hdr, " "), c.Do("GET", "/api/auth/verify", nil, hdr...), 200)
 			if r.Header.Get("Remote-User") != "alice" {
 				t.Errorf("%v: Remote-User %q", hdr, r.Header.Get("Remote-User"))
 			}
 		}
 		// Without a session the cross-origin refusal still comes first or
 		// a 401: never a 200.
-		r := h.client().do("GET", "/api/auth/verify", nil, crossOrigin[0]...)
+		r := h.client().Do("GET", "/api/auth/verify", nil, crossOrigin[0]...)
 		if r.Status != 403 && r.Status != 401 {
 			t.Errorf("anonymous cross-origin: %d", r.Status)
 		}
@@ -106,7 +106,7 @@ func TestForwardAuthOriginalRequest(t *testing.T) {
 		h := newHarness(t)
 		c := loggedIn(h, "alice", alicePW)
 		for _, hdr := range append(crossOrigin, sameOrigin...) {
-			r := must(t, strings.Join(hdr, " "), c.do("GET", "/api/auth/verify", nil, hdr...), 200)
+			r := must(t, strings.Join(hdr, " "), c.Do("GET", "/api/auth/verify", nil, hdr...), 200)
 			if r.Header.Get("Remote-User") != "alice" {
 				t.Errorf("%v: Remote-User %q", hdr, r.Header.Get("Remote-User"))
 			}
@@ -142,8 +142,8 @@ func TestClientIP(t *testing.T) {
 			for _, line := range tc.xff {
 				req = append(req, "X-Forwarded-For", line)
 			}
-			must(t, "login", c.do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}, req...), 200)
-			r := must(t, "list", c.do("GET", "/api/auth/sessions", nil, req...), 200)
+			must(t, "login", c.Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}, req...), 200)
+			r := must(t, "list", c.Do("GET", "/api/auth/sessions", nil, req...), 200)
 			list, _ := r.Body["sessions"].([]any)
 			if len(list) != 1 {
 				t.Fatalf("sessions: %s", r.Raw)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/internal/pgtest"
+	"github.com/vigilauth/vigil/internal/testkit/storekit"
 	"github.com/vigilauth/vigil/storetest"
 )
 
@@ -66,25 +67,6 @@ func TestStore(t *testing.T) {
 }
 
 var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
-
-// newSession creates a user (if needed) and a live session with token tok.
-func newSession(t testing.TB, s *Store, username string, tok vigil.Token) *vigil.Session {
-	t.Helper()
-	ctx := context.Background()
-	u, err := s.UserByUsername(ctx, username)
-	if errors.Is(err, vigil.ErrNotFound) {
-		u = &vigil.User{Username: username, Role: vigil.RolePatient, CreatedAt: t0}
-		err = s.CreateUser(ctx, u)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	ses := &vigil.Session{ID: vigil.NewID(), TokenHash: tok.Hash(), UserID: u.ID, CreatedAt: t0, LastActivity: t0}
-	if err := s.CreateSession(ctx, ses); err != nil {
-		t.Fatal(err)
-	}
-	return ses
-}
 
 // TestConcurrentOpensMigrateOnce starts three instances at once on a fresh
 // schema: each opens, and every migration is applied once (0001 has no IF
@@ -158,7 +140,7 @@ func TestNoRawTokenStored(t *testing.T) {
 	ctx := context.Background()
 	s := openEmpty(t)
 	tok := vigil.NewToken()
-	newSession(t, s, "alice", tok)
+	storekit.NewSession(t, s, "alice", tok, t0)
 	h := tok.Hash()
 
 	var stored []byte
@@ -249,7 +231,7 @@ func TestRevocationLogFollowedWhileWritten(t *testing.T) {
 	s := openEmpty(t)
 	var sessions []*vigil.Session
 	for i := range 240 {
-		sessions = append(sessions, newSession(t, s, fmt.Sprintf("user%d", i%8), vigil.NewToken()))
+		sessions = append(sessions, storekit.NewSession(t, s, fmt.Sprintf("user%d", i%8), vigil.NewToken(), t0))
 	}
 	seen := map[int64]bool{}
 	var last int64
@@ -349,13 +331,13 @@ func TestSessionOfUnknownUserIsNotFound(t *testing.T) {
 
 func TestDuplicateSessionConflicts(t *testing.T) {
 	s := openEmpty(t)
-	ses := newSession(t, s, "alice", vigil.NewToken())
+	ses := storekit.NewSession(t, s, "alice", vigil.NewToken(), t0)
 	dup := *ses
 	dup.ID = vigil.NewID()
 	if err := s.CreateSession(context.Background(), &dup); !errors.Is(err, vigil.ErrConflict) {
 		t.Errorf("CreateSession with a taken token hash = %v, want ErrConflict", err)
 	}
-	other := newSession(t, s, "alice", vigil.NewToken())
+	other := storekit.NewSession(t, s, "alice", vigil.NewToken(), t0)
 	err := s.RotateSession(context.Background(), other.ID, ses.TokenHash, t0)
 	if !errors.Is(err, vigil.ErrConflict) {
 		t.Errorf("RotateSession to a taken token hash = %v, want ErrConflict", err)

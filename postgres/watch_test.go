@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/testkit/storekit"
 )
 
 // patience bounds every wait for a notification: generous, since these
@@ -82,13 +83,13 @@ func TestWatchRevocations(t *testing.T) {
 			a, b := open(t, url), open(t, url)
 			w := watch(t, b)
 			w.next(t, "once listening")
-			alice := newSession(t, a, "alice", vigil.NewToken())
+			alice := storekit.NewSession(t, a, "alice", vigil.NewToken(), t0)
 			if ended, err := a.EndSession(context.Background(), alice.ID, vigil.ReasonLogout, t0); !ended || err != nil {
 				t.Fatalf("EndSession = %v, %v", ended, err)
 			}
 			w.next(t, "after EndSession")
-			s2 := newSession(t, a, "alice", vigil.NewToken())
-			s3 := newSession(t, a, "alice", vigil.NewToken())
+			s2 := storekit.NewSession(t, a, "alice", vigil.NewToken(), t0)
+			s3 := storekit.NewSession(t, a, "alice", vigil.NewToken(), t0)
 			if err := a.RotateSession(context.Background(), s2.ID, vigil.NewToken().Hash(), t0); err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +126,7 @@ func TestWatchRevocationsReconnects(t *testing.T) {
 		t.Fatalf("terminating the listening connection: %d terminated, %v", killed, err)
 	}
 	w.next(t, "after reconnecting")
-	s := newSession(t, a, "alice", vigil.NewToken())
+	s := storekit.NewSession(t, a, "alice", vigil.NewToken(), t0)
 	if _, err := a.EndSession(ctx, s.ID, vigil.ReasonLogout, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestWatchRevocationsPingsQuietConnection(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	s := newSession(t, a, "alice", vigil.NewToken())
+	s := storekit.NewSession(t, a, "alice", vigil.NewToken(), t0)
 	if _, err := a.EndSession(ctx, s.ID, vigil.ReasonLogout, t0); err != nil {
 		t.Fatal(err)
 	}

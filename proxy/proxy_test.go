@@ -7,16 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
-	"github.com/vigilauth/vigil/password"
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/proxy"
-	"github.com/vigilauth/vigil/sqlite"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
@@ -39,23 +37,10 @@ func setup(t *testing.T, public ...string) (*httptest.Server, *auth.Engine, vigi
 		json.NewEncoder(w).Encode(seen{Path: r.URL.Path, Header: r.Header, Cookies: names})
 	}))
 	t.Cleanup(upstream.Close)
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
-	e := auth.New(store, hasher, password.NewPolicy(15), auth.Options{
+	e := testkit.Engine(testkit.SQLite(t), auth.Options{
 		Policy: vigil.Policy{Lifetime: 12 * time.Hour, IdleTimeout: 15 * time.Minute}})
-	ctx := context.Background()
-	const pw = "a long and quiet afternoon"
-	if _, err := e.CreateUser(ctx, auth.NewUser{Username: "dr.carol", Role: vigil.RoleClinician, ClinicianID: "GMC-1", Password: pw}, auth.Actor{}); err != nil {
-		t.Fatal(err)
-	}
-	cur, err := e.Login(ctx, "dr.carol", pw, nil, auth.Actor{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cur := testkit.SignIn(t, e, auth.NewUser{Username: "dr.carol", Role: vigil.RoleClinician, ClinicianID: "GMC-1", Password: "a long and quiet afternoon"},
+		auth.Actor{})
 	u, _ := url.Parse(upstream.URL)
 	s := vigilhttp.New(e, vigilhttp.Options{Dev: true})
 	front := httptest.NewServer(proxy.New(u, s, proxy.Options{PublicPaths: public}))

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/testkit/storekit"
 )
 
 // BenchmarkSessionByToken is the cost of a session-cache miss: one indexed
@@ -15,7 +16,7 @@ func BenchmarkSessionByToken(b *testing.B) {
 	hashes := make([]vigil.TokenHash, 10000)
 	for i := range hashes {
 		tok := vigil.NewToken()
-		newSession(b, s, "alice", tok)
+		storekit.NewSession(b, s, "alice", tok, t0)
 		hashes[i] = tok.Hash()
 	}
 	b.ReportAllocs()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/testkit/storekit"
 	"github.com/vigilauth/vigil/storetest"
 )
 
@@ -36,25 +37,6 @@ func open(t testing.TB, path string) *Store {
 
 var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 
-// newSession creates a user (if needed) and a live session with token tok.
-func newSession(t testing.TB, s *Store, username string, tok vigil.Token) *vigil.Session {
-	t.Helper()
-	ctx := context.Background()
-	u, err := s.UserByUsername(ctx, username)
-	if errors.Is(err, vigil.ErrNotFound) {
-		u = &vigil.User{Username: username, Role: vigil.RolePatient, CreatedAt: t0}
-		err = s.CreateUser(ctx, u)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	ses := &vigil.Session{ID: vigil.NewID(), TokenHash: tok.Hash(), UserID: u.ID, CreatedAt: t0, LastActivity: t0}
-	if err := s.CreateSession(ctx, ses); err != nil {
-		t.Fatal(err)
-	}
-	return ses
-}
-
 func TestReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "dir with ?#% chars", "vigil.db")
@@ -66,7 +48,7 @@ func TestReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := vigil.NewToken()
-	ses := newSession(t, s, "alice", tok)
+	ses := storekit.NewSession(t, s, "alice", tok, t0)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -104,7 +86,7 @@ func TestNoRawTokenStored(t *testing.T) {
 	path := dbPath(t)
 	s := open(t, path)
 	tok := vigil.NewToken()
-	newSession(t, s, "alice", tok)
+	storekit.NewSession(t, s, "alice", tok, t0)
 	h := tok.Hash()
 
 	var stored []byte

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,8 +17,7 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
-	"github.com/vigilauth/vigil/password"
-	"github.com/vigilauth/vigil/sqlite"
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
@@ -28,54 +26,25 @@ const (
 	bobPW   = "amber-falcon-meadow-9034"  // bob: clinician
 )
 
-var testPolicy = sync.OnceValue(func() *password.Policy { return password.NewPolicy(15) })
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // fixture is an engine over a temp SQLite store with a fake clock, the
 // users alice (patient) and bob (clinician), and the middleware over it.
 type fixture struct {
 	t      testing.TB
 	engine *auth.Engine
-	clock  *fakeClock
+	clock  *testkit.Clock
 	s      *vigilhttp.Sessions
 }
 
 func newFixture(t testing.TB, opt vigilhttp.Options) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	f := &fixture{t: t, clock: &fakeClock{now: time.Now().UTC().Truncate(time.Second)}}
+	f := &fixture{t: t, clock: testkit.NewClock(time.Now().UTC().Truncate(time.Second))}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f.engine = auth.New(st, password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0), testPolicy(),
+	f.engine = testkit.Engine(testkit.SQLite(t),
 		auth.Options{Policy: vigil.Policy{Lifetime: 8 * time.Hour, IdleTimeout: 30 * time.Minute}, Now: f.clock.Now, Logger: quiet})
-	for _, u := range []auth.NewUser{
-		{Username: "alice", Role: vigil.RolePatient, Password: alicePW},
-		{Username: "bob", Role: vigil.RoleClinician, ClinicianID: "C-17", Password: bobPW},
-	} {
-		if _, err := f.engine.CreateUser(ctx, u, auth.Actor{Username: "test"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.CreateUsers(t, f.engine, auth.Actor{Username: "test"},
+		auth.NewUser{Username: "alice", Role: vigil.RolePatient, Password: alicePW},
+		auth.NewUser{Username: "bob", Role: vigil.RoleClinician, ClinicianID: "C-17", Password: bobPW},
+	)
 	if opt.Logger == nil {
 		opt.Logger = quiet
 	}

@@ -17,7 +17,7 @@ func TestStolenDatabaseYieldsNoToken(t *testing.T) {
 	srv := startServer(t, "", "--dev")
 	srv.addUser(t, "alice", "patient", alicePW)
 	d := srv.device(t)
-	d.login("alice", alicePW)
+	d.Login("alice", alicePW)
 
 	db, err := sql.Open("sqlite", "file:"+srv.DB+"?mode=ro")
 	if err != nil {
@@ -35,8 +35,8 @@ func TestStolenDatabaseYieldsNoToken(t *testing.T) {
 		base64.StdEncoding.EncodeToString(hash), id,
 	} {
 		thief := srv.device(t)
-		thief.c.Jar.SetCookies(u, []*http.Cookie{{Name: "vigil_session", Value: guess, Path: "/"}})
-		expect(t, "cookie from the dump "+guess, thief.do("GET", "/api/auth/session", nil), 401, "UNAUTHENTICATED")
+		thief.Client.Jar.SetCookies(u, []*http.Cookie{{Name: "vigil_session", Value: guess, Path: "/"}})
+		expect(t, "cookie from the dump "+guess, thief.Do("GET", "/api/auth/session", nil), 401, "UNAUTHENTICATED")
 	}
-	expect(t, "the real device", d.do("GET", "/api/auth/session", nil), 200)
+	expect(t, "the real device", d.Do("GET", "/api/auth/session", nil), 200)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigilauth/vigil/internal/testkit"
 )
 
 const (
@@ -21,11 +23,11 @@ func TestPasswordChangeSignsOutEveryDevice(t *testing.T) {
 	srv := startServer(t, "", "--dev")
 	srv.addUser(t, "alice", "patient", alicePW)
 	phone, laptop := srv.device(t), srv.device(t)
-	phone.login("alice", alicePW)
-	laptop.login("alice", alicePW)
-	expect(t, "laptop before", laptop.do("GET", "/api/auth/session", nil), 200)
+	phone.Login("alice", alicePW)
+	laptop.Login("alice", alicePW)
+	expect(t, "laptop before", laptop.Do("GET", "/api/auth/session", nil), 200)
 
-	r := phone.do("POST", "/api/auth/change-password", map[string]string{
+	r := phone.Do("POST", "/api/auth/change-password", map[string]string{
 		"current_password": alicePW, "new_password": "a brand new passphrase", "confirm_password": "a brand new passphrase"})
 	expect(t, "change password", r, 200)
 	if r.Body["success"] != true {
@@ -34,14 +36,14 @@ func TestPasswordChangeSignsOutEveryDevice(t *testing.T) {
 	if !clearsCookie(r.Header, "vigil_session") {
 		t.Errorf("change password did not clear the cookie: %v", r.Header["Set-Cookie"])
 	}
-	r = laptop.do("GET", "/api/auth/session", nil)
+	r = laptop.Do("GET", "/api/auth/session", nil)
 	expect(t, "other device", r, 401, "SESSION_REVOKED", "password_changed")
 	if !clearsCookie(r.Header, "vigil_session") {
 		t.Errorf("401 did not clear the cookie: %v", r.Header["Set-Cookie"])
 	}
-	expect(t, "other device again (cookie gone)", laptop.do("GET", "/api/auth/session", nil), 401, "UNAUTHENTICATED")
-	expect(t, "old password", srv.device(t).do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}), 401, "INVALID_CREDENTIALS")
-	srv.device(t).login("alice", "a brand new passphrase")
+	expect(t, "other device again (cookie gone)", laptop.Do("GET", "/api/auth/session", nil), 401, "UNAUTHENTICATED")
+	expect(t, "old password", srv.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}), 401, "INVALID_CREDENTIALS")
+	srv.device(t).Login("alice", "a brand new passphrase")
 
 	code, out, _ := srv.cli(t, "", "audit", "--event", "password_changed_all_sessions_invalidated", "--json")
 	if code != 0 || !strings.Contains(out, `"username":"alice"`) || !strings.Contains(out, "sessions_revoked=2") {
@@ -55,17 +57,17 @@ func TestCSRFOnChangePassword(t *testing.T) {
 	srv := startServer(t, "", "--dev")
 	srv.addUser(t, "alice", "patient", alicePW)
 	d := srv.device(t)
-	d.login("alice", alicePW)
+	d.Login("alice", alicePW)
 	body := map[string]string{"current_password": alicePW, "new_password": "another long passphrase", "confirm_password": "another long passphrase"}
 
-	expect(t, "no token", d.do("POST", "/api/auth/change-password", body, "X-CSRF-Token", ""), 403, "CSRF_FAILED")
-	expect(t, "wrong token", d.do("POST", "/api/auth/change-password", body, "X-CSRF-Token", strings.Repeat("A", 43)), 403, "CSRF_FAILED")
-	expect(t, "cross-site", d.do("POST", "/api/auth/change-password", body, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"), 403, "CSRF_FAILED")
-	expect(t, "foreign origin, no fetch metadata", d.do("POST", "/api/auth/change-password", body, "Origin", "https://evil.example", "Sec-Fetch-Site", ""), 403, "CSRF_FAILED")
-	expect(t, "cross-site login", srv.device(t).do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}, "Sec-Fetch-Site", "cross-site"), 403, "CSRF_FAILED")
+	expect(t, "no token", d.Do("POST", "/api/auth/change-password", body, "X-CSRF-Token", ""), 403, "CSRF_FAILED")
+	expect(t, "wrong token", d.Do("POST", "/api/auth/change-password", body, "X-CSRF-Token", strings.Repeat("A", 43)), 403, "CSRF_FAILED")
+	expect(t, "cross-site", d.Do("POST", "/api/auth/change-password", body, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"), 403, "CSRF_FAILED")
+	expect(t, "foreign origin, no fetch metadata", d.Do("POST", "/api/auth/change-password", body, "Origin", "https://evil.example", "Sec-Fetch-Site", ""), 403, "CSRF_FAILED")
+	expect(t, "cross-site login", srv.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}, "Sec-Fetch-Site", "cross-site"), 403, "CSRF_FAILED")
 	// The refused requests changed nothing: the old password still works.
-	expect(t, "session still live", d.do("GET", "/api/auth/session", nil), 200)
-	srv.device(t).login("alice", alicePW)
+	expect(t, "session still live", d.Do("GET", "/api/auth/session", nil), 200)
+	srv.device(t).Login("alice", alicePW)
 
 	code, out, _ := srv.cli(t, "", "audit", "--event", "csrf_rejected", "--json")
 	if code != 0 || strings.Count(out, "\n") < 4 {
@@ -79,18 +81,18 @@ func TestLoginRotatesSession(t *testing.T) {
 	srv := startServer(t, "", "--dev")
 	srv.addUser(t, "alice", "patient", alicePW)
 	d := srv.device(t)
-	d.login("alice", alicePW)
+	d.Login("alice", alicePW)
 	u := mustURL(t, srv.URL)
-	old := d.c.Jar.Cookies(u)[0].Value
-	d.login("alice", alicePW)
-	now := d.c.Jar.Cookies(u)[0].Value
+	old := d.Client.Jar.Cookies(u)[0].Value
+	d.Login("alice", alicePW)
+	now := d.Client.Jar.Cookies(u)[0].Value
 	if old == now {
 		t.Fatal("login kept the session token")
 	}
 	thief := srv.device(t)
-	thief.c.Jar.SetCookies(u, []*http.Cookie{{Name: "vigil_session", Value: old, Path: "/"}})
-	expect(t, "old token", thief.do("GET", "/api/auth/session", nil), 401, "SESSION_REVOKED", "logout")
-	expect(t, "new token", d.do("GET", "/api/auth/session", nil), 200)
+	thief.Client.Jar.SetCookies(u, []*http.Cookie{{Name: "vigil_session", Value: old, Path: "/"}})
+	expect(t, "old token", thief.Do("GET", "/api/auth/session", nil), 401, "SESSION_REVOKED", "logout")
+	expect(t, "new token", d.Do("GET", "/api/auth/session", nil), 200)
 }
 
 // TestProductionCookie: outside --dev the cookie is __Host-, Secure,
@@ -100,7 +102,7 @@ func TestProductionCookie(t *testing.T) {
 	srv := startServer(t, "")
 	srv.addUser(t, "alice", "patient", alicePW)
 	d := srv.device(t)
-	r := d.login("alice", alicePW)
+	r := d.Login("alice", alicePW)
 	set := r.Header.Get("Set-Cookie")
 	for _, want := range []string{"__Host-vigil_session=", "Path=/", "HttpOnly", "Secure", "SameSite=Lax", "Expires="} {
 		if !strings.Contains(set, want) {
@@ -144,18 +146,18 @@ func TestCLIRevocationReachesServer(t *testing.T) {
 	srv := startServer(t, "", "--dev")
 	srv.addUser(t, "alice", "patient", alicePW)
 	d := srv.device(t)
-	d.login("alice", alicePW)
+	d.Login("alice", alicePW)
 	// Warm the server's cache with this session.
 	for range 3 {
-		expect(t, "warm", d.do("GET", "/api/auth/session", nil), 200)
+		expect(t, "warm", d.Do("GET", "/api/auth/session", nil), 200)
 	}
 	if code, out, errs := srv.cli(t, "", "sessions", "revoke", "alice"); code != 0 || !strings.Contains(out, "revoked 1") {
 		t.Fatalf("sessions revoke: %d %s %s", code, out, errs)
 	}
 	revoked := time.Now()
-	var r response
+	var r testkit.Response
 	for time.Since(revoked) < 5*time.Second {
-		if r = d.do("GET", "/api/auth/session", nil); r.Status == 401 {
+		if r = d.Do("GET", "/api/auth/session", nil); r.Status == 401 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -171,9 +173,9 @@ func TestAdminFlow(t *testing.T) {
 	srv.addUser(t, "admin", "admin", adminPW)
 	srv.addUser(t, "alice", "patient", alicePW)
 	adm := srv.device(t)
-	adm.login("admin", adminPW)
+	adm.Login("admin", adminPW)
 
-	r := adm.do("POST", "/api/admin/users", map[string]string{"username": "Dr.Carol", "role": "clinician", "clinician_id": "GMC-1234567"})
+	r := adm.Do("POST", "/api/admin/users", map[string]string{"username": "Dr.Carol", "role": "clinician", "clinician_id": "GMC-1234567"})
 	expect(t, "create user", r, 201)
 	tok, _ := r.Body["reset_token"].(string)
 	if tok == "" || r.Body["user"].(map[string]any)["username"] != "dr.carol" {
@@ -181,37 +183,37 @@ func TestAdminFlow(t *testing.T) {
 	}
 	carol := srv.device(t)
 	reset := map[string]string{"reset_token": tok, "new_password": "carol's own passphrase", "confirm_password": "carol's own passphrase"}
-	expect(t, "reset", carol.do("POST", "/api/auth/password-reset", reset), 200)
-	expect(t, "reset again", carol.do("POST", "/api/auth/password-reset", reset), 400, "INVALID_RESET_TOKEN")
-	carol.login("dr.carol", "carol's own passphrase")
+	expect(t, "reset", carol.Do("POST", "/api/auth/password-reset", reset), 200)
+	expect(t, "reset again", carol.Do("POST", "/api/auth/password-reset", reset), 400, "INVALID_RESET_TOKEN")
+	carol.Login("dr.carol", "carol's own passphrase")
 
-	v := carol.do("GET", "/api/auth/verify?role=clinician,admin", nil)
+	v := carol.Do("GET", "/api/auth/verify?role=clinician,admin", nil)
 	expect(t, "verify", v, 200)
 	if v.Header.Get("Remote-User") != "dr.carol" || v.Header.Get("Remote-Role") != "clinician" || v.Header.Get("Remote-Clinician-Id") != "GMC-1234567" || v.Header.Get("Remote-Session-Id") == "" {
 		t.Fatalf("verify headers: %v", v.Header)
 	}
 	alice := srv.device(t)
-	alice.login("alice", alicePW)
-	expect(t, "patient verify for clinicians", alice.do("GET", "/api/auth/verify?role=clinician", nil), 403, "FORBIDDEN")
-	expect(t, "patient on admin API", alice.do("GET", "/api/admin/users", nil), 403, "FORBIDDEN")
+	alice.Login("alice", alicePW)
+	expect(t, "patient verify for clinicians", alice.Do("GET", "/api/auth/verify?role=clinician", nil), 403, "FORBIDDEN")
+	expect(t, "patient on admin API", alice.Do("GET", "/api/admin/users", nil), 403, "FORBIDDEN")
 
-	expect(t, "disable", adm.do("POST", "/api/admin/users/dr.carol/disable", nil), 200)
-	expect(t, "disabled user's session", carol.do("GET", "/api/auth/session", nil), 401, "SESSION_REVOKED", "user_disabled")
-	expect(t, "disabled user's login", srv.device(t).do("POST", "/api/auth/login", map[string]string{"username": "dr.carol", "password": "carol's own passphrase"}), 401, "INVALID_CREDENTIALS")
+	expect(t, "disable", adm.Do("POST", "/api/admin/users/dr.carol/disable", nil), 200)
+	expect(t, "disabled user's session", carol.Do("GET", "/api/auth/session", nil), 401, "SESSION_REVOKED", "user_disabled")
+	expect(t, "disabled user's login", srv.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "dr.carol", "password": "carol's own passphrase"}), 401, "INVALID_CREDENTIALS")
 
-	users := adm.do("GET", "/api/admin/users", nil)
+	users := adm.Do("GET", "/api/admin/users", nil)
 	expect(t, "list users", users, 200)
 	if n := len(users.Body["users"].([]any)); n != 3 {
 		t.Fatalf("users: %d: %s", n, users.Raw)
 	}
-	ev := adm.do("GET", "/api/admin/audit?username=dr.carol&limit=50", nil)
+	ev := adm.Do("GET", "/api/admin/audit?username=dr.carol&limit=50", nil)
 	expect(t, "audit", ev, 200)
 	for _, want := range []string{"user_created", "password_reset_issued", "password_reset_completed", "login_succeeded", "user_disabled"} {
 		if !strings.Contains(ev.Raw, `"event":"`+want+`"`) {
 			t.Errorf("audit lacks %s: %s", want, ev.Raw)
 		}
 	}
-	pol := adm.do("GET", "/api/admin/policy", nil)
+	pol := adm.Do("GET", "/api/admin/policy", nil)
 	expect(t, "policy", pol, 200)
 	if !strings.Contains(pol.Raw, "NIST SP 800-63B-4") || !strings.Contains(pol.Raw, "168h0m0s is longer than 24h0m0s") {
 		t.Fatalf("policy report does not name the 7-day deviation: %s", pol.Raw)
@@ -237,7 +239,7 @@ func parseTime(t *testing.T, v any) time.Time {
 	return tm
 }
 
-func mustURL(t *testing.T, s string) *url.URL {
+func mustURL(t testing.TB, s string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(s)
 	if err != nil {

@@ -16,9 +16,9 @@ func TestMetrics(t *testing.T) {
 	srv := startServer(t, "", "--dev", "--metrics-addr", "127.0.0.1:0")
 	srv.addUser(t, "alice", "patient", alicePW)
 	d := srv.device(t)
-	d.login("alice", alicePW)
-	d.do("GET", "/api/auth/session", nil)
-	d.do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": "wrong password, long"})
+	d.Login("alice", alicePW)
+	d.Do("GET", "/api/auth/session", nil)
+	d.Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": "wrong password, long"})
 
 	var addr string
 	deadline := time.Now().Add(10 * time.Second)
@@ -47,7 +47,7 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	// The API listener does not serve them.
-	if r := d.do("GET", "/metrics", nil); r.Status == 200 && strings.Contains(r.Raw, "vigil_logins_total") {
+	if r := d.Do("GET", "/metrics", nil); r.Status == 200 && strings.Contains(r.Raw, "vigil_logins_total") {
 		t.Error("metrics are served on the public listener")
 	}
 }
@@ -64,21 +64,21 @@ func TestUpstream(t *testing.T) {
 	srv := startServer(t, "", "--dev", "--upstream", app.URL, "--public-paths", "/static")
 	srv.addUser(t, "alice", "patient", alicePW)
 	d := srv.device(t)
-	d.login("alice", alicePW)
-	r := d.do("GET", "/notes/1", nil, "Remote-User", "admin")
+	d.Login("alice", alicePW)
+	r := d.Do("GET", "/notes/1", nil, "Remote-User", "admin")
 	if r.Status != 200 || r.Raw != "path=/notes/1 user=alice role=patient cookie=" {
 		t.Fatalf("through vigil: %d %q", r.Status, r.Raw)
 	}
 	anon := srv.device(t)
-	anon.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	r = anon.do("GET", "/notes/1", nil, "Accept", "text/html")
+	anon.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	r = anon.Do("GET", "/notes/1", nil, "Accept", "text/html")
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/auth/login?rd=") {
 		t.Fatalf("page without session: %d %v", r.Status, r.Header.Get("Location"))
 	}
-	expect(t, "API without session", anon.do("GET", "/api/notes", nil), 401, "UNAUTHENTICATED")
-	if r = anon.do("GET", "/static/app.css", nil); r.Status != 200 || r.Raw != "path=/static/app.css user= role= cookie=" {
+	expect(t, "API without session", anon.Do("GET", "/api/notes", nil), 401, "UNAUTHENTICATED")
+	if r = anon.Do("GET", "/static/app.css", nil); r.Status != 200 || r.Raw != "path=/static/app.css user= role= cookie=" {
 		t.Fatalf("public path: %d %q", r.Status, r.Raw)
 	}
 	// vigil's own routes stay vigil's.
-	expect(t, "vigil's API", d.do("GET", "/api/auth/session", nil), 200)
+	expect(t, "vigil's API", d.Do("GET", "/api/auth/session", nil), 200)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil/internal/pgtest"
+	"github.com/vigilauth/vigil/internal/testkit"
 )
 
 // Fault tests: the PostgreSQL server under a running vigil is stopped (an
@@ -17,7 +18,7 @@ import (
 // VIGIL_TEST_POSTGRES is set.
 func privateCluster(t *testing.T) *pgtest.Server {
 	t.Helper()
-	testPostgres(t)
+	pgtest.BaseURL(t)
 	return pgtest.Start(t)
 }
 
@@ -30,15 +31,15 @@ func TestDatabaseOutageFailsClosed(t *testing.T) {
 	srv := startServer(t, pg.URL, "--dev")
 	srv.addUser(t, "alice", "patient", alicePW)
 	d := srv.device(t)
-	d.login("alice", alicePW)
+	d.Login("alice", alicePW)
 	warm(t, 5, d)
-	expect(t, "readyz while up", d.do("GET", "/readyz", nil), 200)
+	expect(t, "readyz while up", d.Do("GET", "/readyz", nil), 200)
 
 	pg.Stop()
 	stopped := time.Now()
-	var r response
+	var r testkit.Response
 	for time.Since(stopped) < 10*time.Second {
-		r = d.do("GET", "/api/auth/session", nil)
+		r = d.Do("GET", "/api/auth/session", nil)
 		if r.Status != 200 {
 			break
 		}
@@ -47,14 +48,14 @@ func TestDatabaseOutageFailsClosed(t *testing.T) {
 	expect(t, "session with the database down", r, 503, "UNAVAILABLE")
 	t.Logf("first 503 %v after the database stopped", time.Since(stopped))
 	for i := range 20 {
-		expect(t, fmt.Sprintf("session once 503 was seen, #%d", i), d.do("GET", "/api/auth/session", nil), 503, "UNAVAILABLE")
+		expect(t, fmt.Sprintf("session once 503 was seen, #%d", i), d.Do("GET", "/api/auth/session", nil), 503, "UNAVAILABLE")
 		time.Sleep(50 * time.Millisecond)
 	}
-	expect(t, "activity with the database down", d.do("GET", "/api/auth/sessions", nil), 503, "UNAVAILABLE")
-	expect(t, "readyz while down", d.do("GET", "/readyz", nil), 503, "UNAVAILABLE")
-	expect(t, "healthz while down", d.do("GET", "/healthz", nil), 200)
-	login := func(pw string) response {
-		return srv.device(t).do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": pw})
+	expect(t, "activity with the database down", d.Do("GET", "/api/auth/sessions", nil), 503, "UNAVAILABLE")
+	expect(t, "readyz while down", d.Do("GET", "/readyz", nil), 503, "UNAVAILABLE")
+	expect(t, "healthz while down", d.Do("GET", "/healthz", nil), 200)
+	login := func(pw string) testkit.Response {
+		return srv.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": pw})
 	}
 	expect(t, "login while down", login(alicePW), 503, "UNAVAILABLE")
 	expect(t, "wrong password while down", login("not alice's password at all"), 503, "UNAVAILABLE")
@@ -62,7 +63,7 @@ func TestDatabaseOutageFailsClosed(t *testing.T) {
 	pg.Restart()
 	restarted := time.Now()
 	for time.Since(restarted) < 30*time.Second {
-		if r = d.do("GET", "/api/auth/session", nil); r.Status != 503 {
+		if r = d.Do("GET", "/api/auth/session", nil); r.Status != 503 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -70,14 +71,14 @@ func TestDatabaseOutageFailsClosed(t *testing.T) {
 	expect(t, "same cookie after the restart", r, 200)
 	t.Logf("session answered again %v after the database restarted", time.Since(restarted))
 	for time.Since(restarted) < 30*time.Second {
-		if r = d.do("GET", "/readyz", nil); r.Status != 503 {
+		if r = d.Do("GET", "/readyz", nil); r.Status != 503 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	expect(t, "readyz after the restart", r, 200)
-	expect(t, "activity after the restart", d.do("GET", "/api/auth/sessions", nil), 200)
-	srv.device(t).login("alice", alicePW)
+	expect(t, "activity after the restart", d.Do("GET", "/api/auth/sessions", nil), 200)
+	srv.device(t).Login("alice", alicePW)
 }
 
 // TestOutageRightAfterRevocation: a session cached on A is revoked through
@@ -90,12 +91,12 @@ func TestOutageRightAfterRevocation(t *testing.T) {
 	b := startServer(t, pg.URL, "--dev")
 	a.addUser(t, "alice", "patient", alicePW)
 	onA := a.device(t)
-	onA.login("alice", alicePW)
+	onA.Login("alice", alicePW)
 	token := onA.cookie().Value
 	onB := onA.on(b)
 	warm(t, 5, onA, onB)
 
-	expect(t, "logout through B", onB.do("POST", "/api/auth/logout", nil), 200)
+	expect(t, "logout through B", onB.Do("POST", "/api/auth/logout", nil), 200)
 	revoked := time.Now()
 	pg.Stop()
 	t.Logf("database stopped %v after the revocation", time.Since(revoked))
@@ -110,12 +111,12 @@ func TestOutageRightAfterRevocation(t *testing.T) {
 		}
 		at := time.Since(revoked)
 		switch {
-		case r.Status == 401 && r.code() == "SESSION_REVOKED" && r.reason() == "logout",
-			r.Status == 503 && r.code() == "UNAVAILABLE":
-			seen[fmt.Sprintf("%d %s", r.Status, r.code())]++
+		case r.Status == 401 && r.Code() == "SESSION_REVOKED" && r.Reason() == "logout",
+			r.Status == 503 && r.Code() == "UNAVAILABLE":
+			seen[fmt.Sprintf("%d %s", r.Status, r.Code())]++
 		default:
 			t.Fatalf("A answered %d %s %s %v after the revocation (want 401 SESSION_REVOKED logout or 503 UNAVAILABLE): %s",
-				r.Status, r.code(), r.reason(), at, r.Raw)
+				r.Status, r.Code(), r.Reason(), at, r.Raw)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -123,7 +124,7 @@ func TestOutageRightAfterRevocation(t *testing.T) {
 
 	pg.Restart()
 	restarted := time.Now()
-	var r response
+	var r testkit.Response
 	for time.Since(restarted) < 30*time.Second {
 		var err error
 		if r, err = rawCheck(a, "/api/auth/session", token); err != nil {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/vigilauth/vigil/internal/pgtest"
+	"github.com/vigilauth/vigil/internal/testkit"
 )
 
 // Several vigil instances on one PostgreSQL schema, each started through
@@ -22,7 +25,7 @@ const (
 // ends it on the others; login throttling counts failures from every
 // instance.
 func TestThreeInstancesOnePostgres(t *testing.T) {
-	db := pgSchema(t)
+	_, db := pgtest.Schema(t)
 	a := startServer(t, db, "--dev")
 	b := startServer(t, db, "--dev")
 	c := startServer(t, db, "--dev")
@@ -30,29 +33,29 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 
 	// One browser, its cookie presented to every instance.
 	phoneA := a.device(t)
-	phoneA.login("alice", alicePW)
+	phoneA.Login("alice", alicePW)
 	phoneB, phoneC := phoneA.on(b), phoneA.on(c)
 	warm(t, 5, phoneA, phoneB, phoneC)
 	laptopA := a.device(t)
-	laptopA.login("alice", alicePW)
+	laptopA.Login("alice", alicePW)
 	warm(t, 3, laptopA)
 
 	// Password changed through C: every session of alice ends everywhere.
-	r := phoneC.do("POST", "/api/auth/change-password", map[string]string{
+	r := phoneC.Do("POST", "/api/auth/change-password", map[string]string{
 		"current_password": alicePW, "new_password": alicePW2, "confirm_password": alicePW2})
 	expect(t, "change password on C", r, 200)
 	changed := time.Now()
-	expect(t, "on C itself, at once", phoneC.do("GET", "/api/auth/session", nil), 401, "UNAUTHENTICATED")
+	expect(t, "on C itself, at once", phoneC.Do("GET", "/api/auth/session", nil), 401, "UNAUTHENTICATED")
 	awaitEnd(t, changed, propagates, "SESSION_REVOKED", "password_changed",
 		named{"A (phone)", phoneA}, named{"B (phone)", phoneB}, named{"A (laptop)", laptopA})
-	expect(t, "old password on B", b.device(t).do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}), 401, "INVALID_CREDENTIALS")
+	expect(t, "old password on B", b.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}), 401, "INVALID_CREDENTIALS")
 
 	// Logout through B: the session ends on A and C.
 	tabA := a.device(t)
-	tabA.login("alice", alicePW2)
+	tabA.Login("alice", alicePW2)
 	tabB, tabC := tabA.on(b), tabA.on(c)
 	warm(t, 5, tabA, tabB, tabC)
-	expect(t, "logout on B", tabB.do("POST", "/api/auth/logout", nil), 200)
+	expect(t, "logout on B", tabB.Do("POST", "/api/auth/logout", nil), 200)
 	loggedOut := time.Now()
 	awaitEnd(t, loggedOut, propagates, "SESSION_REVOKED", "logout", named{"A", tabA}, named{"C", tabC})
 
@@ -61,11 +64,11 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 	a.addUser(t, "bob", "clinician", bobPW)
 	servers := []*server{a, b, c, a, b}
 	for i, s := range servers {
-		r := s.device(t).do("POST", "/api/auth/login", map[string]string{"username": "bob", "password": "not bob's password at all"})
+		r := s.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "bob", "password": "not bob's password at all"})
 		expect(t, fmt.Sprintf("wrong password #%d on %s", i+1, s.URL), r, 401, "INVALID_CREDENTIALS")
 	}
 	for _, s := range []*server{c, a, b} {
-		r := s.device(t).do("POST", "/api/auth/login", map[string]string{"username": "bob", "password": bobPW})
+		r := s.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "bob", "password": bobPW})
 		expect(t, "right password after 5 failures, on "+s.URL, r, 429, "RATE_LIMITED")
 		if n := retryAfter(t, "429 on "+s.URL, r); n > 3600 {
 			t.Errorf("429 on %s: Retry-After %d s, above the 1 h cap", s.URL, n)
@@ -78,13 +81,13 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 // idle timeout, both end it for inactivity.
 func TestIdleAcrossInstances(t *testing.T) {
 	const idle = 4 * time.Second
-	db := pgSchema(t)
+	_, db := pgtest.Schema(t)
 	flags := []string{"--dev", "--idle-timeout", idle.String(), "--idle-warning", "1s"}
 	a := startServer(t, db, flags...)
 	b := startServer(t, db, flags...)
 	a.addUser(t, "alice", "patient", alicePW)
 	onA := a.device(t)
-	onA.login("alice", alicePW)
+	onA.Login("alice", alicePW)
 	onB := onA.on(b)
 
 	// Activity alternating between A and B for 2.5 idle timeouts: each
@@ -92,11 +95,11 @@ func TestIdleAcrossInstances(t *testing.T) {
 	start := time.Now()
 	for i := 0; time.Since(start) < 10*time.Second; i++ {
 		d := []*device{onA, onB}[i%2]
-		var r response
+		var r testkit.Response
 		if i%4 < 2 {
-			r = d.do("POST", "/api/auth/session/refresh", nil)
+			r = d.Do("POST", "/api/auth/session/refresh", nil)
 		} else {
-			r = d.do("GET", "/api/auth/sessions", nil)
+			r = d.Do("GET", "/api/auth/sessions", nil)
 		}
 		expect(t, fmt.Sprintf("activity #%d on %s at %v", i, d.srv.URL, time.Since(start).Round(time.Millisecond)), r, 200)
 		time.Sleep(300 * time.Millisecond)
@@ -104,8 +107,8 @@ func TestIdleAcrossInstances(t *testing.T) {
 
 	// Quiet for longer than the idle timeout: ended on both.
 	time.Sleep(idle + 2*time.Second)
-	expect(t, "A after the quiet", onA.do("GET", "/api/auth/session", nil), 401, "SESSION_EXPIRED", "inactivity")
-	expect(t, "B after the quiet", onB.do("GET", "/api/auth/session", nil), 401, "SESSION_EXPIRED", "inactivity")
+	expect(t, "A after the quiet", onA.Do("GET", "/api/auth/session", nil), 401, "SESSION_EXPIRED", "inactivity")
+	expect(t, "B after the quiet", onB.Do("GET", "/api/auth/session", nil), 401, "SESSION_EXPIRED", "inactivity")
 }
 
 // TestRedisFanOut: with --redis, a revocation through B reaches A; with
@@ -118,32 +121,32 @@ func TestRedisFanOut(t *testing.T) {
 		{"redis down", "redis://127.0.0.1:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := pgSchema(t)
+			_, db := pgtest.Schema(t)
 			a := startServer(t, db, "--dev", "--redis", tc.redis)
 			b := startServer(t, db, "--dev", "--redis", tc.redis)
 			a.addUser(t, "alice", "patient", alicePW)
 
 			// One session revoked by id through B.
 			phoneA := a.device(t)
-			phoneA.login("alice", alicePW)
+			phoneA.Login("alice", alicePW)
 			laptopA := a.device(t)
-			laptopA.login("alice", alicePW)
+			laptopA.Login("alice", alicePW)
 			laptopB := laptopA.on(b)
 			warm(t, 5, phoneA)
 			warm(t, 5, laptopA, laptopB)
 			phoneID := phoneA.sessionID("phone")
-			expect(t, "revoke the phone through B", laptopB.do("DELETE", "/api/auth/sessions/"+phoneID, nil), 200)
+			expect(t, "revoke the phone through B", laptopB.Do("DELETE", "/api/auth/sessions/"+phoneID, nil), 200)
 			revoked := time.Now()
 			awaitEnd(t, revoked, propagates, "SESSION_REVOKED", "revoked", named{"A (phone)", phoneA})
 			warm(t, 2, laptopA, laptopB) // the other session lives on
 
 			// Every session of alice revoked through B.
-			r := laptopB.do("POST", "/api/auth/change-password", map[string]string{
+			r := laptopB.Do("POST", "/api/auth/change-password", map[string]string{
 				"current_password": alicePW, "new_password": alicePW2, "confirm_password": alicePW2})
 			expect(t, "change password on B", r, 200)
 			changed := time.Now()
 			awaitEnd(t, changed, propagates, "SESSION_REVOKED", "password_changed", named{"A (laptop)", laptopA})
-			a.device(t).login("alice", alicePW2)
+			a.device(t).Login("alice", alicePW2)
 		})
 	}
 }

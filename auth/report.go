@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigilauth/vigil"
@@ -101,7 +102,7 @@ func roleReport(role vigil.Role, l vigil.Limits) RoleReport {
 func atMost(std, control, req string, got, limit time.Duration) Check {
 	c := Check{Standard: std, Control: control, Requirement: req, OK: got <= limit}
 	if !c.OK {
-		c.Deviation = fmt.Sprintf("%s is longer than %s", got, limit)
+		c.Deviation = fmt.Sprintf("%s is longer than %s", HumanDuration(got), HumanDuration(limit))
 	}
 	return c
 }
@@ -112,4 +113,31 @@ func present(std, control, req string, got time.Duration) Check {
 		c.Deviation = "not set"
 	}
 	return c
+}
+
+// HumanDuration writes a configured duration exactly, in words: "30
+// minutes", "1 hour 30 minutes", "7 days", "6 seconds".
+func HumanDuration(d time.Duration) string {
+	if d <= 0 {
+		return "0 seconds"
+	}
+	units := []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}}
+	var parts []string
+	for _, u := range units {
+		if n := d / u.size; n > 0 {
+			name := u.name
+			if n != 1 {
+				name += "s"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, name))
+			d -= n * u.size
+		}
+	}
+	if len(parts) == 0 {
+		return "less than a second"
+	}
+	return strings.Join(parts, " ")
 }

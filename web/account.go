@@ -58,8 +58,8 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.
 	}
 	d := accountData{
 		Rules: p.rules, MinLength: p.minLength, PasswordNotice: pwNotice,
-		IdleTimeout: humanDuration(cur.Limits.IdleTimeout), Lifetime: humanDuration(cur.Limits.Lifetime),
-		IdleWarning: humanDuration(p.idleWarning), ExpiresAt: cur.Limits.ExpiresAt(&cur.Session),
+		IdleTimeout: auth.HumanDuration(cur.Limits.IdleTimeout), Lifetime: auth.HumanDuration(cur.Limits.Lifetime),
+		IdleWarning: auth.HumanDuration(p.idleWarning), ExpiresAt: cur.Limits.ExpiresAt(&cur.Session),
 	}
 	for _, s := range list {
 		row := toRow(s, cur.Limits, cur.Session.ID)

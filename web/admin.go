@@ -24,7 +24,7 @@ func (p *Pages) adminBase(r *http.Request, cur *auth.Current) adminBase {
 	return adminBase{
 		Here:         r.URL.RequestURI(),
 		ReauthNeeded: p.engine.RequireRecentAuth(cur) != nil,
-		ReauthWindow: humanDuration(p.engine.Policy().ReauthWindow),
+		ReauthWindow: auth.HumanDuration(p.engine.Policy().ReauthWindow),
 	}
 }
 

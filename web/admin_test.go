@@ -312,7 +312,7 @@ func TestAdminPolicy(t *testing.T) {
 		t.Errorf("deviations: %q", dev.Text())
 	}
 	marked := mustID(t, p, "policy-clinician").find(func(n *node) bool { return n.Attr["class"] == "deviation" })
-	if len(marked) != 1 || !strings.Contains(marked[0].Text(), "30m0s is longer than 15m0s") {
+	if len(marked) != 1 || !strings.Contains(marked[0].Text(), "30 minutes is longer than 15 minutes") {
 		t.Errorf("clinician rows marked: %d", len(marked))
 	}
 	if n := mustID(t, p, "policy-patient").find(func(n *node) bool { return n.Attr["class"] == "deviation" }); len(n) != 0 {

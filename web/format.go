@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -50,29 +49,6 @@ func roughly(d time.Duration) string {
 	default:
 		return plural(int64(d/(24*time.Hour)), "day")
 	}
-}
-
-// humanDuration writes a configured duration exactly, in words: "30
-// minutes", "1 hour 30 minutes", "7 days", "6 seconds".
-func humanDuration(d time.Duration) string {
-	if d <= 0 {
-		return "0 seconds"
-	}
-	units := []struct {
-		size time.Duration
-		name string
-	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}}
-	var parts []string
-	for _, u := range units {
-		if n := d / u.size; n > 0 {
-			parts = append(parts, plural(int64(n), u.name))
-			d -= n * u.size
-		}
-	}
-	if len(parts) == 0 {
-		return "less than a second"
-	}
-	return strings.Join(parts, " ")
 }
 
 // waitMinutes is a throttling wait in whole minutes, rounded up, in words.

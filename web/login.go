@@ -141,7 +141,7 @@ func (p *Pages) reauthPage(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 }
 
 func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd, msg string) {
-	d := reauthData{RD: rd, Error: msg, Window: humanDuration(p.engine.Policy().ReauthWindow)}
+	d := reauthData{RD: rd, Error: msg, Window: auth.HumanDuration(p.engine.Policy().ReauthWindow)}
 	p.render(w, r, status, "reauth", view{Title: "Confirm it is you", Cur: cur, Data: d})
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/vigilauth/vigil/auth"
 
 	"github.com/vigilauth/vigil"
 )
@@ -20,9 +21,9 @@ func (p *Pages) reasonNotice(reason string) *notice {
 	warn := func(s string) *notice { return &notice{Kind: "warning", Text: s} }
 	switch vigil.Reason(reason) {
 	case vigil.ReasonInactivity:
-		return warn(fmt.Sprintf("You were signed out after %s of inactivity.", humanDuration(policy.IdleTimeout)))
+		return warn(fmt.Sprintf("You were signed out after %s of inactivity.", auth.HumanDuration(policy.IdleTimeout)))
 	case vigil.ReasonLifetime:
-		return warn(fmt.Sprintf("Your session reached its maximum length of %s, so you were signed out. Please sign in again.", humanDuration(policy.Lifetime)))
+		return warn(fmt.Sprintf("Your session reached its maximum length of %s, so you were signed out. Please sign in again.", auth.HumanDuration(policy.Lifetime)))
 	case vigil.ReasonPasswordChanged:
 		return &notice{Kind: "info", Text: "Your password was changed, so every session was signed out. Sign in with your new password."}
 	case vigil.ReasonPasswordReset:

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/vigilauth/vigil/auth"
 	"net/url"
 	"strings"
 	"testing"
@@ -119,8 +120,8 @@ func TestHumanDuration(t *testing.T) {
 		0:                "0 seconds",
 		time.Millisecond: "less than a second",
 	} {
-		if got := humanDuration(d); got != want {
-			t.Errorf("humanDuration(%v) = %q, want %q", d, got, want)
+		if got := auth.HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 	for d, want := range map[time.Duration]string{time.Second: "1 minute", 60 * time.Second: "1 minute", 61 * time.Second: "2 minutes", 8 * time.Minute: "8 minutes"} {

@@ -145,7 +145,7 @@ func (p *Pages) funcs() template.FuncMap {
 		"ago":     func(t time.Time) string { return ago(p.engine.Now(), t) },
 		"until":   func(t time.Time) string { return until(p.engine.Now(), t) },
 		"device":  Device,
-		"dur":     humanDuration,
+		"dur":     auth.HumanDuration,
 		"seconds": func(n int64) time.Duration { return time.Duration(n) * time.Second },
 		"newpw":   func(minLength int, username string) newPassword { return newPassword{minLength, username} },
 		"table": func(id string, showUser bool, rows []deviceRow) sessionsTable {

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// report prints the table, the ratios against the targets, the
+// one-session writes and the login storms, as Markdown.
+func (h *harness) report(w io.Writer) {
+	fmt.Fprintf(w, "\n## Results (%s; vigil %s; %d connections, %v warm-up, %v window; run took %v)\n\n",
+		machine(), h.revision(), h.o.concurrency, h.o.warmup, h.o.dur, time.Since(h.started).Round(time.Second))
+	if len(h.o.vigilEnv) > 0 {
+		fmt.Fprintf(w, "Experiment: vigil ran with %s.\n\n", strings.Join(h.o.vigilEnv, " "))
+	}
+	fmt.Fprintln(w, "| row | sessions | req/s | × limit | p50 | p99 | p99.9 | max | errors | generator CPU | server CPU | postgres CPU | other CPU | CPU µs/req | store writes | server max RSS |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range h.rows {
+		ratio := "—"
+		if l := h.find("limit", r.Sessions); l != nil && l.RPS > 0 && r.Name != "limit" {
+			ratio = fmt.Sprintf("%.2f", r.RPS/l.RPS)
+		}
+		errs := fmt.Sprint(r.Errors)
+		if r.Errors > 0 {
+			errs += " (" + r.ErrorKind + ")"
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.0f | %s | %s |\n",
+			r.Name, r.Sessions, r.RPS, ratio, fmtDur(r.P50), fmtDur(r.P99), fmtDur(r.P999), fmtDur(r.Max),
+			errs, r.GenCPU, r.ServerCPU, r.Postgres, r.Others(), r.CostPerRequest(), fmtWrites(r.Writes), fmtBytes(r.MaxRSS))
+	}
+	fmt.Fprintf(w, "\nCPU columns are in cores (of %d) over the window: the generator's own CPU time (getrusage), the server process's and PostgreSQL's processes' (/proc/pid/stat), and the rest of the machine's busy time (/proc/stat): the kernel's unattributed work and, on a shared machine, other workloads — a row with much \"other CPU\" was measured on a contended machine. \"CPU µs/req\" is what one good answer cost the generator, the server and PostgreSQL together; on a saturated machine throughput goes as its inverse, so its ratio to the limit's is the throughput ratio a quiet machine would show.\n", runtime.NumCPU())
+	h.reportTargets(w)
+	h.reportStartup(w)
+	if len(h.writes) > 0 {
+		fmt.Fprintln(w, "\n### Store writes per 1,000 requests of one session (30-minute idle timeout, activity due at the first request)")
+		fmt.Fprintln(w, "\n| server | window | requests | store writes | per 1,000 |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+		for _, r := range h.writes {
+			fmt.Fprintf(w, "| %s | %v | %d | %d | %.3f |\n", r.Name, r.Window, r.Requests, r.Writes, r.PerThousand())
+		}
+	}
+	for _, s := range h.storms {
+		exp := ""
+		if s.Experiment != "" {
+			exp = " — " + s.Experiment + " (an experiment build, not vigil as it is)"
+		}
+		fmt.Fprintf(w, "\n### Login storm, vigil on %s%s\n\n%d sessions; %d clients logging in continuously as %d users from as many addresses, argon2id 19 MiB t=2 p=1.\n\n",
+			s.Store, exp, s.Sessions, h.o.logins, (h.o.logins+clientsPerUser-1)/clientsPerUser)
+		fmt.Fprintln(w, "| verify | req/s | p50 | p99 | p99.9 | generator CPU | vigil CPU |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+		for _, r := range []*rowResult{s.Unloaded, s.Loaded} {
+			fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %.2f | %.2f |\n", r.Name, r.RPS, fmtDur(r.P50), fmtDur(r.P99), fmtDur(r.P999), r.GenCPU, r.ServerCPU)
+		}
+		keep := s.Loaded.RPS / s.Unloaded.RPS
+		fmt.Fprintf(w, "\n- verify keeps **%.0f%%** of its unloaded throughput (target ≥ 50%%: %s), p99 %s (target < 5 ms: %s)\n",
+			100*keep, verdict(keep >= 0.5), fmtDur(s.Loaded.P99), verdict(s.Loaded.P99 < 5*time.Millisecond))
+		fmt.Fprintf(w, "- logins: **%.1f/s** (p50 %s, p99 %s%s); cores ÷ hash time = %.1f/s with one hash taking %v (measured just before, one at a time) (%.0f%% of it)\n",
+			s.Logins, fmtDur(s.LoginP50), fmtDur(s.LoginP99), errSuffix(s.LoginErrors), s.IdealLoginsRate, s.HashTime.Round(100*time.Microsecond), 100*s.Logins/s.IdealLoginsRate)
+		fmt.Fprintf(w, "- vigil's max RSS (VmHWM): **%s** (target < 256 MiB: %s)\n", fmtBytes(s.MaxRSS), verdict(s.MaxRSS < 256<<20))
+	}
+}
+
+func errSuffix(s string) string {
+	if s == "" {
+		return ", no errors"
+	}
+	return "; errors: " + s
+}
+
+func (h *harness) find(name string, n int) *rowResult {
+	for _, r := range h.rows {
+		if r.Name == name && r.Sessions == n {
+			return r
+		}
+	}
+	return nil
+}
+
+// reportTargets compares the rows as the targets say, at every
+// session count measured (the targets are stated at 100,000).
+func (h *harness) reportTargets(w io.Writer) {
+	var lines []string
+	for _, n := range h.o.sessions {
+		limit := h.find("limit", n)
+		for _, store := range []string{"sqlite", "postgres"} {
+			v := h.find("vigil "+store, n)
+			if v == nil {
+				continue
+			}
+			add := func(label string, got float64, ok bool, target string) {
+				lines = append(lines, fmt.Sprintf("| %d | vigil %s | %s | %.2f | %s | %s |", n, store, label, got, target, verdict(ok)))
+			}
+			if limit != nil {
+				add("throughput ÷ limit", v.RPS/limit.RPS, v.RPS >= 0.8*limit.RPS, "≥ 0.8")
+				c := limit.CostPerRequest() / v.CostPerRequest()
+				add("limit's CPU µs/req ÷ vigil's (throughput ratio without contention)", c, c >= 0.8, "≥ 0.8")
+				add("p99 ÷ limit's p99", float64(v.P99)/float64(limit.P99), float64(v.P99) <= 1.5*float64(limit.P99), "≤ 1.5")
+			}
+			if s := h.find("scs "+store+", idle 30m", n); s != nil {
+				add("throughput ÷ scs idle 30m", v.RPS/s.RPS, v.RPS >= 5*s.RPS, "≥ 5")
+			}
+			if s := h.find("scs "+store+", idle off", n); s != nil {
+				add("throughput ÷ scs idle off", v.RPS/s.RPS, v.RPS >= 2*s.RPS, "≥ 2")
+			}
+			if d := h.find("vigil "+store+", activity due", n); d != nil {
+				if s := h.find("scs "+store+", idle 30m", n); s != nil {
+					add("activity due: throughput ÷ scs idle 30m", d.RPS/s.RPS, d.RPS >= 5*s.RPS, "(≥ 5)")
+				}
+			}
+			if base := h.find("vigil "+store, slices.Min(h.o.sessions)); base != nil && n >= 1_000_000 && base.Sessions < n {
+				add("throughput ÷ same at "+fmt.Sprint(base.Sessions), v.RPS/base.RPS, v.RPS*1.5 >= base.RPS, "≥ 1/1.5")
+				add("p99 ÷ same at "+fmt.Sprint(base.Sessions), float64(v.P99)/float64(base.P99), float64(v.P99) <= 1.5*float64(base.P99), "≤ 1.5")
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n### Ratios against the targets (vigil rows: warm sessions)")
+	fmt.Fprintln(w, "\n| sessions | row | ratio | measured | target | |")
+	fmt.Fprintln(w, "|---:|---|---|---:|---|---|")
+	fmt.Fprintln(w, strings.Join(lines, "\n"))
+}
+
+// reportStartup lists vigil's startup times (exec to listening, and to the
+// first good verify answer).
+func (h *harness) reportStartup(w io.Writer) {
+	var lines []string
+	for _, r := range h.rows {
+		if strings.HasPrefix(r.Name, "vigil") && !strings.Contains(r.Name, "activity due") {
+			hits := "—"
+			if r.HitRate >= 0 {
+				hits = fmt.Sprintf("%.1f%% (%d cached)", 100*r.HitRate, r.Cached)
+			}
+			lines = append(lines, fmt.Sprintf("| %s | %d | %s | %s | %s | %s |", r.Name, r.Sessions, fmtDur(r.Ready), fmtDur(r.FirstOK), fmtDur(r.Prime), hits))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n### vigil startup (exec → listening; exec → first 200 from verify), the priming pass (every session once) and the cache's hit rate in the window (--metrics)")
+	fmt.Fprintln(w, "\n| row | sessions | listening | first 200 | priming pass | cache hits |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, strings.Join(lines, "\n"))
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	default:
+		return d.Round(100 * time.Millisecond).String()
+	}
+}
+
+func fmtWrites(n int64) string {
+	if n < 0 {
+		return "—"
+	}
+	return fmt.Sprint(n)
+}
+
+func fmtBytes(n int64) string {
+	if n <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
+}

@@ -104,6 +104,9 @@ func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (entry, error) {
 		return entry{}, storeErr("look up session", err)
 	}
 	e.withPending(s) // activity noted here but not yet written counts too
+	// A checked session never carries the password hash: nothing on the
+	// request path needs it, and the cache holds less.
+	u.PasswordHash = ""
 	return entry{sess: *s, user: *u}, nil
 }
 

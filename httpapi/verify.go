@@ -41,8 +41,13 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) {
 	h.Set("Remote-Role", string(cur.User.Role))
 	h.Set("Remote-Clinician-Id", cur.User.ClinicianID)
 	h.Set("Remote-Session-Id", cur.Session.ID)
-	s.ok(w, map[string]any{"user": toUser(cur.User), "session": toSession(cur.Session, cur.Limits)})
+	// The answer is in the headers; a fixed body keeps JSON encoding off the
+	// hottest path (GET /api/auth/session tells a client who it is).
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(verifiedBody)
 }
+
+var verifiedBody = []byte(`{"authenticated":true}` + "\n")
 
 // parseRoles reads ?role=clinician,admin.
 func parseRoles(s string) ([]vigil.Role, error) {
@@ -63,10 +68,10 @@ func parseRoles(s string) ([]vigil.Role, error) {
 // original rebuilds the request the proxy is asking about. Without a
 // trusted proxy it is the verify request itself (a GET: always allowed).
 func (s *server) original(r *http.Request) *http.Request {
-	o := r.Clone(r.Context())
 	if !s.trusted(vigilhttp.RemoteIP(r)) {
-		return o
+		return r // read only, never changed
 	}
+	o := r.Clone(r.Context())
 	if m := first(r.Header, "X-Forwarded-Method", "X-Original-Method"); m != "" {
 		o.Method = strings.ToUpper(m)
 	}

@@ -47,7 +47,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		store = redis.Wrap(store, client, "", log)
 	}
 	defer store.Close()
-	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log})
+	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log, CacheSize: cacheSize(cfg.SessionCache)})
 	if cfg.Demo {
 		if err := createDemoUsers(ctx, engine, e.stdout); err != nil {
 			return err
@@ -147,4 +147,12 @@ func newLogger(e *env, format string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(e.stderr, nil))
 	}
 	return slog.New(slog.NewTextHandler(e.stderr, nil))
+}
+
+// cacheSize maps --session-cache to the engine's setting (0: no cache).
+func cacheSize(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/vigilauth/vigil"
@@ -38,7 +39,7 @@ func newEngine(store vigil.Store, policy vigil.Policy, minLength int, opt auth.O
 	opt.Policy = policy
 	opt.Normalize = password.Normalize
 	opt.PasswordMinLength = minLength
-	hasher := password.NewHasher(password.DefaultParams(), 0)
+	hasher := password.NewHasher(password.DefaultParams(), hashSlots())
 	return auth.New(store, hasher, password.NewPolicy(minLength), opt), hasher
 }
 
@@ -104,3 +105,8 @@ func version() string {
 	}
 	return "dev"
 }
+
+// hashSlots is how many argon2id hashes run at once: one core is left to
+// the requests of people already signed in, so a login storm cannot starve
+// them (on one core, one slot).
+func hashSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }

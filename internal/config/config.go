@@ -39,6 +39,7 @@ type Config struct {
 	PublicPaths       []string                     // --public-paths: prefixes starting with "/"
 	RoutePrefix       string                       // --route-prefix: "" or "/name" without trailing slash
 	LogFormat         string                       // --log-format: "text" or "json"
+	SessionCache      int                          // --session-cache: sessions kept in memory per instance (0: no cache)
 }
 
 // Load parses the flags of `vigil serve` (args are what follows "serve") and

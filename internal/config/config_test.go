@@ -49,6 +49,7 @@ func TestDefaults(t *testing.T) {
 		ResetTokenTTL:     30 * time.Minute,
 		ReauthWindow:      10 * time.Minute,
 		LogFormat:         "text",
+		SessionCache:      100000,
 	}
 	for _, getenv := range []func(string) string{nil, env(nil)} {
 		c, pos, err := Load(nil, getenv)

@@ -138,11 +138,7 @@ func newHarness(t testing.TB, opts ...func(*harnessConfig)) *harness {
 // events returns the audit events named event about username.
 func (h *harness) events(username, event string) []vigil.Event {
 	h.t.Helper()
-	evs, err := h.Engine.Events(context.Background(), vigil.EventFilter{Username: username, Event: event})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return evs
+	return testkit.Events(h.t, h.Engine, username, event)
 }
 
 // client is one browser: a cookie jar (unless it sends a token of its

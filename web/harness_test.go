@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/xml"
 	"io"
 	"log/slog"
@@ -10,17 +9,15 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/httpapi"
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/password"
-	"github.com/vigilauth/vigil/sqlite"
 	"github.com/vigilauth/vigil/vigilhttp"
 	"github.com/vigilauth/vigil/web"
 )
@@ -37,26 +34,6 @@ const cookieName = vigilhttp.DevCookieName
 // wantCSP is the pages' Content-Security-Policy, word for word.
 const wantCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-var testPolicy = sync.OnceValue(func() *password.Policy { return password.NewPolicy(15) })
-
-// fakeClock is a settable clock for the engine.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // harness is the API with the pages, served by httptest over an engine on
 // a temporary SQLite store, with a fake clock and the users alice, bob and
 // root.
@@ -64,41 +41,27 @@ type harness struct {
 	t      *testing.T
 	URL    string
 	Engine *auth.Engine
-	Clock  *fakeClock
+	Clock  *testkit.Clock
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h := &harness{t: t, Clock: &fakeClock{now: time.Now().UTC().Truncate(time.Second)}}
+	h := &harness{t: t, Clock: testkit.NewClock(time.Now().UTC().Truncate(time.Second))}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
-	h.Engine = auth.New(st, hasher, testPolicy(), auth.Options{
+	h.Engine = testkit.Engine(testkit.SQLite(t), auth.Options{
 		Policy: vigil.Policy{Lifetime: 8 * time.Hour, IdleTimeout: 30 * time.Minute, ReauthWindow: 10 * time.Minute},
 		Now:    h.Clock.Now, Logger: logger, Normalize: password.Normalize, PasswordMinLength: 15,
 	})
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); h.Engine.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for _, u := range []auth.NewUser{
-		{Username: "alice", Role: vigil.RolePatient, Password: alicePW},
-		{Username: "bob", Role: vigil.RoleClinician, ClinicianID: "C-17", Password: bobPW},
-		{Username: "root", Role: vigil.RoleAdmin, Password: rootPW},
-	} {
-		if _, err := h.Engine.CreateUser(ctx, u, auth.Actor{Username: "test"}); err != nil {
-			t.Fatalf("create %s: %v", u.Username, err)
-		}
-	}
+	testkit.Run(t, h.Engine)
+	testkit.CreateUsers(t, h.Engine, auth.Actor{Username: "test"},
+		auth.NewUser{Username: "alice", Role: vigil.RolePatient, Password: alicePW},
+		auth.NewUser{Username: "bob", Role: vigil.RoleClinician, ClinicianID: "C-17", Password: bobPW},
+		auth.NewUser{Username: "root", Role: vigil.RoleAdmin, Password: rootPW},
+	)
 	handler := httpapi.NewServer(httpapi.Deps{
 		Engine: h.Engine, Logger: logger, Dev: true,
 		Extra: func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-			p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, Dev: true, PasswordRules: testPolicy().Describe()})
+			p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, Dev: true, PasswordRules: testkit.Policy().Describe()})
 			p.Register(mux)
 			mux.Handle("GET /{$}", p.Home())
 		},
@@ -112,11 +75,7 @@ func newHarness(t *testing.T) *harness {
 // events returns the audit events named event about username.
 func (h *harness) events(username, event string) []vigil.Event {
 	h.t.Helper()
-	evs, err := h.Engine.Events(context.Background(), vigil.EventFilter{Username: username, Event: event})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return evs
+	return testkit.Events(h.t, h.Engine, username, event)
 }
 
 // browser is one browser without JavaScript: a cookie jar, redirects not

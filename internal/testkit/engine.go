@@ -52,3 +52,14 @@ func SignIn(t testing.TB, e *auth.Engine, u auth.NewUser, from auth.Actor) *auth
 	}
 	return cur
 }
+
+// Events returns the audit events named event about username, failing the
+// test if the log cannot be read.
+func Events(t testing.TB, e *auth.Engine, username, event string) []vigil.Event {
+	t.Helper()
+	evs, err := e.Events(context.Background(), vigil.EventFilter{Username: username, Event: event})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"github.com/vigilauth/vigil/internal/migrations"
 	"hash/fnv"
-	"io/fs"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -16,11 +14,7 @@ import (
 var migrationFiles embed.FS
 
 // migration is one embedded SQL file, named NNNN_description.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = migrations.Migration
 
 // Migrate brings the store's schema up to date: it applies, in version
 // order, each embedded migration not yet recorded in schema_migrations,
@@ -33,7 +27,7 @@ type migration struct {
 // Statements run under the session's statement_timeout (10 s by default);
 // a migration that needs longer sets its own with SET LOCAL.
 func (s *Store) Migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := embeddedMigrations()
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -65,17 +59,17 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 		}
 		var done bool
 		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM schema_migrations WHERE version = $1)`,
-			m.version).Scan(&done)
+			m.Version).Scan(&done)
 		if err != nil || done {
 			return err
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 		return err
 	})
-	return wrap(ctx, "migrate "+m.name, err)
+	return wrap(ctx, "migrate "+m.Name, err)
 }
 
 // lockKey returns the advisory-lock key of the lock named name in schema.
@@ -87,37 +81,5 @@ func lockKey(name, schema string) int64 {
 	return int64(h.Sum64())
 }
 
-// migrations returns the embedded migrations in version order (fs.ReadDir
-// sorts by name, and names start with a zero-padded version).
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	ms := make([]migration, 0, len(entries))
-	for _, e := range entries {
-		m, err := readMigration(e.Name())
-		if err != nil {
-			return nil, err
-		}
-		if len(ms) > 0 && m.version <= ms[len(ms)-1].version {
-			return nil, fmt.Errorf("migration %q: version %d is not above the previous one", m.name, m.version)
-		}
-		ms = append(ms, m)
-	}
-	return ms, nil
-}
-
-// readMigration reads one file and parses its version.
-func readMigration(name string) (migration, error) {
-	prefix, _, _ := strings.Cut(name, "_")
-	v, err := strconv.Atoi(prefix)
-	if err != nil || v <= 0 {
-		return migration{}, fmt.Errorf("migration %q: name must start with a positive version", name)
-	}
-	b, err := migrationFiles.ReadFile("migrations/" + name)
-	if err != nil {
-		return migration{}, err
-	}
-	return migration{version: v, name: name, sql: string(b)}, nil
-}
+// embeddedMigrations returns the embedded migrations in version order.
+func embeddedMigrations() ([]migration, error) { return migrations.Load(migrationFiles, "migrations") }

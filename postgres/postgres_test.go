@@ -86,7 +86,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 		}
 		t.Cleanup(func() { stores[i].Close() })
 	}
-	ms, err := migrations()
+	ms, err := embeddedMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T) {
 	if err != nil || got.ID != ses.ID || u.Username != "alice" {
 		t.Fatalf("after reopening: SessionByToken = %+v, %+v, %v", got, u, err)
 	}
-	ms, err := migrations()
+	ms, err := embeddedMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // reauthed wraps an admin change: it needs a password entered within
@@ -61,7 +62,7 @@ func (s *server) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 	if c.ResetToken != "" {
 		out["reset_token"], out["expires_at"] = c.ResetToken, c.ExpiresAt.UTC()
 	}
-	vigilhttpJSON(w, http.StatusCreated, out)
+	vigilhttp.WriteJSON(w, http.StatusCreated, out)
 }
 
 func (s *server) adminDisable(w http.ResponseWriter, r *http.Request) { s.setDisabled(w, r, true) }

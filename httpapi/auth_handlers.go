@@ -8,14 +8,9 @@ import (
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
+// fail answers err, clearing the cookie of a session that is gone.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch vigil.ErrorCode(err) {
-	case vigil.CodeSessionExpired, vigil.CodeSessionRevoked, vigil.CodeUnauthenticated:
-		if _, present, _ := s.cookies.Token(r); present {
-			s.cookies.Clear(w)
-		}
-	}
-	vigilhttp.WriteError(w, r, s.log, err)
+	s.sessions.WriteError(w, r, err)
 }
 
 func (s *server) ok(w http.ResponseWriter, v any) { vigilhttp.WriteJSON(w, http.StatusOK, v) }

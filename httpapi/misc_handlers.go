@@ -7,8 +7,6 @@ import (
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
-func vigilhttpJSON(w http.ResponseWriter, status int, v any) { vigilhttp.WriteJSON(w, status, v) }
-
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, map[string]string{"status": "ok"})
 }

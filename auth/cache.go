@@ -2,13 +2,18 @@ package auth
 
 import (
 	"sync"
+	"time"
 
 	"github.com/vigilauth/vigil"
 )
 
-// cache keeps recently checked live sessions with their users, by token
-// hash. It is bounded: when full, an arbitrary entry is evicted (map
-// iteration order), which costs O(1) and keeps memory fixed.
+// cache keeps recently checked live sessions with their users and limits,
+// by token hash. It is bounded: when full, an arbitrary entry is evicted
+// (map iteration order), which costs O(1) and keeps memory fixed.
+//
+// Entries are immutable: a hit hands out the cached *Current itself (no
+// copy, no allocation), and a change (recorded activity) replaces the
+// entry with a new one.
 //
 // Invalidation bumps gen; a loader that read the store before an
 // invalidation does not insert what it read (see put), so a revocation can
@@ -17,32 +22,24 @@ type cache struct {
 	mu      sync.RWMutex
 	max     int
 	gen     uint64
-	byToken map[vigil.TokenHash]*entry
+	byToken map[vigil.TokenHash]*Current
 	byID    map[string]vigil.TokenHash
-}
-
-type entry struct {
-	sess vigil.Session
-	user vigil.User
 }
 
 func newCache(max int) *cache {
 	return &cache{
 		max:     max,
-		byToken: make(map[vigil.TokenHash]*entry),
+		byToken: make(map[vigil.TokenHash]*Current),
 		byID:    make(map[string]vigil.TokenHash),
 	}
 }
 
-// get returns a copy of the entry for h.
-func (c *cache) get(h vigil.TokenHash) (entry, bool) {
+// get returns the cached, shared entry for h.
+func (c *cache) get(h vigil.TokenHash) (*Current, bool) {
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	e, ok := c.byToken[h]
-	if !ok {
-		return entry{}, false
-	}
-	return *e, true
+	cur, ok := c.byToken[h]
+	c.mu.RUnlock()
+	return cur, ok
 }
 
 // generation returns the invalidation counter, read before a store lookup.
@@ -52,8 +49,9 @@ func (c *cache) generation() uint64 {
 	return c.gen
 }
 
-// put inserts e unless anything was invalidated since gen was read.
-func (c *cache) put(gen uint64, e entry) {
+// put inserts cur unless anything was invalidated since gen was read. cur
+// must not be changed afterwards.
+func (c *cache) put(gen uint64, cur *Current) {
 	if c.max <= 0 {
 		return
 	}
@@ -62,28 +60,32 @@ func (c *cache) put(gen uint64, e entry) {
 	if gen != c.gen {
 		return
 	}
-	if _, ok := c.byToken[e.sess.TokenHash]; !ok && len(c.byToken) >= c.max {
+	h := cur.Session.TokenHash
+	if _, ok := c.byToken[h]; !ok && len(c.byToken) >= c.max {
 		c.evictOne()
 	}
-	c.byToken[e.sess.TokenHash] = &e
-	c.byID[e.sess.ID] = e.sess.TokenHash
+	c.byToken[h] = cur
+	c.byID[cur.Session.ID] = h
 }
 
 // evictOne removes an arbitrary entry; the caller holds mu.
 func (c *cache) evictOne() {
-	for h, e := range c.byToken {
+	for h, cur := range c.byToken {
 		delete(c.byToken, h)
-		delete(c.byID, e.sess.ID)
+		delete(c.byID, cur.Session.ID)
 		return
 	}
 }
 
-// touched records activity written to the store, if the entry is cached.
-func (c *cache) touched(h vigil.TokenHash, e entry) {
+// touched records activity at, if h is still cached with older activity:
+// the entry is replaced by a copy (entries are shared and never changed).
+func (c *cache) touched(h vigil.TokenHash, at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cur, ok := c.byToken[h]; ok && cur.sess.LastActivity.Before(e.sess.LastActivity) {
-		cur.sess.LastActivity = e.sess.LastActivity
+	if cur, ok := c.byToken[h]; ok && cur.Session.LastActivity.Before(at) {
+		next := *cur
+		next.Session.LastActivity = at
+		c.byToken[h] = &next
 	}
 }
 
@@ -103,10 +105,10 @@ func (c *cache) dropUser(userID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	for h, e := range c.byToken {
-		if e.user.ID == userID {
+	for h, cur := range c.byToken {
+		if cur.User.ID == userID {
 			delete(c.byToken, h)
-			delete(c.byID, e.sess.ID)
+			delete(c.byID, cur.Session.ID)
 		}
 	}
 }

@@ -325,3 +325,58 @@ func TestRevocationInABurstReachesTheCache(t *testing.T) {
 	}
 	e.stillRefused(e.eng, tok)
 }
+
+// TestVerifySharesTheCachedSession: on a warm session Verify hands out the
+// cached value itself (no copy, no allocation, no token); recording
+// activity replaces the cached value instead of changing what earlier
+// requests hold; Check still returns a private copy carrying the token.
+// (Not parallel: AllocsPerRun counts every goroutine's allocations.)
+func TestVerifySharesTheCachedSession(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := e.cachedSession()
+
+	a, err := e.eng.Verify(e.ctx, tok, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := e.eng.Verify(e.ctx, tok, false); b != a {
+		t.Error("two hits returned different values")
+	}
+	if a.Token != (vigil.Token{}) {
+		t.Error("a shared result carries the token")
+	}
+	if c := e.aliveWith(e.eng, tok, false); c == a || c.Token != tok || c.Session.ID != a.Session.ID {
+		t.Errorf("Check: shared %v, token kept %v", c == a, c.Token == tok)
+	}
+
+	// A hit allocates nothing. The cache answers only while its view of
+	// the revocation log is fresh (100 ms); a run during which the store
+	// was read (a slow machine) is repeated.
+	for try := 0; ; try++ {
+		before := e.store.lookups.Load()
+		n := testing.AllocsPerRun(1000, func() { e.eng.Verify(e.ctx, tok, false) })
+		if e.store.lookups.Load() != before && try < 20 {
+			continue
+		}
+		if n != 0 {
+			t.Errorf("Verify on a cache hit: %v allocations", n)
+		}
+		break
+	}
+
+	seen := a.Session.LastActivity
+	e.clock.Advance(time.Minute) // past the activity granularity (18 s)
+	next, err := e.eng.Verify(e.ctx, tok, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Session.LastActivity.Equal(seen) {
+		t.Error("recording activity changed a value handed out earlier")
+	}
+	if !next.Session.LastActivity.Equal(e.clock.Now()) {
+		t.Errorf("activity %v, want %v", next.Session.LastActivity, e.clock.Now())
+	}
+	if later, _ := e.eng.Verify(e.ctx, tok, false); !later.Session.LastActivity.Equal(e.clock.Now()) {
+		t.Error("the cache did not keep the recorded activity")
+	}
+}

@@ -23,97 +23,114 @@ func (c *Current) Actor(ip, userAgent string) Actor {
 	return Actor{Username: c.User.Username, SessionID: c.Session.ID, IP: ip, UserAgent: userAgent}
 }
 
-// Check returns the session of tok if it is live and within its limits.
-// activity says whether the request counts as activity; activity is written
-// to the store at most once per 1% of the idle timeout.
+// Check returns the session of tok if it is live and within its limits,
+// with Token set to tok. activity says whether the request counts as
+// activity; activity is written to the store at most once per 1% of the
+// idle timeout.
 //
 // Errors: UNAUTHENTICATED for an unknown token, SESSION_EXPIRED or
 // SESSION_REVOKED (with the reason) for an ended one, vigil.ErrUnavailable
 // (wrapped) when the store cannot answer.
 func (e *Engine) Check(ctx context.Context, tok vigil.Token, activity bool) (*Current, error) {
+	shared, err := e.Verify(ctx, tok, activity)
+	if err != nil {
+		return nil, err
+	}
+	cur := *shared
+	cur.Token = tok
+	return &cur, nil
+}
+
+// Verify is Check for the hottest path (forward auth, the proxy), where
+// nothing needs the token back: the result may be the cached value itself,
+// shared with other requests, so it costs no allocation. It must not be
+// changed, and its Token is zero.
+func (e *Engine) Verify(ctx context.Context, tok vigil.Token, activity bool) (*Current, error) {
 	e.stats.checks.Add(1)
 	h := tok.Hash()
-	ent, cached, err := e.lookup(ctx, h)
+	cur, cached, err := e.lookup(ctx, h)
 	if err != nil {
 		if vigil.ErrorCode(err) == vigil.CodeUnauthenticated {
 			e.stats.unauthenticated.Add(1)
 		}
 		return nil, err
 	}
-	if !ent.sess.Live() {
-		return nil, vigil.SessionEndedError(ent.sess.EndReason)
+	if !cur.Session.Live() {
+		return nil, vigil.SessionEndedError(cur.Session.EndReason)
 	}
-	limits := e.opt.Policy.For(ent.user.Role)
 	now := e.now()
-	if reason, expired := limits.Expired(&ent.sess, now); expired {
+	if reason, expired := cur.Limits.Expired(&cur.Session, now); expired {
 		if cached && reason == vigil.ReasonInactivity {
 			// Another instance may have recorded activity since this one
 			// cached the session: decide on the store's copy.
-			e.cache.dropSession(ent.sess.ID)
-			if ent, err = e.load(ctx, h); err != nil {
+			e.cache.dropSession(cur.Session.ID)
+			if cur, err = e.load(ctx, h); err != nil {
 				return nil, err
 			}
-			reason, expired = limits.Expired(&ent.sess, now)
+			reason, expired = cur.Limits.Expired(&cur.Session, now)
 		}
-		if !ent.sess.Live() {
-			return nil, vigil.SessionEndedError(ent.sess.EndReason)
+		if !cur.Session.Live() {
+			return nil, vigil.SessionEndedError(cur.Session.EndReason)
 		}
 		if expired {
-			return nil, e.expire(ctx, &ent, reason)
+			return nil, e.expire(ctx, cur, reason)
 		}
 	}
-	if ent.user.Disabled {
+	if cur.User.Disabled {
 		// Disabling ends every session; this covers a race with it.
-		return nil, e.end(ctx, &ent, vigil.ReasonUserDisabled)
+		return nil, e.end(ctx, cur, vigil.ReasonUserDisabled)
 	}
-	if gran := limits.ActivityGranularity(); activity && now.Sub(ent.sess.LastActivity) >= e.activity.threshold(gran) {
-		if err := e.activity.record(ctx, ent.sess.ID, now, gran); err != nil {
+	if gran := cur.Limits.ActivityGranularity(); activity && now.Sub(cur.Session.LastActivity) >= e.activity.threshold(gran) {
+		if err := e.activity.record(ctx, cur.Session.ID, now, gran); err != nil {
 			return nil, storeErr("record activity", err)
 		}
-		ent.sess.LastActivity = now
-		e.cache.touched(h, ent)
+		e.cache.touched(h, now)
+		next := *cur
+		next.Session.LastActivity = now
+		cur = &next
 	}
-	return &Current{Session: ent.sess, User: ent.user, Limits: limits, Token: tok}, nil
+	return cur, nil
 }
 
 // lookup finds the session of h in the cache (while the cache is current)
-// or the store, and caches live sessions it reads from the store.
-func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash) (entry, bool, error) {
+// or the store, and caches live sessions it reads from the store. The
+// result is shared: it must not be changed.
+func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash) (*Current, bool, error) {
 	fresh := e.follow.fresh()
 	if fresh {
-		if ent, ok := e.cache.get(h); ok {
+		if cur, ok := e.cache.get(h); ok {
 			e.stats.cacheHits.Add(1)
-			return ent, true, nil
+			return cur, true, nil
 		}
 	}
 	gen := e.cache.generation()
-	ent, err := e.load(ctx, h)
-	if err == nil && fresh && ent.sess.Live() {
-		e.cache.put(gen, ent)
+	cur, err := e.load(ctx, h)
+	if err == nil && fresh && cur.Session.Live() {
+		e.cache.put(gen, cur)
 	}
-	return ent, false, err
+	return cur, false, err
 }
 
 // load reads the session of h from the store.
-func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (entry, error) {
+func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (*Current, error) {
 	s, u, err := e.store.SessionByToken(ctx, h)
 	if errors.Is(err, vigil.ErrNotFound) {
-		return entry{}, unauthenticated()
+		return nil, unauthenticated()
 	}
 	if err != nil {
-		return entry{}, storeErr("look up session", err)
+		return nil, storeErr("look up session", err)
 	}
 	e.withPending(s) // activity noted here but not yet written counts too
 	// A checked session never carries the password hash: nothing on the
 	// request path needs it, and the cache holds less.
 	u.PasswordHash = ""
-	return entry{sess: *s, user: *u}, nil
+	return &Current{Session: *s, User: *u, Limits: e.opt.Policy.For(u.Role)}, nil
 }
 
 // expire ends a session for an expiry and audits it, once.
-func (e *Engine) expire(ctx context.Context, ent *entry, reason vigil.Reason) error {
-	ended, err := e.store.EndSession(ctx, ent.sess.ID, reason, e.now())
-	e.cache.dropSession(ent.sess.ID)
+func (e *Engine) expire(ctx context.Context, cur *Current, reason vigil.Reason) error {
+	ended, err := e.store.EndSession(ctx, cur.Session.ID, reason, e.now())
+	e.cache.dropSession(cur.Session.ID)
 	if err != nil {
 		return storeErr("end session", err)
 	}
@@ -123,17 +140,17 @@ func (e *Engine) expire(ctx context.Context, ent *entry, reason vigil.Reason) er
 		if reason == vigil.ReasonLifetime {
 			name = vigil.EventSessionExpiredLifetime
 		}
-		e.Audit(ctx, Actor{Username: "system", SessionID: ent.sess.ID}, vigil.Event{
-			Username: ent.user.Username, Category: vigil.CategorySession, Event: name,
-			IP: ent.sess.IP, UserAgent: ent.sess.UserAgent,
+		e.Audit(ctx, Actor{Username: "system", SessionID: cur.Session.ID}, vigil.Event{
+			Username: cur.User.Username, Category: vigil.CategorySession, Event: name,
+			IP: cur.Session.IP, UserAgent: cur.Session.UserAgent,
 		})
 	}
 	return vigil.SessionEndedError(reason)
 }
 
 // end revokes a session found in a state it may not continue in.
-func (e *Engine) end(ctx context.Context, ent *entry, reason vigil.Reason) error {
-	if _, err := e.endSession(ctx, ent.sess.ID, reason); err != nil {
+func (e *Engine) end(ctx context.Context, cur *Current, reason vigil.Reason) error {
+	if _, err := e.endSession(ctx, cur.Session.ID, reason); err != nil {
 		return err
 	}
 	return vigil.SessionEndedError(reason)

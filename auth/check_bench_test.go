@@ -96,6 +96,36 @@ func BenchmarkCheckCacheHitParallel(b *testing.B) {
 	reportWrites(b, st)
 }
 
+// BenchmarkVerifyCacheHit is the forward-auth hot path: the cached value
+// itself, shared, without the token (see Engine.Verify).
+func BenchmarkVerifyCacheHit(b *testing.B) {
+	e, tok, st := benchEngine(b, 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Verify(ctx, tok, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportWrites(b, st)
+}
+
+// BenchmarkVerifyCacheHitParallel is Verify from every core at once.
+func BenchmarkVerifyCacheHitParallel(b *testing.B) {
+	e, tok, st := benchEngine(b, 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := e.Verify(ctx, tok, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	reportWrites(b, st)
+}
+
 // BenchmarkCheckCacheMiss reads the session from SQLite on every check.
 func BenchmarkCheckCacheMiss(b *testing.B) {
 	e, tok, st := benchEngine(b, -1)

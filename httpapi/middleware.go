@@ -37,19 +37,22 @@ func tooLarge() *vigil.Error {
 // OWASP ASVS 5.0 3.4), and HSTS outside development.
 func securityHeaders(hsts bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			h.Set("Cache-Control", "no-store")
-			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		}
-		if hsts {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-		}
+		setSecurityHeaders(w.Header(), r, hsts)
 		next.ServeHTTP(w, r)
 	})
+}
+
+func setSecurityHeaders(h http.Header, r *http.Request, hsts bool) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	}
+	if hsts {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
 }
 
 // recoverPanics turns a panic into 500 INTERNAL with a request id; the

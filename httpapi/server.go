@@ -36,6 +36,7 @@ type server struct {
 	ready    func(ctx context.Context) error
 	// idleWarning is reported with the session for the pages' warning.
 	idleWarning time.Duration
+	hsts        bool
 }
 
 // NewServer returns the API as one handler.
@@ -49,7 +50,7 @@ func NewServer(d Deps) http.Handler {
 	if d.IdleWarning <= 0 {
 		d.IdleWarning = 2 * time.Minute
 	}
-	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready, idleWarning: d.IdleWarning}
+	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready, idleWarning: d.IdleWarning, hsts: !d.Dev}
 	s.sessions = vigilhttp.New(d.Engine, vigilhttp.Options{Dev: d.Dev, ClientIP: s.clientIP, Logger: d.Logger})
 	s.cookies = s.sessions.Cookies()
 	s.cop = newCrossOrigin(d.PublicURL, s.csrfRejected)
@@ -64,5 +65,23 @@ func NewServer(d Deps) http.Handler {
 	h = securityHeaders(!d.Dev, h)
 	h = s.recoverPanics(h)
 	h = vigilhttp.WithRequestID(h)
-	return h
+	return &front{s: s, chain: h}
+}
+
+// front sends forward auth's answers around the middleware chain: GET
+// /api/auth/verify without a body runs on every request a proxy passes on,
+// and its 200 is read by the proxy, not a browser, so it skips the request
+// id, the page-oriented security headers and the router (verify sets what
+// its answer needs; a refusal gets every header the chain would set).
+type front struct {
+	s     *server
+	chain http.Handler
+}
+
+func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == "/api/auth/verify" && r.ContentLength == 0 {
+		f.s.verifyDirect(w, r)
+		return
+	}
+	f.chain.ServeHTTP(w, r)
 }

@@ -40,6 +40,17 @@ func TestForwardAuth(t *testing.T) {
 	if r.Header.Get("Remote-User") != "" {
 		t.Error("401 carries Remote-User")
 	}
+	// The 200 skips the middleware chain (it is read by the proxy); a
+	// refusal, which the proxy passes to the browser, has all its headers.
+	for name, want := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"} {
+		if got := r.Header.Get(name); got != want {
+			t.Errorf("401: %s = %q, want %q", name, got, want)
+		}
+	}
+	if r.Header.Get("X-Request-Id") == "" {
+		t.Error("401 without X-Request-Id")
+	}
+	expect(t, "verify with a body over the limit", h.client().Do("GET", "/api/auth/verify", strings.Repeat(" ", httpapi.MaxBody+1)), 413, vigil.CodePayloadTooLarge, "")
 
 	must(t, "clinician allowed", bob.Do("GET", "/api/auth/verify?role=clinician,admin", nil), 200)
 	must(t, "spaces in the list", bob.Do("GET", "/api/auth/verify?role=admin,%20clinician", nil), 200)

@@ -2,6 +2,8 @@ package vigilhttp
 
 import (
 	"net/http"
+	"net/textproto"
+	"strings"
 	"time"
 
 	"github.com/vigilauth/vigil"
@@ -51,10 +53,61 @@ func (c Cookies) Clear(w http.ResponseWriter) {
 // when there is no cookie; err is vigil.ErrMalformedToken for a cookie that
 // is not a token.
 func (c Cookies) Token(r *http.Request) (tok vigil.Token, present bool, err error) {
-	ck, err := r.Cookie(c.Name())
-	if err != nil {
+	v, ok := cookieValue(r, c.Name())
+	if !ok {
 		return tok, false, nil
 	}
-	tok, err = vigil.ParseToken(ck.Value)
+	tok, err = vigil.ParseToken(v)
 	return tok, true, err
+}
+
+// maxScannedCookies is where cookieValue hands over to the standard
+// library, whose cookie-count limit (GODEBUG httpcookiemaxnum, 3,000 by
+// default) then decides.
+const maxScannedCookies = 3000
+
+// cookieValue is r.Cookie(name).Value without its allocations (it parses
+// every cookie of the request into a new *http.Cookie): the same reading of
+// the Cookie header lines (split on ';', names and parts trimmed, one pair
+// of double quotes stripped, values of valid bytes only, the first match
+// wins), checked against r.Cookie by FuzzCookieValue.
+func cookieValue(r *http.Request, name string) (string, bool) {
+	lines := r.Header["Cookie"]
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxScannedCookies {
+		if ck, err := r.Cookie(name); err == nil {
+			return ck.Value, true
+		}
+		return "", false
+	}
+	for _, line := range lines {
+		for len(line) > 0 {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// validCookieValue is RFC 6265's cookie-octet as net/http reads it.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }

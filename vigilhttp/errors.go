@@ -102,12 +102,19 @@ type requestIDKey struct{}
 // context and in the X-Request-Id response header.
 func WithRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [8]byte
-		rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, AddRequestID(w, r))
 	})
+}
+
+// AddRequestID is WithRequestID for one request, for a handler reached
+// without the middleware: it sets X-Request-Id on w and returns r with the
+// id in its context.
+func AddRequestID(w http.ResponseWriter, r *http.Request) *http.Request {
+	var b [8]byte
+	rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	w.Header().Set("X-Request-Id", id)
+	return r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 }
 
 // RequestID returns the request's id, or "" outside WithRequestID.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -35,6 +36,9 @@ type harness struct {
 	storms  []*stormResult
 	drops   []func() error
 	started time.Time
+	// cacheDefault is vigil serve's default --session-cache (entries), 0
+	// when the build has no such flag (an older --rev).
+	cacheDefault int
 }
 
 // rowResult is one line of the table.
@@ -59,6 +63,8 @@ type rowResult struct {
 	// window (--metrics), -1 when not measured; Cached the cache's size.
 	HitRate float64
 	Cached  int64
+	// Cache is the session cache vigil ran with ("" for other servers).
+	Cache string
 }
 
 func newHarness(ctx context.Context, o *options) (*harness, error) {
@@ -101,6 +107,7 @@ func newHarness(ctx context.Context, o *options) (*harness, error) {
 			return h, err
 		}
 	}
+	h.cacheDefault = sessionCacheDefault(h.vigil)
 	fmt.Printf("built limit, scsserver and vigil (%s) in %v\n", h.revision(), time.Since(h.started).Round(100*time.Millisecond))
 	if len(o.vigilEnv) > 0 {
 		fmt.Printf("experiment: vigil runs with %s\n", strings.Join(o.vigilEnv, " "))
@@ -260,26 +267,62 @@ type server struct {
 	// metrics is vigil's --metrics-addr, "" for none.
 	metrics string
 	counter func() (seed.Counter, error)
+	// cache is vigil's session cache, as the report words it.
+	cache string
 }
 
 func (h *harness) limitServer() server {
 	return server{bin: h.limit, how: stdoutListening, path: "/verify", cookie: seed.VigilCookie}
 }
 
-func (h *harness) vigilServer(db string, counter func() (seed.Counter, error), headers ...string) server {
+// vigilServer is vigil serve on db holding n sessions. With more sessions
+// than its default session cache holds, vigil gets --session-cache n, so
+// that every session fits (the rows measure warm sessions).
+func (h *harness) vigilServer(db string, n int, counter func() (seed.Counter, error), headers ...string) server {
 	var metrics string
 	if h.o.metrics {
 		metrics = freeAddr()
+	}
+	args := []string{"serve", "--dev", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"}
+	var cache string
+	switch {
+	case h.cacheDefault <= 0:
+		cache = "vigil's own (this build has no --session-cache)"
+	case n > h.cacheDefault:
+		args = append(args, "--session-cache", strconv.Itoa(n))
+		cache = fmtCount(n) + " (--session-cache)"
+	default:
+		cache = fmtCount(h.cacheDefault) + " (default)"
 	}
 	return server{
 		env:     h.o.vigilEnv,
 		metrics: metrics,
 		bin:     h.vigil,
-		args:    []string{"serve", "--dev", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"},
+		args:    args,
 		how:     vigilJSONLog, path: "/api/auth/verify", cookie: seed.VigilCookie,
-		headers: headers, prime: true, counter: counter,
+		headers: headers, prime: true, counter: counter, cache: cache,
 	}
 }
+
+// sessionCacheDefault reads vigil serve --help for --session-cache's
+// default (entries): 0 if the build has no such flag.
+func sessionCacheDefault(bin string) int {
+	out, _ := exec.Command(bin, "serve", "--help").CombinedOutput()
+	for line := range strings.SplitSeq(string(out), "\n") {
+		if !strings.Contains(line, "--session-cache") {
+			continue
+		}
+		if m := defaultRE.FindStringSubmatch(line); m != nil {
+			if n, err := strconv.Atoi(m[1]); err == nil {
+				return n
+			}
+		}
+		return 100_000 // the flag without a stated default: vigil's since it has one
+	}
+	return 0
+}
+
+var defaultRE = regexp.MustCompile(`\(default (\d+)\)`)
 
 // launch starts s (with a pprof listener when profiling) and returns the
 // process and the pprof address.

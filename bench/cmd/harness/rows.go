@@ -53,7 +53,7 @@ func (h *harness) sessionRows(n int) error {
 	add := func(name string, s server, tokens []string) {
 		if h.want(name) {
 			plans = append(plans, &plan{name: name, srv: s, tokens: tokens,
-				r: &rowResult{Name: name, Sessions: n, Writes: -1, HitRate: -1}})
+				r: &rowResult{Name: name, Sessions: n, Writes: -1, HitRate: -1, Cache: s.cache}})
 		}
 	}
 	add("limit", h.limitServer(), randomTokens(n))
@@ -82,8 +82,8 @@ func (h *harness) sessionRows(n int) error {
 		if store == "sqlite" {
 			cleanup = append(cleanup, db)
 		}
-		add(warm, h.vigilServer(db, counter, "Vigil-Activity: background"), tokens)
-		s := h.vigilServer(db, counter)
+		add(warm, h.vigilServer(db, n, counter, "Vigil-Activity: background"), tokens)
+		s := h.vigilServer(db, n, counter)
 		s.noWarmup = true
 		add(due, s, tokens)
 	}

@@ -4,7 +4,10 @@
 //
 //	go run ./cmd/load -addr 127.0.0.1:8080 -path /api/auth/verify \
 //	    -cookie vigil_session -tokens tokens.txt -c 32 -d 10s
+//	go run ./cmd/load -addr 127.0.0.1:8080 -tokens tokens.txt -rate 5000
 //
+// -rate makes the load open-loop (fixed rate; latency from each request's
+// scheduled send time, see load.Config.Rate).
 // tokens.txt holds one cookie value per line.
 package main
 
@@ -39,6 +42,7 @@ func run(args []string) error {
 	c := fs.Int("c", 32, "connections")
 	d := fs.Duration("d", 10*time.Second, "measured window")
 	warmup := fs.Duration("warmup", 2*time.Second, "warm-up, not counted")
+	rate := fs.Float64("rate", 0, "requests per second, open loop (latency from the scheduled send time); 0: closed loop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,7 +55,7 @@ func run(args []string) error {
 		headers = append(headers, *header)
 	}
 	res, err := load.Run(load.Config{
-		Addr: *addr, Concurrency: *c, Warmup: *warmup, Duration: *d, Want: *want,
+		Addr: *addr, Concurrency: *c, Rate: *rate, Warmup: *warmup, Duration: *d, Want: *want,
 		Build: load.GetWithCookie(*addr, *path, *cookie, tokens, headers...),
 	})
 	if err != nil {
@@ -60,6 +64,9 @@ func run(args []string) error {
 	h := &res.Latency
 	fmt.Printf("%d connections, %v window after %v warm-up, %d cookies\n", *c, *d, *warmup, len(tokens))
 	fmt.Printf("good answers  %d (%.0f/s)\n", res.OK, res.RPS())
+	if *rate > 0 {
+		fmt.Printf("open loop     offered %.0f/s; answers of the window's requests took %v after it opened\n", *rate, max(res.Span, res.Window).Round(time.Millisecond))
+	}
 	fmt.Printf("latency       p50 %v  p99 %v  p99.9 %v  max %v  mean %v\n",
 		h.Quantile(0.5), h.Quantile(0.99), h.Quantile(0.999), h.Max(), h.Mean())
 	fmt.Printf("errors        %d %s\n", res.ErrorCount(), res.ErrorSummary())

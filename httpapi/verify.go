@@ -119,7 +119,7 @@ func parseRoles(s string) ([]vigil.Role, error) {
 // original rebuilds the request the proxy is asking about. Without a
 // trusted proxy it is the verify request itself (a GET: always allowed).
 func (s *server) original(r *http.Request) *http.Request {
-	if !s.trusted(vigilhttp.RemoteIP(r)) {
+	if len(s.proxies) == 0 || !s.trusted(vigilhttp.RemoteIP(r)) {
 		return r // read only, never changed
 	}
 	o := r.Clone(r.Context())

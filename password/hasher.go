@@ -19,6 +19,20 @@ type Hasher struct {
 	// dummy is a PHC string with the hasher's parameters and a random key
 	// no password is known to produce, for VerifyDummy.
 	dummy string
+	// nice, when above 0, is the scheduling priority (Linux nice level) of
+	// the threads computing hashes; see Background.
+	nice int
+}
+
+// Background makes h compute every hash on an OS thread of its own at
+// the given nice level (1 to 19; Linux only, elsewhere ignored), created
+// for the hash and ended with it, so that the operating system gives the
+// CPU to request handling first and hashing takes what is left: a login
+// storm then slows logins, not the requests of people already signed in.
+// Call it before h is used. It returns h.
+func (h *Hasher) Background(nice int) *Hasher {
+	h.nice = min(max(nice, 0), 19)
+	return h
 }
 
 // NewHasher returns a Hasher that hashes with p and runs at most
@@ -96,7 +110,19 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 	}
 	defer h.release()
 	pw := []byte(Normalize(password))
-	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen), nil
+	if h.nice == 0 {
+		return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen), nil
+	}
+	key := make(chan []byte, 1)
+	go func() {
+		// The thread is never unlocked: when this goroutine ends the
+		// runtime ends the thread, and its lowered priority with it, so no
+		// other goroutine ever runs at that priority.
+		runtime.LockOSThread()
+		_ = lowerThreadPriority(h.nice) // if refused, the hash still runs
+		key <- argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	}()
+	return <-key, nil
 }
 
 // acquire takes a hashing slot, or returns ctx.Err() when ctx has ended or

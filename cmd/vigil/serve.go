@@ -48,6 +48,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log, CacheSize: cacheSize(cfg.SessionCache)})
+	hashProcs(hasher)
 	if cfg.Demo {
 		if err := createDemoUsers(ctx, engine, e.stdout); err != nil {
 			return err

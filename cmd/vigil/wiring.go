@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime"
 	"runtime/debug"
 
@@ -39,7 +40,7 @@ func newEngine(store vigil.Store, policy vigil.Policy, minLength int, opt auth.O
 	opt.Policy = policy
 	opt.Normalize = password.Normalize
 	opt.PasswordMinLength = minLength
-	hasher := password.NewHasher(password.DefaultParams(), hashSlots())
+	hasher := password.NewHasher(password.DefaultParams(), hashSlots()).Background(hashNice)
 	return auth.New(store, hasher, password.NewPolicy(minLength), opt), hasher
 }
 
@@ -108,5 +109,29 @@ func version() string {
 
 // hashSlots is how many argon2id hashes run at once: one core is left to
 // the requests of people already signed in, so a login storm cannot starve
-// them (on one core, one slot).
-func hashSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+// them (on one core, one slot). It counts the runtime's processors as they
+// were at start, before serve adds its own (hashProcs).
+func hashSlots() int { return max(1, startProcs-1) }
+
+// startProcs is GOMAXPROCS as the runtime chose it (or the environment
+// set it).
+var startProcs = runtime.GOMAXPROCS(0)
+
+// hashNice is the Linux nice level of the threads computing hashes
+// (password.Hasher.Background): the kernel gives the CPU to request
+// handling first, and hashing takes what is left. Measured in
+// BENCHMARKS.md (login storm): 19 kept verify's p99 lowest; 10 let
+// hashing take enough to hurt it.
+const hashNice = 19
+
+// hashProcs gives the Go scheduler one processor (P) more per hashing
+// slot, so a hash, which holds its P while it runs, never holds one a
+// request needs: which of them gets a core is then the kernel's choice, by
+// priority. An operator's GOMAXPROCS is left alone.
+func hashProcs(hasher *password.Hasher) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	_, slots := hasher.Running()
+	runtime.GOMAXPROCS(startProcs + slots)
+}

@@ -161,7 +161,7 @@ func (h *harness) addPprof(src string, replace map[string]string) error {
 }
 
 // addHashSlots makes the experiment build's hasher run at most
-// --hash-slots hashes at once instead of GOMAXPROCS: cmd/vigil's wiring
+// --hash-slots hashes at once instead of hashSlots(): cmd/vigil's wiring
 // with that one argument changed, as an overlay.
 func (h *harness) addHashSlots(src string, replace map[string]string) error {
 	wiring := filepath.Join(src, "cmd", "vigil", "wiring.go")
@@ -169,7 +169,7 @@ func (h *harness) addHashSlots(src string, replace map[string]string) error {
 	if err != nil {
 		return err
 	}
-	const call = "password.NewHasher(password.DefaultParams(), 0)"
+	const call = "password.NewHasher(password.DefaultParams(), hashSlots())"
 	if !strings.Contains(string(b), call) {
 		return fmt.Errorf("--hash-slots: %s no longer calls %s; update the experiment", wiring, call)
 	}

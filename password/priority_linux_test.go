@@ -1,0 +1,70 @@
+package password
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestBackgroundHashRunsAtLowPriority: with Background, the argon2 work
+// runs on a thread of its own at the lower priority (seen in
+// /proc/self/task), and that thread is gone when the hash is done, so no
+// other goroutine inherits the priority.
+func TestBackgroundHashRunsAtLowPriority(t *testing.T) {
+	t.Parallel()
+	p := DefaultParams()
+	p.Memory, p.Time = 32*1024, 8 // slow enough to be seen
+	h := NewHasher(p, 1).Background(17)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := h.Hash(context.Background(), "a passphrase to hash slowly"); err != nil {
+			t.Error(err)
+		}
+	}()
+	seen := false
+	for !seen {
+		select {
+		case <-done:
+			t.Fatal("the hash finished without a thread at nice 17")
+		default:
+		}
+		seen = len(threadsAtNice(t, 17)) > 0
+	}
+	<-done
+	for range 1000 { // the thread exits just after handing over the key
+		if len(threadsAtNice(t, 17)) == 0 {
+			return
+		}
+	}
+	t.Errorf("threads at nice 17 left after the hash: %v", threadsAtNice(t, 17))
+}
+
+// threadsAtNice lists this process's threads whose nice level is n.
+func threadsAtNice(t *testing.T, n int) []string {
+	t.Helper()
+	paths, err := filepath.Glob("/proc/self/task/*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		// Fields after the command's closing parenthesis: state is field
+		// 3 of stat, nice field 19.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+		f := strings.Fields(rest)
+		if len(f) > 16 {
+			if v, err := strconv.Atoi(f[16]); err == nil && v == n {
+				found = append(found, p)
+			}
+		}
+	}
+	return found
+}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
+	"os/exec"
 	"runtime"
-
-	"golang.org/x/crypto/argon2"
 )
 
 // Hasher hashes and verifies passwords with argon2id. It is safe for
@@ -22,6 +22,29 @@ type Hasher struct {
 	// nice, when above 0, is the scheduling priority (Linux nice level) of
 	// the threads computing hashes; see Background.
 	nice int
+	// workers, if set, compute hashes in worker processes; see External.
+	workers       *workers
+	onWorkerError func(error)
+}
+
+// External makes h compute hashes in worker processes, each started with
+// start (a command whose process runs ServeWorker on its stdin and
+// stdout), on first need and kept until Close; never more than h's slots.
+// A worker that cannot be started or stops answering is reported to
+// onError (if not nil) and that hash is computed in this process instead,
+// so a login never fails for it. Call it before h is used. It returns h.
+func (h *Hasher) External(start func() *exec.Cmd, onError func(error)) *Hasher {
+	h.workers = &workers{start: start, all: make(map[*worker]bool)}
+	h.onWorkerError = onError
+	return h
+}
+
+// Close stops h's worker processes, if any. Hashing afterwards runs in
+// this process.
+func (h *Hasher) Close() {
+	if h.workers != nil {
+		h.workers.close()
+	}
 }
 
 // Background makes h compute every hash on an OS thread of its own at
@@ -110,19 +133,16 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 	}
 	defer h.release()
 	pw := []byte(Normalize(password))
-	if h.nice == 0 {
-		return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen), nil
+	if h.workers != nil {
+		key, err := h.workers.key(pw, salt, p)
+		if err == nil {
+			return key, nil
+		}
+		if h.onWorkerError != nil && !errors.Is(err, errClosed) {
+			h.onWorkerError(err)
+		}
 	}
-	key := make(chan []byte, 1)
-	go func() {
-		// The thread is never unlocked: when this goroutine ends the
-		// runtime ends the thread, and its lowered priority with it, so no
-		// other goroutine ever runs at that priority.
-		runtime.LockOSThread()
-		_ = lowerThreadPriority(h.nice) // if refused, the hash still runs
-		key <- argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-	}()
-	return <-key, nil
+	return argonKey(pw, salt, p, h.nice), nil
 }
 
 // acquire takes a hashing slot, or returns ctx.Err() when ctx has ended or

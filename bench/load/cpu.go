@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -131,6 +132,36 @@ func CommandCPU(name string) time.Duration {
 		}
 		if d, err := ProcCPU(pid); err == nil {
 			total += d
+		}
+	}
+	return total
+}
+
+// Children returns the pids of a process's children (from
+// /proc/<pid>/task/*/children), for example a server's worker processes.
+func Children(pid int) []int {
+	lists, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var pids []int
+	for _, l := range lists {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			continue
+		}
+		for _, f := range bytes.Fields(b) {
+			if c, err := strconv.Atoi(string(f)); err == nil {
+				pids = append(pids, c)
+			}
+		}
+	}
+	return pids
+}
+
+// ChildrenCPU returns the CPU time of a process's living children.
+func ChildrenCPU(pid int) time.Duration {
+	var total time.Duration
+	for _, c := range Children(pid) {
+		if cpu, err := ProcCPU(c); err == nil {
+			total += cpu
 		}
 	}
 	return total

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/vigilauth/vigil/password"
 )
 
 // Exit statuses (SPEC §1).
@@ -86,6 +88,9 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return auditCmd(ctx, e, rest)
 	case "migrate":
 		return migrateCmd(ctx, e, rest)
+	case workerCommand:
+		// Not listed in the help: serve starts it (see hashWorkers).
+		return password.ServeWorker(e.stdin, e.stdout, hashNice)
 	case "version", "--version":
 		fmt.Fprintf(e.stdout, "vigil %s\n", version())
 		return nil

@@ -48,7 +48,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log, CacheSize: cacheSize(cfg.SessionCache)})
-	hashProcs(hasher)
+	hashWorkers(hasher, e, log)
+	defer hasher.Close()
 	if cfg.Demo {
 		if err := createDemoUsers(ctx, engine, e.stdout); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 
@@ -109,29 +110,38 @@ func version() string {
 
 // hashSlots is how many argon2id hashes run at once: one core is left to
 // the requests of people already signed in, so a login storm cannot starve
-// them (on one core, one slot). It counts the runtime's processors as they
-// were at start, before serve adds its own (hashProcs).
-func hashSlots() int { return max(1, startProcs-1) }
-
-// startProcs is GOMAXPROCS as the runtime chose it (or the environment
-// set it).
-var startProcs = runtime.GOMAXPROCS(0)
+// them (on one core, one slot).
+func hashSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
 
 // hashNice is the Linux nice level of the threads computing hashes
-// (password.Hasher.Background): the kernel gives the CPU to request
-// handling first, and hashing takes what is left. Measured in
-// BENCHMARKS.md (login storm): 19 kept verify's p99 lowest; 10 let
-// hashing take enough to hurt it.
+// (password.Hasher.Background, and the workers' hashing threads): the
+// kernel gives the CPU to request handling first, and hashing takes what
+// is left. Measured in BENCHMARKS.md (login storm): 19 kept verify's p99
+// lowest; 10 let hashing take enough to hurt it.
 const hashNice = 19
 
-// hashProcs gives the Go scheduler one processor (P) more per hashing
-// slot, so a hash, which holds its P while it runs, never holds one a
-// request needs: which of them gets a core is then the kernel's choice, by
-// priority. An operator's GOMAXPROCS is left alone.
-func hashProcs(hasher *password.Hasher) {
-	if os.Getenv("GOMAXPROCS") != "" {
+// workerCommand is the hidden command of a hash worker process.
+const workerCommand = "hash-worker"
+
+// hashWorkers moves serve's password hashing into worker processes (this
+// same executable, run as "vigil hash-worker", one per hash slot, each
+// hashing on a thread at nice 19): argon2id's 19 MiB per hash, and the
+// garbage collections it would cause, stay out of the server, whose
+// collector would otherwise stop the world and wait for the low-priority
+// hashing thread. A worker that cannot start or fails is logged and that
+// hash runs in the server (at nice 19 still), so logins never fail for it.
+func hashWorkers(hasher *password.Hasher, e *env, log *slog.Logger) {
+	exe, err := os.Executable()
+	if err != nil {
+		log.Warn("password hashing stays in the server process", "err", err)
 		return
 	}
-	_, slots := hasher.Running()
-	runtime.GOMAXPROCS(startProcs + slots)
+	hasher.External(func() *exec.Cmd {
+		cmd := exec.Command(exe, workerCommand)
+		cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+		cmd.Stderr = e.stderr
+		return cmd
+	}, func(err error) {
+		log.Warn("password hash worker failed; hashing in the server process", "err", err)
+	})
 }

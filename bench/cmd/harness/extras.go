@@ -149,6 +149,8 @@ type stormResult struct {
 	LoginP99        time.Duration
 	LoginErrors     string
 	MaxRSS          int64
+	Workers         int           // vigil's child processes (hash workers) at the end of the storm
+	WorkersRSS      int64         // their max RSS (VmHWM), summed
 	HashTime        time.Duration // one argon2id hash at the defaults, timed just before the storm
 	IdealLoginsRate float64       // cores / hash time
 }
@@ -252,7 +254,7 @@ func (h *harness) storm(store string, hash time.Duration, bin, experiment string
 	// otherwise open loop at rate requests per second.
 	verify := func(label, profName string, rate float64) (*rowResult, error) {
 		r := &rowResult{Name: label, Sessions: n, Writes: -1}
-		var cpu0 time.Duration
+		var cpu0, children0 time.Duration
 		var prof chan error
 		defer func() {
 			if prof != nil {
@@ -266,8 +268,9 @@ func (h *harness) storm(store string, hash time.Duration, bin, experiment string
 			Build: load.GetWithCookie(p.addr, srv.path, srv.cookie, tokens, srv.headers...),
 			OnWindow: func(open bool) {
 				cpu, _ := load.ProcCPU(p.pid())
+				children := load.ChildrenCPU(p.pid())
 				if open {
-					cpu0 = cpu
+					cpu0, children0 = cpu, children
 					if pprofAddr != "" {
 						prof = make(chan error, 1)
 						go func() {
@@ -277,6 +280,7 @@ func (h *harness) storm(store string, hash time.Duration, bin, experiment string
 					return
 				}
 				r.ServerCPU = (cpu - cpu0).Seconds() / h.o.dur.Seconds()
+				r.ChildCPU = (children - children0).Seconds() / h.o.dur.Seconds()
 			},
 		})
 		if err != nil {
@@ -336,6 +340,12 @@ func (h *harness) storm(store string, hash time.Duration, bin, experiment string
 	sr.Logins, sr.LoginP50, sr.LoginP99, sr.LoginErrors = lres.RPS(), lres.Latency.Quantile(0.5), lres.Latency.Quantile(0.99), lres.ErrorSummary()
 	sr.LoginWindow = lres.Window
 	sr.MaxRSS, _ = load.MaxRSS(p.pid())
+	for _, c := range load.Children(p.pid()) {
+		if rss, err := load.MaxRSS(c); err == nil {
+			sr.Workers++
+			sr.WorkersRSS += rss
+		}
+	}
 	if err := p.stop(); err != nil {
 		return err
 	}

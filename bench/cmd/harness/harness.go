@@ -52,6 +52,7 @@ type rowResult struct {
 	ErrorKind string
 	GenCPU    float64 // cores
 	ServerCPU float64 // cores
+	ChildCPU  float64 // cores used by the server's child processes (vigil's hash workers)
 	Busy      float64 // cores busy on the whole machine
 	Postgres  float64 // cores used by PostgreSQL's processes
 	Writes    int64   // store row writes in the window; -1: not counted

@@ -1,0 +1,155 @@
+package password
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestMain lets this test binary be a hash worker: a test starts it again
+// with VIGIL_TEST_HASH_WORKER=1, and it then serves requests on its stdin.
+func TestMain(m *testing.M) {
+	if os.Getenv("VIGIL_TEST_HASH_WORKER") == "1" {
+		if err := ServeWorker(os.Stdin, os.Stdout, 5); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// workerCmd starts this test binary as a hash worker.
+func workerCmd(started *atomic.Int32) func() *exec.Cmd {
+	return func() *exec.Cmd {
+		started.Add(1)
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "VIGIL_TEST_HASH_WORKER=1")
+		cmd.Stderr = os.Stderr
+		return cmd
+	}
+}
+
+// TestExternalHashesMatch: hashes computed in worker processes verify in
+// this process and the other way round, several at once, with no more
+// workers than slots, and Close stops them.
+func TestExternalHashesMatch(t *testing.T) {
+	t.Parallel()
+	var started atomic.Int32
+	var failures atomic.Int32
+	ext := NewHasher(cheap, 2).External(workerCmd(&started), func(err error) {
+		t.Errorf("worker failure: %v", err)
+		failures.Add(1)
+	})
+	local := NewHasher(cheap, 2)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			pw := "correct horse battery staple " + string(rune('a'+i))
+			phc, err := ext.Hash(ctx, pw)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok, _, err := local.Verify(ctx, pw, phc); !ok || err != nil {
+				t.Errorf("a worker's hash does not verify here: %v %v", ok, err)
+			}
+			mine, _ := local.Hash(ctx, pw)
+			if ok, _, err := ext.Verify(ctx, pw, mine); !ok || err != nil {
+				t.Errorf("this process's hash does not verify in a worker: %v %v", ok, err)
+			}
+			if ok, _, _ := ext.Verify(ctx, pw+"!", mine); ok {
+				t.Error("a worker accepted a wrong password")
+			}
+		})
+	}
+	wg.Wait()
+	if n := started.Load(); n < 1 || n > 2 {
+		t.Errorf("%d workers started for 2 slots", n)
+	}
+	ext.Close()
+	phc, err := ext.Hash(ctx, "after close")
+	if ok, _, _ := local.Verify(ctx, "after close", phc); err != nil || !ok {
+		t.Errorf("hashing after Close: %v", err)
+	}
+}
+
+// TestExternalFailsOver: a worker that cannot start, or dies, is reported
+// and the hash is computed in this process: logins never fail for it.
+func TestExternalFailsOver(t *testing.T) {
+	t.Parallel()
+	for name, start := range map[string]func() *exec.Cmd{
+		"cannot start": func() *exec.Cmd { return exec.Command("/nonexistent/vigil-hash-worker") },
+		"exits":        func() *exec.Cmd { return exec.Command("true") },
+		"answers junk": func() *exec.Cmd { return exec.Command("yes") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var failures atomic.Int32
+			h := NewHasher(cheap, 1).External(start, func(err error) {
+				if !errors.Is(err, ErrWorker) {
+					t.Errorf("failure %v is not ErrWorker", err)
+				}
+				failures.Add(1)
+			})
+			defer h.Close()
+			local := NewHasher(cheap, 1)
+			phc, err := h.Hash(context.Background(), "still works")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, _, _ := local.Verify(context.Background(), "still works", phc); !ok {
+				t.Error("the fallback hash does not verify")
+			}
+			if failures.Load() != 1 {
+				t.Errorf("%d failures reported, want 1", failures.Load())
+			}
+		})
+	}
+}
+
+// TestServeWorkerRequests: well-formed requests get keys equal to this
+// process's; out-of-bounds parameters get a refusal, not a computation;
+// a malformed request ends the worker with an error; the end of input
+// ends it cleanly.
+func TestServeWorkerRequests(t *testing.T) {
+	t.Parallel()
+	p := cheap
+	salt := bytes.Repeat([]byte{7}, int(p.SaltLen))
+	var in bytes.Buffer
+	in.Write(appendRequest(nil, p, salt, []byte("pw one")))
+	huge := p
+	huge.Memory = maxMemory + 1
+	in.Write(appendRequest(nil, huge, salt, []byte("pw two")))
+	var out bytes.Buffer
+	if err := ServeWorker(&in, &out, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]byte{0}, argonKey([]byte("pw one"), salt, p, 0)...)
+	want = append(want, 1)
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("answers %x, want %x", out.Bytes(), want)
+	}
+
+	bad := appendRequest(nil, p, salt, []byte("pw"))
+	longSalt := bytes.Clone(bad)
+	binary.LittleEndian.PutUint32(longSalt[13:], maxSaltLen+1)
+	hugePassword := bytes.Clone(bad)
+	binary.LittleEndian.PutUint32(hugePassword[17+len(salt):], maxWorkerPassword+1)
+	for name, req := range map[string][]byte{
+		"truncated":      bad[:len(bad)-1],
+		"long salt":      longSalt,
+		"huge password":  hugePassword,
+		"truncated head": bad[:5],
+	} {
+		if err := ServeWorker(bytes.NewReader(req), &out, 0); !errors.Is(err, ErrWorker) {
+			t.Errorf("%s: %v, want ErrWorker", name, err)
+		}
+	}
+}

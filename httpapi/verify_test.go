@@ -30,6 +30,9 @@ func TestForwardAuth(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
+	if r.Raw != "" || r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("the 200 has body %q, Cache-Control %q: want none and no-store", r.Raw, r.Header.Get("Cache-Control"))
+	}
 	r = must(t, "verify alice", alice.Do("GET", "/api/auth/verify", nil), 200)
 	if r.Header.Get("Remote-User") != "alice" || r.Header.Get("Remote-Role") != "patient" {
 		t.Errorf("alice's headers: %v", r.Header)

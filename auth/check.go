@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/vigilauth/vigil"
 )
@@ -124,7 +125,33 @@ func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (*Current, error) 
 	// A checked session never carries the password hash: nothing on the
 	// request path needs it, and the cache holds less.
 	u.PasswordHash = ""
-	return &Current{Session: *s, User: *u, Limits: e.opt.Policy.For(u.Role)}, nil
+	cur := &Current{Session: *s, User: *u, Limits: e.opt.Policy.For(u.Role)}
+	compact(cur)
+	return cur, nil
+}
+
+// compact puts the strings of a session read for the cache into one
+// allocation and the role into its constant: a cached session is then two
+// objects for the garbage collector to mark instead of seven, and smaller.
+func compact(cur *Current) {
+	s, u := &cur.Session, &cur.User
+	for _, r := range vigil.Roles {
+		if u.Role == r {
+			u.Role = r
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(s.ID) + len(s.IP) + len(s.UserAgent) + len(u.Username) + len(u.ClinicianID))
+	for _, f := range []string{s.ID, s.IP, s.UserAgent, u.Username, u.ClinicianID} {
+		b.WriteString(f)
+	}
+	all := b.String()
+	next := func(n int) string {
+		v := all[:n]
+		all = all[n:]
+		return v
+	}
+	s.ID, s.IP, s.UserAgent, u.Username, u.ClinicianID = next(len(s.ID)), next(len(s.IP)), next(len(s.UserAgent)), next(len(u.Username)), next(len(u.ClinicianID))
 }
 
 // expire ends a session for an expiry and audits it, once.

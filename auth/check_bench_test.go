@@ -83,42 +83,33 @@ func BenchmarkCheckCacheHit(b *testing.B) {
 // BenchmarkCheckCacheHitParallel is the hot path from every core at once.
 func BenchmarkCheckCacheHitParallel(b *testing.B) {
 	e, tok, st := benchEngine(b, 0)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := e.Check(ctx, tok, true); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	reportWrites(b, st)
+	benchParallel(b, e.Check, tok, st)
 }
 
 // BenchmarkVerifyCacheHit is the forward-auth hot path: the cached value
 // itself, shared, without the token (see Engine.Verify).
 func BenchmarkVerifyCacheHit(b *testing.B) {
 	e, tok, st := benchEngine(b, 0)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := e.Verify(ctx, tok, true); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportWrites(b, st)
+	benchWith(b, e.Verify, tok, st)
 }
 
 // BenchmarkVerifyCacheHitParallel is Verify from every core at once.
 func BenchmarkVerifyCacheHitParallel(b *testing.B) {
 	e, tok, st := benchEngine(b, 0)
+	benchParallel(b, e.Verify, tok, st)
+}
+
+// checkFunc is Engine.Check or Engine.Verify.
+type checkFunc func(ctx context.Context, tok vigil.Token, activity bool) (*auth.Current, error)
+
+// benchParallel runs check on tok, with activity, from every core.
+func benchParallel(b *testing.B, check checkFunc, tok vigil.Token, st *benchStore) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := e.Verify(ctx, tok, true); err != nil {
+			if _, err := check(ctx, tok, true); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -157,11 +148,16 @@ func BenchmarkCheckCacheMissPostgres(b *testing.B) {
 
 // benchChecks checks tok on e, with activity, b.N times.
 func benchChecks(b *testing.B, e *auth.Engine, tok vigil.Token, st *benchStore) {
+	benchWith(b, e.Check, tok, st)
+}
+
+// benchWith runs check on tok, with activity, b.N times.
+func benchWith(b *testing.B, check checkFunc, tok vigil.Token, st *benchStore) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := e.Check(ctx, tok, true); err != nil {
+		if _, err := check(ctx, tok, true); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -326,12 +326,11 @@ func TestRevocationInABurstReachesTheCache(t *testing.T) {
 	e.stillRefused(e.eng, tok)
 }
 
-// TestVerifySharesTheCachedSession: on a warm session Verify hands out the
-// cached value itself (no copy, no allocation, no token); recording
-// activity replaces the cached value instead of changing what earlier
-// requests hold; Check still returns a private copy carrying the token.
+// TestVerifyOnACacheHit: on a warm session Verify allocates nothing and
+// returns no token; recording activity reaches the cache; Check returns a
+// copy carrying the token.
 // (Not parallel: AllocsPerRun counts every goroutine's allocations.)
-func TestVerifySharesTheCachedSession(t *testing.T) {
+func TestVerifyOnACacheHit(t *testing.T) {
 	e := newEnv(t, nil)
 	tok := e.cachedSession()
 
@@ -339,14 +338,11 @@ func TestVerifySharesTheCachedSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := e.eng.Verify(e.ctx, tok, false); b != a {
-		t.Error("two hits returned different values")
-	}
 	if a.Token != (vigil.Token{}) {
-		t.Error("a shared result carries the token")
+		t.Error("Verify returned the token")
 	}
-	if c := e.aliveWith(e.eng, tok, false); c == a || c.Token != tok || c.Session.ID != a.Session.ID {
-		t.Errorf("Check: shared %v, token kept %v", c == a, c.Token == tok)
+	if c := e.aliveWith(e.eng, tok, false); c.Token != tok || c.Session.ID != a.Session.ID || c.User.Username != "alice" {
+		t.Errorf("Check: %+v", c)
 	}
 
 	// A hit allocates nothing. The cache answers only while its view of
@@ -364,19 +360,19 @@ func TestVerifySharesTheCachedSession(t *testing.T) {
 		break
 	}
 
-	seen := a.Session.LastActivity
 	e.clock.Advance(time.Minute) // past the activity granularity (18 s)
 	next, err := e.eng.Verify(e.ctx, tok, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !a.Session.LastActivity.Equal(seen) {
-		t.Error("recording activity changed a value handed out earlier")
-	}
 	if !next.Session.LastActivity.Equal(e.clock.Now()) {
 		t.Errorf("activity %v, want %v", next.Session.LastActivity, e.clock.Now())
 	}
+	before := e.store.lookups.Load()
 	if later, _ := e.eng.Verify(e.ctx, tok, false); !later.Session.LastActivity.Equal(e.clock.Now()) {
 		t.Error("the cache did not keep the recorded activity")
+	}
+	if e.store.lookups.Load() != before {
+		t.Log("the cache was not fresh: the store answered")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/vigilauth/vigil"
 )
@@ -33,31 +32,29 @@ func (c *Current) Actor(ip, userAgent string) Actor {
 // SESSION_REVOKED (with the reason) for an ended one, vigil.ErrUnavailable
 // (wrapped) when the store cannot answer.
 func (e *Engine) Check(ctx context.Context, tok vigil.Token, activity bool) (*Current, error) {
-	shared, err := e.Verify(ctx, tok, activity)
+	cur, err := e.Verify(ctx, tok, activity)
 	if err != nil {
 		return nil, err
 	}
-	cur := *shared
 	cur.Token = tok
 	return &cur, nil
 }
 
-// Verify is Check for the hottest path (forward auth, the proxy), where
-// nothing needs the token back: the result may be the cached value itself,
-// shared with other requests, so it costs no allocation. It must not be
-// changed, and its Token is zero.
-func (e *Engine) Verify(ctx context.Context, tok vigil.Token, activity bool) (*Current, error) {
-	e.stats.checks.Add(1)
+// Verify is Check for the hottest path (forward auth), where nothing needs
+// the token back: it returns the session by value, so a warm session costs
+// no allocation (the cached strings are shared, see cache). Its Token is
+// zero.
+func (e *Engine) Verify(ctx context.Context, tok vigil.Token, activity bool) (Current, error) {
 	h := tok.Hash()
 	cur, cached, err := e.lookup(ctx, h)
 	if err != nil {
 		if vigil.ErrorCode(err) == vigil.CodeUnauthenticated {
 			e.stats.unauthenticated.Add(1)
 		}
-		return nil, err
+		return Current{}, err
 	}
 	if !cur.Session.Live() {
-		return nil, vigil.SessionEndedError(cur.Session.EndReason)
+		return Current{}, vigil.SessionEndedError(cur.Session.EndReason)
 	}
 	now := e.now()
 	if reason, expired := cur.Limits.Expired(&cur.Session, now); expired {
@@ -66,37 +63,34 @@ func (e *Engine) Verify(ctx context.Context, tok vigil.Token, activity bool) (*C
 			// cached the session: decide on the store's copy.
 			e.cache.dropSession(cur.Session.ID)
 			if cur, err = e.load(ctx, h); err != nil {
-				return nil, err
+				return Current{}, err
 			}
 			reason, expired = cur.Limits.Expired(&cur.Session, now)
 		}
 		if !cur.Session.Live() {
-			return nil, vigil.SessionEndedError(cur.Session.EndReason)
+			return Current{}, vigil.SessionEndedError(cur.Session.EndReason)
 		}
 		if expired {
-			return nil, e.expire(ctx, cur, reason)
+			return Current{}, e.expire(ctx, &cur, reason)
 		}
 	}
 	if cur.User.Disabled {
 		// Disabling ends every session; this covers a race with it.
-		return nil, e.end(ctx, cur, vigil.ReasonUserDisabled)
+		return Current{}, e.end(ctx, &cur, vigil.ReasonUserDisabled)
 	}
 	if gran := cur.Limits.ActivityGranularity(); activity && now.Sub(cur.Session.LastActivity) >= e.activity.threshold(gran) {
 		if err := e.activity.record(ctx, cur.Session.ID, now, gran); err != nil {
-			return nil, storeErr("record activity", err)
+			return Current{}, storeErr("record activity", err)
 		}
 		e.cache.touched(h, now)
-		next := *cur
-		next.Session.LastActivity = now
-		cur = &next
+		cur.Session.LastActivity = now
 	}
 	return cur, nil
 }
 
 // lookup finds the session of h in the cache (while the cache is current)
-// or the store, and caches live sessions it reads from the store. The
-// result is shared: it must not be changed.
-func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash) (*Current, bool, error) {
+// or the store, and caches live sessions it reads from the store.
+func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash) (Current, bool, error) {
 	fresh := e.follow.fresh()
 	if fresh {
 		if cur, ok := e.cache.get(h); ok {
@@ -104,54 +98,29 @@ func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash) (*Current, bool,
 			return cur, true, nil
 		}
 	}
+	e.stats.uncached.Add(1)
 	gen := e.cache.generation()
 	cur, err := e.load(ctx, h)
-	if err == nil && fresh && cur.Session.Live() {
-		e.cache.put(gen, cur)
+	if err == nil && fresh {
+		e.cache.put(gen, &cur)
 	}
 	return cur, false, err
 }
 
 // load reads the session of h from the store.
-func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (*Current, error) {
+func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (Current, error) {
 	s, u, err := e.store.SessionByToken(ctx, h)
 	if errors.Is(err, vigil.ErrNotFound) {
-		return nil, unauthenticated()
+		return Current{}, unauthenticated()
 	}
 	if err != nil {
-		return nil, storeErr("look up session", err)
+		return Current{}, storeErr("look up session", err)
 	}
 	e.withPending(s) // activity noted here but not yet written counts too
 	// A checked session never carries the password hash: nothing on the
-	// request path needs it, and the cache holds less.
+	// request path needs it.
 	u.PasswordHash = ""
-	cur := &Current{Session: *s, User: *u, Limits: e.opt.Policy.For(u.Role)}
-	compact(cur)
-	return cur, nil
-}
-
-// compact puts the strings of a session read for the cache into one
-// allocation and the role into its constant: a cached session is then two
-// objects for the garbage collector to mark instead of seven, and smaller.
-func compact(cur *Current) {
-	s, u := &cur.Session, &cur.User
-	for _, r := range vigil.Roles {
-		if u.Role == r {
-			u.Role = r
-		}
-	}
-	var b strings.Builder
-	b.Grow(len(s.ID) + len(s.IP) + len(s.UserAgent) + len(u.Username) + len(u.ClinicianID))
-	for _, f := range []string{s.ID, s.IP, s.UserAgent, u.Username, u.ClinicianID} {
-		b.WriteString(f)
-	}
-	all := b.String()
-	next := func(n int) string {
-		v := all[:n]
-		all = all[n:]
-		return v
-	}
-	s.ID, s.IP, s.UserAgent, u.Username, u.ClinicianID = next(len(s.ID)), next(len(s.IP)), next(len(s.UserAgent)), next(len(u.Username)), next(len(u.ClinicianID))
+	return Current{Session: *s, User: *u, Limits: e.opt.Policy.For(u.Role)}, nil
 }
 
 // expire ends a session for an expiry and audits it, once.

@@ -18,15 +18,15 @@ type Stats struct {
 
 // counters are the atomic counters behind Stats.
 type counters struct {
-	checks, cacheHits, unauthenticated, expired, revoked atomic.Int64
-	logins, loginFailures, throttled                     atomic.Int64
+	uncached, cacheHits, unauthenticated, expired, revoked atomic.Int64
+	logins, loginFailures, throttled                       atomic.Int64
 }
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
 	c := &e.stats
 	return Stats{
-		Checks: c.checks.Load(), CacheHits: c.cacheHits.Load(), Unauthenticated: c.unauthenticated.Load(),
+		Checks: c.cacheHits.Load() + c.uncached.Load(), CacheHits: c.cacheHits.Load(), Unauthenticated: c.unauthenticated.Load(),
 		Expired: c.expired.Load(), Revoked: c.revoked.Load(),
 		Logins: c.logins.Load(), LoginFailures: c.loginFailures.Load(), LoginsThrottled: c.throttled.Load(),
 		CachedSessions: e.cache.len(), CacheFresh: e.follow.fresh(),

@@ -35,7 +35,7 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(roles) > 0 {
 		a := cur.Actor(s.clientIP(r), r.UserAgent())
-		if err := s.engine.Authorize(r.Context(), cur, a, orig.Method+" "+orig.URL.Path, roles...); err != nil {
+		if err := s.engine.Authorize(r.Context(), &cur, a, orig.Method+" "+orig.URL.Path, roles...); err != nil {
 			s.verifyFailed(w, r, err)
 			return
 		}

@@ -90,13 +90,13 @@ func (s *Sessions) Check(r *http.Request, activity bool) (*auth.Current, error) 
 }
 
 // Verify is Check for code that only reads who the session is (forward
-// auth, identity headers): the result may be shared with other requests
-// and must not be changed, and it has no token, so CheckCSRF and CSRFToken
-// cannot use it. A warm session costs no allocation (auth.Engine.Verify).
-func (s *Sessions) Verify(r *http.Request, activity bool) (*auth.Current, error) {
+// auth): the session comes back by value and without its token, so
+// CheckCSRF and CSRFToken cannot use it. A warm session costs no
+// allocation (auth.Engine.Verify).
+func (s *Sessions) Verify(r *http.Request, activity bool) (auth.Current, error) {
 	tok, err := s.token(r)
 	if err != nil {
-		return nil, err
+		return auth.Current{}, err
 	}
 	return s.engine.Verify(r.Context(), tok, activity)
 }

@@ -47,7 +47,7 @@ func options(c *Config) []option {
 		{"public-paths", "paths", "", "with --upstream: comma-separated path prefixes served without a session", publicPaths(&c.PublicPaths)},
 		{"route-prefix", "path", "", "moves all of vigil's own routes under this prefix, e.g. /vigil", routePrefix(&c.RoutePrefix)},
 		{"log-format", "text|json", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
-		{"session-cache", "n", "100000", "sessions kept in memory per instance (about 740 bytes of heap each; 0: no cache)", intRange(&c.SessionCache, 0, 100_000_000)},
+		{"session-cache", "n", "100000", "sessions kept in memory per instance (about 520 bytes of heap each; 0: no cache)", intRange(&c.SessionCache, 0, 100_000_000)},
 	}
 }
 

@@ -30,11 +30,15 @@ type Hasher struct {
 // External makes h compute hashes in worker processes, each started with
 // start (a command whose process runs ServeWorker on its stdin and
 // stdout), on first need and kept until Close; never more than h's slots.
-// A worker that cannot be started or stops answering is reported to
-// onError (if not nil) and that hash is computed in this process instead,
-// so a login never fails for it. Call it before h is used. It returns h.
+// A worker that cannot be started, stops answering or takes far too long
+// is killed and reported to onError (if not nil), and that hash is
+// computed in this process instead, so a login never fails for it; hashing
+// then stays in this process for 30 seconds before a worker is tried
+// again. A hash whose ctx ends while a worker computes it returns
+// ctx.Err() (and the worker is replaced). Call it before h is used. It
+// returns h.
 func (h *Hasher) External(start func() *exec.Cmd, onError func(error)) *Hasher {
-	h.workers = &workers{start: start, all: make(map[*worker]bool)}
+	h.workers = &workers{start: start}
 	h.onWorkerError = onError
 	return h
 }
@@ -134,11 +138,14 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 	defer h.release()
 	pw := []byte(Normalize(password))
 	if h.workers != nil {
-		key, err := h.workers.key(pw, salt, p)
+		key, err := h.workers.key(ctx, pw, salt, p)
 		if err == nil {
 			return key, nil
 		}
-		if h.onWorkerError != nil && !errors.Is(err, errClosed) {
+		if err := ctx.Err(); err != nil {
+			return nil, err // the client has gone: nothing to fall back for
+		}
+		if h.onWorkerError != nil && !errors.Is(err, errClosed) && !errors.Is(err, errPaused) {
 			h.onWorkerError(err)
 		}
 	}

@@ -2,6 +2,7 @@ package password
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -145,38 +146,64 @@ type workers struct {
 	start func() *exec.Cmd
 	mu    sync.Mutex
 	idle  []*worker
-	all   map[*worker]bool
 	done  bool
+	// pauseUntil: after a worker failed, hashes run in this process until
+	// then, so a worker that cannot start is not retried on every hash.
+	pauseUntil time.Time
 }
 
+// workerPause is how long hashing stays in the server after a worker
+// failed.
+const workerPause = 30 * time.Second
+
+// errPaused says hashing is in the server for a while after a failure
+// (already reported).
+var errPaused = fmt.Errorf("%w: paused after a failure", ErrWorker)
+
 type worker struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-	buf []byte
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	out  *bufio.Reader
+	pipe interface{ SetReadDeadline(time.Time) error } // stdout, for deadlines; nil if unsupported
+	buf  []byte
+	end  sync.Once
 }
 
 // key has a worker compute the key. An error means the worker is gone
-// (it is stopped and forgotten; the next call starts another).
-func (ws *workers) key(pw, salt []byte, p Params) ([]byte, error) {
+// (it is killed and forgotten; the next call after the pause starts
+// another). The answer must come within the hash's time allowance
+// (answerWithin) and before ctx ends.
+func (ws *workers) key(ctx context.Context, pw, salt []byte, p Params) ([]byte, error) {
 	w, err := ws.take()
 	if err != nil {
 		return nil, err
 	}
-	key, err := w.key(pw, salt, p)
+	key, err := w.key(ctx, pw, salt, p)
 	if err != nil {
-		ws.drop(w)
+		w.kill()
+		ws.failed()
 		return nil, err
 	}
 	ws.put(w)
 	return key, nil
 }
 
+// answerWithin is how long a worker may take for a hash with p: far more
+// than the hash needs on a loaded machine (about 25 ms per pass over
+// 19 MiB here), so only a wedged worker runs out.
+func answerWithin(p Params) time.Duration {
+	return 10*time.Second + time.Duration(p.Memory)*time.Duration(p.Time)*time.Millisecond/10
+}
+
 func (ws *workers) take() (*worker, error) {
 	ws.mu.Lock()
-	if ws.done {
+	switch {
+	case ws.done:
 		ws.mu.Unlock()
 		return nil, errClosed
+	case time.Now().Before(ws.pauseUntil):
+		ws.mu.Unlock()
+		return nil, errPaused
 	}
 	if n := len(ws.idle); n > 0 {
 		w := ws.idle[n-1]
@@ -187,44 +214,40 @@ func (ws *workers) take() (*worker, error) {
 	ws.mu.Unlock()
 	w, err := startWorker(ws.start())
 	if err != nil {
+		ws.failed()
 		return nil, err
 	}
-	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	if ws.done {
-		w.stop()
-		return nil, errClosed
-	}
-	ws.all[w] = true
 	return w, nil
 }
 
+// failed pauses the use of workers.
+func (ws *workers) failed() {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	ws.pauseUntil = time.Now().Add(workerPause)
+}
+
+// put returns a worker after a hash; after close it is stopped.
 func (ws *workers) put(w *worker) {
 	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	if ws.done {
-		w.stop()
+	if !ws.done {
+		ws.idle = append(ws.idle, w)
+		ws.mu.Unlock()
 		return
 	}
-	ws.idle = append(ws.idle, w)
+	ws.mu.Unlock()
+	w.stop()
 }
 
-func (ws *workers) drop(w *worker) {
-	w.kill()
-	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	delete(ws.all, w)
-}
-
-// close stops every worker; a hash running in one fails over to the
-// server's own process.
+// close stops the idle workers; one busy with a hash is stopped when the
+// hash is done (put).
 func (ws *workers) close() {
 	ws.mu.Lock()
 	ws.done = true
-	all := ws.all
-	ws.all, ws.idle = nil, nil
+	idle := ws.idle
+	ws.idle = nil
 	ws.mu.Unlock()
-	for w := range all {
+	for _, w := range idle {
 		w.stop()
 	}
 }
@@ -241,10 +264,27 @@ func startWorker(cmd *exec.Cmd) (*worker, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: start: %v", ErrWorker, err)
 	}
-	return &worker{cmd: cmd, in: in, out: bufio.NewReader(out)}, nil
+	w := &worker{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	w.pipe, _ = out.(interface{ SetReadDeadline(time.Time) error })
+	return w, nil
 }
 
-func (w *worker) key(pw, salt []byte, p Params) ([]byte, error) {
+func (w *worker) key(ctx context.Context, pw, salt []byte, p Params) ([]byte, error) {
+	if w.pipe != nil {
+		if err := w.pipe.SetReadDeadline(time.Now().Add(answerWithin(p))); err != nil {
+			w.pipe = nil
+		}
+	}
+	// A request whose client has gone stops waiting (the worker is then
+	// killed: its answer would arrive out of turn).
+	stop := context.AfterFunc(ctx, func() {
+		if w.pipe != nil {
+			w.pipe.SetReadDeadline(time.Now())
+		} else {
+			w.cmd.Process.Kill()
+		}
+	})
+	defer stop()
 	w.buf = appendRequest(w.buf[:0], p, salt, pw)
 	_, err := w.in.Write(w.buf)
 	clear(w.buf)
@@ -265,26 +305,30 @@ func (w *worker) key(pw, salt []byte, p Params) ([]byte, error) {
 	return key, nil
 }
 
-// kill ends a worker that failed.
+// kill ends a worker that failed, once.
 func (w *worker) kill() {
-	w.in.Close()
-	w.cmd.Process.Kill()
-	w.cmd.Wait()
+	w.end.Do(func() {
+		w.in.Close()
+		w.cmd.Process.Kill()
+		w.cmd.Wait()
+	})
 }
 
 // stop closes the worker's stdin (it exits at the end of its input) and
-// reaps it; one that does not exit is killed.
+// reaps it, once; one that does not exit in time is killed.
 func (w *worker) stop() {
-	w.in.Close()
-	done := make(chan struct{})
-	go func() {
-		w.cmd.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		w.cmd.Process.Kill()
-		<-done
-	}
+	w.end.Do(func() {
+		w.in.Close()
+		done := make(chan struct{})
+		go func() {
+			w.cmd.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			w.cmd.Process.Kill()
+			<-done
+		}
+	})
 }

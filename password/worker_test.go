@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestMain lets this test binary be a hash worker: a test starts it again
@@ -112,6 +113,61 @@ func TestExternalFailsOver(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExternalWorkerThatNeverAnswers: a hash waiting on a wedged worker
+// ends with its context (the worker is killed), and the next hash runs in
+// this process at once, without trying a worker again for a while.
+func TestExternalWorkerThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	var started, failures atomic.Int32
+	h := NewHasher(cheap, 1).External(func() *exec.Cmd {
+		started.Add(1)
+		return exec.Command("sleep", "60")
+	}, func(error) { failures.Add(1) })
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := h.Hash(ctx, "stuck"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Hash with a wedged worker: %v, want the context's deadline", err)
+	}
+	phc, err := h.Hash(context.Background(), "next one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, _ := NewHasher(cheap, 1).Verify(context.Background(), "next one", phc); !ok {
+		t.Error("the hash after a wedged worker does not verify")
+	}
+	if started.Load() != 1 {
+		t.Errorf("%d workers started, want 1 (then a pause)", started.Load())
+	}
+}
+
+// TestExternalCloseDuringAHash: Close while a worker computes a hash lets
+// the hash finish, then stops the worker; nothing is stopped twice.
+func TestExternalCloseDuringAHash(t *testing.T) {
+	t.Parallel()
+	var started atomic.Int32
+	slow := Params{Memory: 32 * 1024, Time: 4, Threads: 1, SaltLen: 16, KeyLen: 32}
+	h := NewHasher(slow, 1).External(workerCmd(&started), func(err error) { t.Errorf("worker failure: %v", err) })
+	done := make(chan error, 1)
+	go func() {
+		phc, err := h.Hash(context.Background(), "closing")
+		if err == nil {
+			if ok, _, _ := NewHasher(slow, 1).Verify(context.Background(), "closing", phc); !ok {
+				err = errors.New("the hash does not verify")
+			}
+		}
+		done <- err
+	}()
+	for started.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	h.Close()
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+	h.Close()
 }
 
 // TestServeWorkerRequests: well-formed requests get keys equal to this

@@ -3,6 +3,7 @@ package vigilhttp
 import (
 	"net/http"
 	"net/textproto"
+	"os"
 	"strings"
 	"time"
 
@@ -66,6 +67,10 @@ func (c Cookies) Token(r *http.Request) (tok vigil.Token, present bool, err erro
 // default) then decides.
 const maxScannedCookies = 3000
 
+// cookieLimitSet: the process sets its own cookie-count limit, so the
+// standard library reads every cookie (its answer is the one to give).
+var cookieLimitSet = strings.Contains(os.Getenv("GODEBUG"), "httpcookiemaxnum")
+
 // cookieValue is r.Cookie(name).Value without its allocations (it parses
 // every cookie of the request into a new *http.Cookie): the same reading of
 // the Cookie header lines (split on ';', names and parts trimmed, one pair
@@ -77,7 +82,7 @@ func cookieValue(r *http.Request, name string) (string, bool) {
 	for _, line := range lines {
 		n += strings.Count(line, ";") + 1
 	}
-	if n > maxScannedCookies {
+	if n > maxScannedCookies || cookieLimitSet {
 		if ck, err := r.Cookie(name); err == nil {
 			return ck.Value, true
 		}

@@ -131,10 +131,14 @@ const workerCommand = "hash-worker"
 // hashing thread. A worker that cannot start or fails is logged and that
 // hash runs in the server (at nice 19 still), so logins never fail for it.
 func hashWorkers(hasher *password.Hasher, e *env, log *slog.Logger) {
-	exe, err := os.Executable()
-	if err != nil {
-		log.Warn("password hashing stays in the server process", "err", err)
-		return
+	// On Linux /proc/self/exe is the running image even after a package
+	// upgrade replaced the file, so a worker is always this same version.
+	exe := "/proc/self/exe"
+	if _, err := os.Stat(exe); err != nil {
+		if exe, err = os.Executable(); err != nil {
+			log.Warn("password hashing stays in the server process", "err", err)
+			return
+		}
 	}
 	hasher.External(func() *exec.Cmd {
 		cmd := exec.Command(exe, workerCommand)

@@ -94,22 +94,22 @@ func newCache(max int) *cache {
 	}
 }
 
-// get returns a copy of the cached session of h.
-func (c *cache) get(h vigil.TokenHash) (Current, bool) {
+// get writes the cached session of h to cur, if there is one.
+func (c *cache) get(h vigil.TokenHash, cur *Current) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	i, ok := c.byToken[h]
-	if !ok {
-		return Current{}, false
+	if ok {
+		c.current(&c.slots[i], cur)
 	}
-	return c.current(&c.slots[i]), true
+	return ok
 }
 
-// current rebuilds the session of s; the caller holds mu.
-func (c *cache) current(s *slot) Current {
+// current rebuilds the session of s in cur; the caller holds mu.
+func (c *cache) current(s *slot, cur *Current) {
 	all := c.arena.String()
 	str := func(k int) string { sp := s.strs[k]; return all[sp.off : sp.off+sp.n] }
-	return Current{
+	*cur = Current{
 		Session: vigil.Session{
 			ID: str(strID), TokenHash: s.hash, UserID: s.sessionUser,
 			CreatedAt: unpackTime(s.created), LastActivity: unpackTime(s.lastActivity), ReauthAt: unpackTime(s.reauth),

@@ -53,7 +53,8 @@ func TestCacheKeepsEveryValue(t *testing.T) {
 		in := cur
 		in.User.PasswordHash, in.Token = "$argon2id$...", vigil.NewToken()
 		c.put(0, &in)
-		got, ok := c.get(cur.Session.TokenHash)
+		var got Current
+		ok := c.get(cur.Session.TokenHash, &got)
 		if !ok || got.Session != cur.Session || got.User != cur.User || got.Limits != cur.Limits || got.Token != (vigil.Token{}) {
 			t.Errorf("put %+v\n got %+v (%v)", cur, got, ok)
 		}
@@ -78,7 +79,8 @@ func TestCacheArenaCompaction(t *testing.T) {
 		c.put(0, &cur)
 		keep = append(keep, cur)
 	}
-	first, _ := c.get(keep[0].Session.TokenHash)
+	var first Current
+	c.get(keep[0].Session.TokenHash, &first)
 	before := c.arena.Len()
 	for i := range 1000 { // each evicts or is dropped: ~4 MB of dead strings
 		cur := Current{Session: vigil.Session{ID: fmt.Sprintf("gone%04d", i), TokenHash: vigil.NewToken().Hash(), UserAgent: ua}, User: vigil.User{ID: 1000}}
@@ -89,7 +91,8 @@ func TestCacheArenaCompaction(t *testing.T) {
 		t.Errorf("arena not compacted: %d bytes", c.arena.Len())
 	}
 	for _, want := range keep {
-		got, ok := c.get(want.Session.TokenHash)
+		var got Current
+		ok := c.get(want.Session.TokenHash, &got)
 		if !ok || got.Session.ID != want.Session.ID || got.Session.UserAgent != want.Session.UserAgent || got.User.Username != want.User.Username {
 			t.Fatalf("after compaction %q reads %+v (%v)", want.Session.ID, got.Session, ok)
 		}
@@ -112,10 +115,11 @@ func TestCacheRotatedTokenIsForgotten(t *testing.T) {
 	next := old
 	next.Session.TokenHash = vigil.NewToken().Hash()
 	c.put(0, &next)
-	if _, ok := c.get(old.Session.TokenHash); ok {
+	var got Current
+	if c.get(old.Session.TokenHash, &got) {
 		t.Error("the rotated token is still cached")
 	}
-	if _, ok := c.get(next.Session.TokenHash); !ok {
+	if !c.get(next.Session.TokenHash, &got) {
 		t.Error("the new token is not cached")
 	}
 	c.dropSession("s1")

@@ -32,12 +32,12 @@ func (c *Current) Actor(ip, userAgent string) Actor {
 // SESSION_REVOKED (with the reason) for an ended one, vigil.ErrUnavailable
 // (wrapped) when the store cannot answer.
 func (e *Engine) Check(ctx context.Context, tok vigil.Token, activity bool) (*Current, error) {
-	cur, err := e.Verify(ctx, tok, activity)
-	if err != nil {
+	cur := new(Current)
+	if err := e.check(ctx, tok, activity, cur); err != nil {
 		return nil, err
 	}
 	cur.Token = tok
-	return &cur, nil
+	return cur, nil
 }
 
 // Verify is Check for the hottest path (forward auth), where nothing needs
@@ -45,16 +45,23 @@ func (e *Engine) Check(ctx context.Context, tok vigil.Token, activity bool) (*Cu
 // no allocation (the cached strings are shared, see cache). Its Token is
 // zero.
 func (e *Engine) Verify(ctx context.Context, tok vigil.Token, activity bool) (Current, error) {
+	var cur Current
+	err := e.check(ctx, tok, activity, &cur)
+	return cur, err
+}
+
+// check is Check and Verify, writing the session to cur.
+func (e *Engine) check(ctx context.Context, tok vigil.Token, activity bool, cur *Current) error {
 	h := tok.Hash()
-	cur, cached, err := e.lookup(ctx, h)
+	cached, err := e.lookup(ctx, h, cur)
 	if err != nil {
 		if vigil.ErrorCode(err) == vigil.CodeUnauthenticated {
 			e.stats.unauthenticated.Add(1)
 		}
-		return Current{}, err
+		return err
 	}
 	if !cur.Session.Live() {
-		return Current{}, vigil.SessionEndedError(cur.Session.EndReason)
+		return vigil.SessionEndedError(cur.Session.EndReason)
 	}
 	now := e.now()
 	if reason, expired := cur.Limits.Expired(&cur.Session, now); expired {
@@ -62,49 +69,52 @@ func (e *Engine) Verify(ctx context.Context, tok vigil.Token, activity bool) (Cu
 			// Another instance may have recorded activity since this one
 			// cached the session: decide on the store's copy.
 			e.cache.dropSession(cur.Session.ID)
-			if cur, err = e.load(ctx, h); err != nil {
-				return Current{}, err
+			if *cur, err = e.load(ctx, h); err != nil {
+				return err
 			}
 			reason, expired = cur.Limits.Expired(&cur.Session, now)
 		}
 		if !cur.Session.Live() {
-			return Current{}, vigil.SessionEndedError(cur.Session.EndReason)
+			return vigil.SessionEndedError(cur.Session.EndReason)
 		}
 		if expired {
-			return Current{}, e.expire(ctx, &cur, reason)
+			return e.expire(ctx, cur, reason)
 		}
 	}
 	if cur.User.Disabled {
 		// Disabling ends every session; this covers a race with it.
-		return Current{}, e.end(ctx, &cur, vigil.ReasonUserDisabled)
+		return e.end(ctx, cur, vigil.ReasonUserDisabled)
 	}
 	if gran := cur.Limits.ActivityGranularity(); activity && now.Sub(cur.Session.LastActivity) >= e.activity.threshold(gran) {
 		if err := e.activity.record(ctx, cur.Session.ID, now, gran); err != nil {
-			return Current{}, storeErr("record activity", err)
+			return storeErr("record activity", err)
 		}
 		e.cache.touched(h, now)
 		cur.Session.LastActivity = now
 	}
-	return cur, nil
+	return nil
 }
 
 // lookup finds the session of h in the cache (while the cache is current)
-// or the store, and caches live sessions it reads from the store.
-func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash) (Current, bool, error) {
+// or the store, writes it to cur, and caches live sessions it reads from
+// the store. It reports whether the cache answered.
+func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash, cur *Current) (bool, error) {
 	fresh := e.follow.fresh()
-	if fresh {
-		if cur, ok := e.cache.get(h); ok {
-			e.stats.cacheHits.Add(1)
-			return cur, true, nil
-		}
+	if fresh && e.cache.get(h, cur) {
+		e.stats.cacheHits.Add(1)
+		return true, nil
 	}
 	e.stats.uncached.Add(1)
 	gen := e.cache.generation()
-	cur, err := e.load(ctx, h)
-	if err == nil && fresh {
-		e.cache.put(gen, &cur)
+	loaded, err := e.load(ctx, h)
+	if err != nil {
+		return false, err
 	}
-	return cur, false, err
+	*cur = loaded
+	if fresh {
+		e.cache.put(gen, cur)
+	}
+	return false, nil
 }
 
 // load reads the session of h from the store.

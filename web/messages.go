@@ -2,9 +2,10 @@ package web
 
 import (
 	"fmt"
-	"github.com/vigilauth/vigil/auth"
+	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
 )
 
 // reasonPasswordSet is the sign-in page's message after a completed reset;
@@ -14,16 +15,23 @@ const reasonPasswordSet = "password_set"
 // reasonNotice is what the sign-in page says for ?reason=: why the last
 // session ended. Only these fixed messages are shown; any other value is
 // ignored, so the parameter cannot put text of an attacker's choosing on
-// the page. The idle timeout of the user who was signed out is not known
-// any more, so the message names the default policy's.
+// the page. The role of the user who was signed out is not known any more:
+// the message names the policy's duration only when every role has the
+// same one (--role-idle-timeout and --role-lifetime can differ by role).
 func (p *Pages) reasonNotice(reason string) *notice {
 	policy := p.engine.Policy()
 	warn := func(s string) *notice { return &notice{Kind: "warning", Text: s} }
 	switch vigil.Reason(reason) {
 	case vigil.ReasonInactivity:
-		return warn(fmt.Sprintf("You were signed out after %s of inactivity.", auth.HumanDuration(policy.IdleTimeout)))
+		if d, ok := sameForAll(policy.IdleTimeout, policy.RoleIdle); ok {
+			return warn(fmt.Sprintf("You were signed out after %s of inactivity.", auth.HumanDuration(d)))
+		}
+		return warn("You were signed out after a period of inactivity.")
 	case vigil.ReasonLifetime:
-		return warn(fmt.Sprintf("Your session reached its maximum length of %s, so you were signed out. Please sign in again.", auth.HumanDuration(policy.Lifetime)))
+		if d, ok := sameForAll(policy.Lifetime, policy.RoleLifetime); ok {
+			return warn(fmt.Sprintf("Your session reached its maximum length of %s, so you were signed out. Please sign in again.", auth.HumanDuration(d)))
+		}
+		return warn("Your session reached its maximum length, so you were signed out. Please sign in again.")
 	case vigil.ReasonPasswordChanged:
 		return &notice{Kind: "info", Text: "Your password was changed, so every session was signed out. Sign in with your new password."}
 	case vigil.ReasonPasswordReset:
@@ -40,6 +48,16 @@ func (p *Pages) reasonNotice(reason string) *notice {
 		return &notice{Kind: "success", Text: "Your new password is set. Sign in with it now."}
 	}
 	return nil
+}
+
+// sameForAll returns the default duration if no role has another one.
+func sameForAll(def time.Duration, byRole map[vigil.Role]time.Duration) (time.Duration, bool) {
+	for _, d := range byRole {
+		if d != def {
+			return 0, false
+		}
+	}
+	return def, true
 }
 
 // problemsNotice turns a refused password change or reset into one notice

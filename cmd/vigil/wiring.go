@@ -142,6 +142,7 @@ func hashWorkers(hasher *password.Hasher, e *env, log *slog.Logger) {
 	}
 	hasher.External(func() *exec.Cmd {
 		cmd := exec.Command(exe, workerCommand)
+		cmd.Args[0] = os.Args[0] // ps shows "vigil hash-worker", not /proc/self/exe
 		cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 		cmd.Stderr = e.stderr
 		return cmd

@@ -56,7 +56,8 @@ func setSecurityHeaders(h http.Header, r *http.Request, hsts bool) {
 }
 
 // recoverPanics turns a panic into 500 INTERNAL with a request id; the
-// panic value goes only to the log.
+// panic value goes only to the log. Inside the chain the request already
+// has its id; around it (front) it gets the chain's headers first.
 func (s *server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -64,11 +65,22 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				vigilhttp.WriteError(w, r, s.log, fmt.Errorf("panic: %v", v))
+				vigilhttp.WriteError(w, s.withChainHeaders(w, r), s.log, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// withChainHeaders sets what the middleware chain sets on every answer
+// (security headers, a request id) when r did not come through it, and
+// returns r with the id.
+func (s *server) withChainHeaders(w http.ResponseWriter, r *http.Request) *http.Request {
+	if vigilhttp.RequestID(r) == "" {
+		setSecurityHeaders(w.Header(), r, s.hsts)
+		r = vigilhttp.AddRequestID(w, r)
+	}
+	return r
 }
 
 // newCrossOrigin returns the standard library's cross-origin protection

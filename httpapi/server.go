@@ -65,7 +65,7 @@ func NewServer(d Deps) http.Handler {
 	h = securityHeaders(!d.Dev, h)
 	h = s.recoverPanics(h)
 	h = vigilhttp.WithRequestID(h)
-	return &front{s: s, chain: h}
+	return &front{verify: s.recoverPanics(http.HandlerFunc(s.verify)), chain: h}
 }
 
 // front sends forward auth's answers around the middleware chain: GET
@@ -74,13 +74,12 @@ func NewServer(d Deps) http.Handler {
 // id, the page-oriented security headers and the router (verify sets what
 // its answer needs; a refusal gets every header the chain would set).
 type front struct {
-	s     *server
-	chain http.Handler
+	verify, chain http.Handler
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && r.URL.Path == "/api/auth/verify" && r.ContentLength == 0 {
-		f.s.verifyDirect(w, r)
+		f.verify.ServeHTTP(w, r)
 		return
 	}
 	f.chain.ServeHTTP(w, r)

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -59,27 +58,10 @@ var noStore = []string{"no-store"}
 // errCrossOrigin marks a refusal by the cross-origin check.
 var errCrossOrigin = errors.New("cross-origin request")
 
-// verifyDirect runs verify for a request that bypassed the middleware
-// chain (see front), keeping the chain's answer to a panic.
-func (s *server) verifyDirect(w http.ResponseWriter, r *http.Request) {
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.verifyFailed(w, r, fmt.Errorf("panic: %v", v))
-		}
-	}()
-	s.verify(w, r)
-}
-
 // verifyFailed answers a refused verify with everything the middleware
-// chain sets (security headers, request id), whichever way it came.
+// chain sets, whichever way it came.
 func (s *server) verifyFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if vigilhttp.RequestID(r) == "" {
-		setSecurityHeaders(w.Header(), r, s.hsts)
-		r = vigilhttp.AddRequestID(w, r)
-	}
+	r = s.withChainHeaders(w, r)
 	if err == errCrossOrigin {
 		s.csrfRejected(w, s.original(r))
 		return

@@ -168,27 +168,9 @@ func TestNoRawTokenStored(t *testing.T) {
 }
 
 func TestTwoStoresUpdateOneThrottleKey(t *testing.T) {
-	ctx := context.Background()
 	_, url := freshSchema(t)
 	a, b := open(t, url), open(t, url)
-	var wg sync.WaitGroup
-	for i := range 32 {
-		s := []*Store{a, b}[i%2]
-		wg.Go(func() {
-			_, err := s.UpdateThrottle(ctx, "k", func(st vigil.ThrottleState) vigil.ThrottleState {
-				st.Streak++
-				return st
-			})
-			if err != nil {
-				t.Errorf("UpdateThrottle: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	st, err := a.Throttle(ctx, "k")
-	if err != nil || st.Streak != 32 {
-		t.Errorf("Throttle = %+v, %v; want Streak 32", st, err)
-	}
+	storetest.TwoStoresOneThrottleKey(t, a, b)
 }
 
 // TestThrottleSurvivesConcurrentReset races updates of one key with

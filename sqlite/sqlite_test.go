@@ -8,7 +8,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -166,27 +165,9 @@ func checkPragmas(t *testing.T, pool string, i int, c *sql.Conn) {
 // once: with immediate write transactions and busy_timeout, neither gets
 // SQLITE_BUSY and no update is lost.
 func TestTwoStoresOnOneFile(t *testing.T) {
-	ctx := context.Background()
 	path := dbPath(t)
 	a, b := open(t, path), open(t, path)
-	var wg sync.WaitGroup
-	for i := range 32 {
-		s := []*Store{a, b}[i%2]
-		wg.Go(func() {
-			_, err := s.UpdateThrottle(ctx, "k", func(st vigil.ThrottleState) vigil.ThrottleState {
-				st.Streak++
-				return st
-			})
-			if err != nil {
-				t.Errorf("UpdateThrottle: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	st, err := a.Throttle(ctx, "k")
-	if err != nil || st.Streak != 32 {
-		t.Errorf("Throttle = %+v, %v; want Streak 32", st, err)
-	}
+	storetest.TwoStoresOneThrottleKey(t, a, b)
 }
 
 func TestPingAfterCloseIsUnavailable(t *testing.T) {

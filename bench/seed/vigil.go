@@ -29,6 +29,26 @@ func session(u *vigil.User, now, last time.Time) (*vigil.Session, string) {
 	}, tok.String()
 }
 
+// sessions makes n sessions spread over users: the first viaStore go
+// through the store's own CreateSession, the rest are returned for the
+// caller's bulk insert. It returns every session's cookie.
+func sessions(ctx context.Context, store vigil.SessionStore, users []*vigil.User, n int, now, last time.Time) ([]string, []*vigil.Session, error) {
+	tokens := make([]string, n)
+	var bulk []*vigil.Session
+	for i := range tokens {
+		s, tok := session(users[i%len(users)], now, last)
+		tokens[i] = tok
+		if i < viaStore {
+			if err := store.CreateSession(ctx, s); err != nil {
+				return nil, nil, fmt.Errorf("seed: create session: %w", err)
+			}
+			continue
+		}
+		bulk = append(bulk, s)
+	}
+	return tokens, bulk, nil
+}
+
 // createUsers adds spec's users to store.
 func createUsers(ctx context.Context, store vigil.UserStore, spec Spec, now time.Time) ([]*vigil.User, error) {
 	users := make([]*vigil.User, spec.users())
@@ -78,18 +98,9 @@ func VigilSQLite(ctx context.Context, path string, spec Spec) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	tokens := make([]string, spec.Sessions)
-	var bulk []*vigil.Session
-	for i := range tokens {
-		s, tok := session(users[i%len(users)], now, last)
-		tokens[i] = tok
-		if i < viaStore {
-			if err := store.CreateSession(ctx, s); err != nil {
-				return nil, fmt.Errorf("seed: create session: %w", err)
-			}
-			continue
-		}
-		bulk = append(bulk, s)
+	tokens, bulk, err := sessions(ctx, store, users, spec.Sessions, now, last)
+	if err != nil {
+		return nil, err
 	}
 	db, err := openSQLite(path)
 	if err != nil {
@@ -143,17 +154,12 @@ func VigilPostgres(ctx context.Context, url string, spec Spec) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	tokens := make([]string, spec.Sessions)
-	var rows [][]any
-	for i := range tokens {
-		s, tok := session(users[i%len(users)], now, last)
-		tokens[i] = tok
-		if i < viaStore {
-			if err := store.CreateSession(ctx, s); err != nil {
-				return nil, fmt.Errorf("seed: create session: %w", err)
-			}
-			continue
-		}
+	tokens, bulk, err := sessions(ctx, store, users, spec.Sessions, now, last)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([][]any, 0, len(bulk))
+	for _, s := range bulk {
 		rows = append(rows, []any{s.ID, s.TokenHash[:], s.UserID, s.CreatedAt, s.LastActivity,
 			s.ReauthAt, s.IP, s.UserAgent, nil, ""})
 	}

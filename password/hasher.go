@@ -31,11 +31,13 @@ type Hasher struct {
 // start (a command whose process runs ServeWorker on its stdin and
 // stdout), on first need and kept until Close; never more than h's slots.
 // A worker that cannot be started, stops answering or takes far too long
-// is killed and reported to onError (if not nil), and that hash is
-// computed in this process instead, so a login never fails for it; hashing
-// then stays in this process for 30 seconds before a worker is tried
-// again. A hash whose ctx ends while a worker computes it returns
-// ctx.Err() (and the worker is replaced). Call it before h is used. It
+// (not counting time it spent waiting for a CPU) is killed and reported to
+// onError (if not nil), and that hash is computed in this process instead,
+// so a login never fails for it; hashing then stays in this process for 30
+// seconds before a worker is tried again. A hash whose ctx ends while a
+// worker computes it returns ctx.Err() (and the worker is replaced, with
+// no pause). With Background, workers run at its nice level and, on Linux,
+// in the SCHED_IDLE policy, on every thread. Call it before h is used. It
 // returns h.
 func (h *Hasher) External(start func() *exec.Cmd, onError func(error)) *Hasher {
 	h.workers = &workers{start: start}
@@ -51,12 +53,14 @@ func (h *Hasher) Close() {
 	}
 }
 
-// Background makes h compute every hash on an OS thread of its own at
-// the given nice level (1 to 19; Linux only, elsewhere ignored), created
-// for the hash and ended with it, so that the operating system gives the
-// CPU to request handling first and hashing takes what is left: a login
-// storm then slows logins, not the requests of people already signed in.
-// Call it before h is used. It returns h.
+// Background makes h compute every hash at a lower priority, so that the
+// operating system gives the CPU to request handling first and hashing
+// takes what is left: a login storm then slows logins, not the requests of
+// people already signed in. In this process a hash runs on an OS thread of
+// its own at the given nice level (1 to 19; Linux only, elsewhere
+// ignored), created for the hash and ended with it; worker processes
+// (External) run wholly at that level and in SCHED_IDLE. Call it before h
+// is used. It returns h.
 func (h *Hasher) Background(nice int) *Hasher {
 	h.nice = min(max(nice, 0), 19)
 	return h
@@ -138,7 +142,7 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 	defer h.release()
 	pw := []byte(Normalize(password))
 	if h.workers != nil {
-		key, err := h.workers.key(ctx, pw, salt, p)
+		key, err := h.workers.key(ctx, pw, salt, p, h.nice)
 		if err == nil {
 			return key, nil
 		}

@@ -1,10 +1,62 @@
 package password
 
-import "syscall"
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+)
 
-// lowerThreadPriority sets the nice level of the calling OS thread (on
-// Linux, PRIO_PROCESS with a thread id applies to that thread alone). An
-// unprivileged process may always lower its own priority.
-func lowerThreadPriority(nice int) error {
-	return syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), nice)
+// schedIdle is Linux's SCHED_IDLE scheduling policy (sched(7)).
+const schedIdle = 5
+
+// lowerThreadPriority lowers the calling OS thread to the nice level and,
+// with idle, puts it in the SCHED_IDLE policy (both apply to that thread
+// alone on Linux, and are inherited by the threads and processes it
+// creates). At nice 19 a thread still holds its core for a scheduler slice
+// when a request handler wakes; a SCHED_IDLE thread gives the core up as
+// soon as any other thread wants it, and a core running only SCHED_IDLE
+// threads counts as idle when the kernel places a woken thread. An
+// unprivileged process may always lower its own priority; if SCHED_IDLE is
+// refused (an old kernel, a seccomp filter) the nice level stays.
+func lowerThreadPriority(nice int, idle bool) error {
+	tid := syscall.Gettid()
+	// Only ever lower: a worker started at nice 19 keeps it even if asked
+	// for less. (The raw getpriority returns 20 − nice.)
+	if raw, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid); err != nil || 20-raw < nice {
+		if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, nice); err != nil {
+			return err
+		}
+	}
+	if !idle {
+		return nil
+	}
+	param := struct{ priority int32 }{0}
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), schedIdle, uintptr(unsafe.Pointer(&param))); errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// runQueueWait is the time the threads of process pid have spent runnable
+// but waiting for a CPU (the second field of each thread's schedstat), or
+// 0 if the kernel does not say.
+func runQueueWait(pid int) time.Duration {
+	paths, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/schedstat")
+	var total time.Duration
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			if ns, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				total += time.Duration(ns)
+			}
+		}
+	}
+	return total
 }

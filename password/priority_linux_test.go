@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -43,7 +46,7 @@ func TestBackgroundHashRunsAtLowPriority(t *testing.T) {
 	// is the process's main thread: if the hash happened to run there, the
 	// runtime parks that thread for good instead (it cannot exit), and it
 	// never runs a goroutine again.
-	main := fmt.Sprintf("/proc/self/task/%d/stat", os.Getpid())
+	main := fmt.Sprintf("/proc/%d/task/%d/stat", os.Getpid(), os.Getpid())
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		left := slices.DeleteFunc(threadsAtNice(t, 17), func(p string) bool { return p == main })
@@ -60,25 +63,158 @@ func TestBackgroundHashRunsAtLowPriority(t *testing.T) {
 // threadsAtNice lists this process's threads whose nice level is n.
 func threadsAtNice(t *testing.T, n int) []string {
 	t.Helper()
-	paths, err := filepath.Glob("/proc/self/task/*/stat")
+	var found []string
+	for path, f := range threadStats(t, os.Getpid()) {
+		if f.nice == n {
+			found = append(found, path)
+		}
+	}
+	return found
+}
+
+// threadStat is what a thread's /proc stat file says of its priority.
+type threadStat struct{ nice, policy int }
+
+// threadStats reads the nice level and scheduling policy of each thread of
+// process pid, by the path of its stat file.
+func threadStats(t *testing.T, pid int) map[string]threadStat {
+	t.Helper()
+	paths, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found []string
+	stats := map[string]threadStat{}
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue // the thread ended meanwhile
 		}
-		// Fields after the command's closing parenthesis: state is field
-		// 3 of stat, nice field 19.
-		rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
-		f := strings.Fields(rest)
-		if len(f) > 16 {
-			if v, err := strconv.Atoi(f[16]); err == nil && v == n {
-				found = append(found, p)
+		// The fields after the command's closing parenthesis start at
+		// field 3 of stat (state); nice is field 19, policy field 41.
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		if len(f) <= 38 {
+			t.Fatalf("%s: %d fields", p, len(f))
+		}
+		nice, err1 := strconv.Atoi(f[16])
+		policy, err2 := strconv.Atoi(f[38])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: nice %q, policy %q", p, f[16], f[38])
+		}
+		stats[p] = threadStat{nice, policy}
+	}
+	return stats
+}
+
+// TestWorkerProcessRunsIdle: a worker process started for a Background
+// hasher runs at its nice level and in SCHED_IDLE on every thread (it
+// inherits both from the thread that started it), and the thread that
+// started it in this process is gone afterwards.
+func TestWorkerProcessRunsIdle(t *testing.T) {
+	t.Parallel()
+	var cmd *exec.Cmd
+	var started atomic.Int32
+	start := workerCmd(&started)
+	h := NewHasher(cheap, 1).Background(18).External(func() *exec.Cmd {
+		cmd = start()
+		return cmd
+	}, func(err error) { t.Errorf("worker failure: %v", err) })
+	defer h.Close()
+	if _, err := h.Hash(context.Background(), "hashed in an idle worker"); err != nil {
+		t.Fatal(err)
+	}
+	if started.Load() != 1 {
+		t.Fatalf("%d workers started", started.Load())
+	}
+	stats := threadStats(t, cmd.Process.Pid)
+	if len(stats) == 0 {
+		t.Fatal("no threads seen in the worker")
+	}
+	for path, st := range stats {
+		if st.nice != 18 || st.policy != schedIdle {
+			t.Errorf("worker thread %s: nice %d, policy %d; want nice 18, SCHED_IDLE (%d)", path, st.nice, st.policy, schedIdle)
+		}
+	}
+	// As in TestBackgroundHashRunsAtLowPriority, the main thread is the
+	// exception: the runtime parks it for good instead of ending it.
+	main := fmt.Sprintf("/proc/%d/task/%d/stat", os.Getpid(), os.Getpid())
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var left []string
+		for path, st := range threadStats(t, os.Getpid()) {
+			if st.policy == schedIdle && path != main {
+				left = append(left, path)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("threads of this process left in SCHED_IDLE: %v", left)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestBackgroundHashInTheServerIsNotIdle: hashing in this process lowers
+// the nice level only; a SCHED_IDLE thread here could hold up the garbage
+// collector's stop-the-world pauses for as long as the kernel starves it.
+func TestBackgroundHashInTheServerIsNotIdle(t *testing.T) {
+	t.Parallel()
+	p := DefaultParams()
+	p.Memory, p.Time = 32*1024, 8 // slow enough to be seen
+	h := NewHasher(p, 1).Background(16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := h.Hash(context.Background(), "a passphrase to hash slowly"); err != nil {
+			t.Error(err)
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			t.Fatal("the hash finished without a thread at nice 16")
+		default:
+		}
+		for path, st := range threadStats(t, os.Getpid()) {
+			if st.nice == 16 {
+				if st.policy != 0 {
+					t.Errorf("hashing thread %s: policy %d, want SCHED_OTHER", path, st.policy)
+				}
+				<-done
+				return
 			}
 		}
 	}
-	return found
+}
+
+// TestRunQueueWait: a process's wait for a CPU is read from its threads'
+// schedstat files, and only grows.
+func TestRunQueueWait(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/proc/self/schedstat"); err != nil {
+		t.Skip("this kernel keeps no schedstat")
+	}
+	a := runQueueWait(os.Getpid())
+	done := make(chan struct{})
+	for range 4 * runtime.NumCPU() { // more busy threads than CPUs: some must wait
+		go func() {
+			runtime.LockOSThread()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	var b time.Duration
+	for b = runQueueWait(os.Getpid()); b <= a; b = runQueueWait(os.Getpid()) {
+		time.Sleep(time.Millisecond)
+	}
+	close(done)
+	if runQueueWait(-1) != 0 {
+		t.Error("a process that does not exist has waited")
+	}
 }

@@ -2,6 +2,12 @@
 
 package password
 
-// lowerThreadPriority is a no-op where threads have no nice level of
-// their own: hashing then competes with requests at equal priority.
-func lowerThreadPriority(int) error { return nil }
+import "time"
+
+// lowerThreadPriority is a no-op where threads have no priority of their
+// own to lower: hashing then competes with requests at equal priority.
+func lowerThreadPriority(int, bool) error { return nil }
+
+// runQueueWait is 0 where the kernel does not say how long a process has
+// waited for a CPU: a worker's time allowance is then never extended.
+func runQueueWait(int) time.Duration { return 0 }

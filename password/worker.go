@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime"
 	"sync"
@@ -133,7 +134,7 @@ func argonKey(pw, salt []byte, p Params, nice int) []byte {
 		// runtime ends the thread, and its lowered priority with it, so no
 		// other goroutine ever runs at that priority.
 		runtime.LockOSThread()
-		_ = lowerThreadPriority(nice) // if refused, the hash still runs
+		_ = lowerThreadPriority(nice, false) // if refused, the hash still runs
 		key <- argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	}()
 	return <-key
@@ -150,6 +151,10 @@ type workers struct {
 	// pauseUntil: after a worker failed, hashes run in this process until
 	// then, so a worker that cannot start is not retried on every hash.
 	pauseUntil time.Time
+	// allow and queued, when set, replace answerWithin and runQueueWait
+	// (tests).
+	allow  func(Params) time.Duration
+	queued func(pid int) time.Duration
 }
 
 // workerPause is how long hashing stays in the server after a worker
@@ -170,22 +175,39 @@ type worker struct {
 }
 
 // key has a worker compute the key. An error means the worker is gone
-// (it is killed and forgotten; the next call after the pause starts
-// another). The answer must come within the hash's time allowance
-// (answerWithin) and before ctx ends.
-func (ws *workers) key(ctx context.Context, pw, salt []byte, p Params) ([]byte, error) {
-	w, err := ws.take()
+// (it is killed and forgotten). The answer must come within the hash's
+// time allowance (answerWithin, plus any time the worker waited for a
+// CPU) and before ctx ends. A worker that failed pauses the use of
+// workers; one killed because ctx ended does not (the next hash starts
+// another).
+func (ws *workers) key(ctx context.Context, pw, salt []byte, p Params, nice int) ([]byte, error) {
+	w, err := ws.take(nice)
 	if err != nil {
 		return nil, err
 	}
-	key, err := w.key(ctx, pw, salt, p)
+	queued := ws.queued
+	if queued == nil {
+		queued = runQueueWait
+	}
+	key, err := w.key(ctx, pw, salt, p, ws.allowance(p), queued)
 	if err != nil {
 		w.kill()
-		ws.failed()
+		if ctx.Err() == nil { // a client that left is no fault of the worker's
+			ws.failed()
+		}
 		return nil, err
 	}
 	ws.put(w)
 	return key, nil
+}
+
+// allowance is how long a worker may take for a hash with p, not counting
+// the time it waits for a CPU.
+func (ws *workers) allowance(p Params) time.Duration {
+	if ws.allow != nil {
+		return ws.allow(p)
+	}
+	return answerWithin(p)
 }
 
 // answerWithin is how long a worker may take for a hash with p: far more
@@ -195,7 +217,7 @@ func answerWithin(p Params) time.Duration {
 	return 10*time.Second + time.Duration(p.Memory)*time.Duration(p.Time)*time.Millisecond/10
 }
 
-func (ws *workers) take() (*worker, error) {
+func (ws *workers) take(nice int) (*worker, error) {
 	ws.mu.Lock()
 	switch {
 	case ws.done:
@@ -212,7 +234,7 @@ func (ws *workers) take() (*worker, error) {
 		return w, nil
 	}
 	ws.mu.Unlock()
-	w, err := startWorker(ws.start())
+	w, err := startWorker(ws.start(), nice)
 	if err != nil {
 		ws.failed()
 		return nil, err
@@ -252,7 +274,16 @@ func (ws *workers) close() {
 	}
 }
 
-func startWorker(cmd *exec.Cmd) (*worker, error) {
+// startWorker starts a worker process. With nice > 0 the process is
+// started from a thread of its own at that nice level and in the
+// SCHED_IDLE policy (lowerThreadPriority), and a process inherits both
+// from the thread that forks it, on every thread it ever has: the
+// worker's whole runtime — its garbage collector, the thread reading the
+// pipe, the hashing thread — then runs only on CPU time that request
+// handling leaves idle. (The server's own fallback hashing stays at the
+// nice level alone: in the server, a SCHED_IDLE thread that the kernel
+// starves would hold up every stop-the-world pause of the collector.)
+func startWorker(cmd *exec.Cmd, nice int) (*worker, error) {
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrWorker, err)
@@ -261,7 +292,7 @@ func startWorker(cmd *exec.Cmd) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrWorker, err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startAt(cmd, nice); err != nil {
 		return nil, fmt.Errorf("%w: start: %v", ErrWorker, err)
 	}
 	w := &worker{cmd: cmd, in: in, out: bufio.NewReader(out)}
@@ -269,9 +300,33 @@ func startWorker(cmd *exec.Cmd) (*worker, error) {
 	return w, nil
 }
 
-func (w *worker) key(ctx context.Context, pw, salt []byte, p Params) ([]byte, error) {
+// startAt runs cmd.Start on a locked thread lowered to nice (see
+// startWorker); a child process inherits its scheduling policy and nice
+// level from the thread that forks it, and keeps them across exec. The
+// thread is never unlocked, so it ends with the goroutine.
+func startAt(cmd *exec.Cmd, nice int) error {
+	if nice <= 0 {
+		return cmd.Start()
+	}
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		_ = lowerThreadPriority(nice, true) // if refused, the worker starts anyway
+		done <- cmd.Start()
+	}()
+	return <-done
+}
+
+// key has the worker compute one key. The worker has allow to answer,
+// not counting the time its threads spend waiting for a CPU (queued): on
+// a machine busy with requests, which come first, a starved worker is
+// slow, not wedged. An error means the worker failed, ran out of time, or
+// ctx ended.
+func (w *worker) key(ctx context.Context, pw, salt []byte, p Params, allow time.Duration, queued func(pid int) time.Duration) ([]byte, error) {
+	start, pid := time.Now(), w.cmd.Process.Pid
+	waited := queued(pid)
 	if w.pipe != nil {
-		if err := w.pipe.SetReadDeadline(time.Now().Add(answerWithin(p))); err != nil {
+		if err := w.pipe.SetReadDeadline(start.Add(allow)); err != nil {
 			w.pipe = nil
 		}
 	}
@@ -292,6 +347,17 @@ func (w *worker) key(ctx context.Context, pw, salt []byte, p Params) ([]byte, er
 		return nil, fmt.Errorf("%w: send: %v", ErrWorker, err)
 	}
 	status, err := w.out.ReadByte()
+	for err != nil && w.pipe != nil && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+		end := start.Add(allow + queued(pid) - waited)
+		if !end.After(time.Now()) {
+			break
+		}
+		w.pipe.SetReadDeadline(end)
+		if ctx.Err() != nil { // ended just now: its AfterFunc may have run before the line above
+			w.pipe.SetReadDeadline(time.Now())
+		}
+		status, err = w.out.ReadByte()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: no answer: %v", ErrWorker, err)
 	}

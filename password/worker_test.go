@@ -115,9 +115,10 @@ func TestExternalFailsOver(t *testing.T) {
 	}
 }
 
-// TestExternalWorkerThatNeverAnswers: a hash waiting on a wedged worker
-// ends with its context (the worker is killed), and the next hash runs in
-// this process at once, without trying a worker again for a while.
+// TestExternalWorkerThatNeverAnswers: a worker that does not answer
+// within its allowance, while not waiting for a CPU, is killed and
+// reported; the hash runs in this process, and so does the next one at
+// once, without trying a worker again for a while.
 func TestExternalWorkerThatNeverAnswers(t *testing.T) {
 	t.Parallel()
 	var started, failures atomic.Int32
@@ -126,20 +127,101 @@ func TestExternalWorkerThatNeverAnswers(t *testing.T) {
 		return exec.Command("sleep", "60")
 	}, func(error) { failures.Add(1) })
 	defer h.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	if _, err := h.Hash(ctx, "stuck"); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Hash with a wedged worker: %v, want the context's deadline", err)
+	h.workers.allow = func(Params) time.Duration { return 200 * time.Millisecond }
+	for _, pw := range []string{"stuck", "next one"} {
+		phc, err := h.Hash(context.Background(), pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _, _ := NewHasher(cheap, 1).Verify(context.Background(), pw, phc); !ok {
+			t.Errorf("the hash of %q does not verify", pw)
+		}
 	}
-	phc, err := h.Hash(context.Background(), "next one")
+	if started.Load() != 1 || failures.Load() != 1 {
+		t.Errorf("%d workers started, %d failures; want 1 and 1 (then a pause)", started.Load(), failures.Load())
+	}
+}
+
+// TestExternalStarvedWorkerIsNotWedged: while a worker's threads wait for
+// a CPU (the machine busy with requests, which come first), its allowance
+// grows by that wait; once it stops waiting and still does not answer, it
+// is wedged.
+func TestExternalStarvedWorkerIsNotWedged(t *testing.T) {
+	t.Parallel()
+	var starving atomic.Bool
+	var calls atomic.Int32
+	starving.Store(true)
+	t0 := time.Now()
+	var failedWhileStarving atomic.Bool
+	h := NewHasher(cheap, 1).External(func() *exec.Cmd { return exec.Command("sleep", "60") }, func(error) {
+		failedWhileStarving.Store(starving.Load())
+	})
+	defer h.Close()
+	h.workers.allow = func(Params) time.Duration { return 20 * time.Millisecond }
+	var frozen atomic.Int64
+	h.workers.queued = func(int) time.Duration {
+		calls.Add(1)
+		if starving.Load() {
+			d := time.Since(t0) // waited all along
+			frozen.Store(int64(d))
+			return d
+		}
+		return time.Duration(frozen.Load())
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Hash(context.Background(), "starved")
+		done <- err
+	}()
+	for calls.Load() < 5 {
+		select {
+		case err := <-done:
+			t.Fatalf("the hash ended while the worker was starved: %v", err)
+		default:
+			time.Sleep(time.Millisecond)
+		}
+	}
+	starving.Store(false)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if failedWhileStarving.Load() {
+		t.Error("the worker was reported while it waited for a CPU")
+	}
+}
+
+// TestExternalClientGone: a hash whose context ends while a worker
+// computes it returns the context's error; the worker is killed, since
+// its answer would come out of turn, but nothing failed, so the next hash
+// starts another worker at once.
+func TestExternalClientGone(t *testing.T) {
+	t.Parallel()
+	var started atomic.Int32
+	slow := Params{Memory: 32 * 1024, Time: 8, Threads: 1, SaltLen: 16, KeyLen: 32}
+	h := NewHasher(slow, 1).External(workerCmd(&started), func(err error) { t.Errorf("worker failure: %v", err) })
+	defer h.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Hash(ctx, "the client leaves")
+		done <- err
+	}()
+	for started.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Hash after its client left: %v, want context.Canceled", err)
+	}
+	phc, err := h.Hash(context.Background(), "the next client")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, _ := NewHasher(cheap, 1).Verify(context.Background(), "next one", phc); !ok {
-		t.Error("the hash after a wedged worker does not verify")
+	if ok, _, _ := NewHasher(slow, 1).Verify(context.Background(), "the next client", phc); !ok {
+		t.Error("the next hash does not verify")
 	}
-	if started.Load() != 1 {
-		t.Errorf("%d workers started, want 1 (then a pause)", started.Load())
+	if started.Load() != 2 {
+		t.Errorf("%d workers started, want 2 (no pause after a client left)", started.Load())
 	}
 }
 

@@ -113,19 +113,20 @@ func version() string {
 // them (on one core, one slot).
 func hashSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
 
-// hashNice is the Linux nice level of the threads computing hashes
-// (password.Hasher.Background, and the workers' hashing threads): the
-// kernel gives the CPU to request handling first, and hashing takes what
-// is left. Measured in BENCHMARKS.md (login storm): 19 kept verify's p99
-// lowest; 10 let hashing take enough to hurt it.
+// hashNice is the Linux nice level of the hash worker processes (which
+// also run in SCHED_IDLE; see password.Hasher.External) and of the thread
+// computing a hash when it falls back to the server: the kernel gives the
+// CPU to request handling first, and hashing takes what is left.
+// Measured in BENCHMARKS.md (login storm): 19 kept verify's p99 lowest;
+// 10 let hashing take enough to hurt it.
 const hashNice = 19
 
 // workerCommand is the hidden command of a hash worker process.
 const workerCommand = "hash-worker"
 
 // hashWorkers moves serve's password hashing into worker processes (this
-// same executable, run as "vigil hash-worker", one per hash slot, each
-// hashing on a thread at nice 19): argon2id's 19 MiB per hash, and the
+// same executable, run as "vigil hash-worker", one per hash slot, each at
+// nice 19 and in SCHED_IDLE on Linux): argon2id's 19 MiB per hash, and the
 // garbage collections it would cause, stay out of the server, whose
 // collector would otherwise stop the world and wait for the low-priority
 // hashing thread. A worker that cannot start or fails is logged and that

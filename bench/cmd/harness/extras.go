@@ -143,6 +143,10 @@ type stormResult struct {
 	OpenRate        float64    // the open loop's offered rate: half of Unloaded's throughput
 	OpenUnloaded    *rowResult // open loop at OpenRate
 	OpenLoaded      *rowResult
+	LoginsAlone     *load.Result  // the storm with no verify load
+	AloneHashCPU    float64       // cores the hash workers used then
+	AloneVigilCPU   float64       // cores vigil used then
+	AloneBusy       float64       // cores busy on the whole machine then
 	Logins          float64       // good logins per second, over the storm
 	LoginWindow     time.Duration // the storm's window: both phases under load
 	LoginP50        time.Duration
@@ -311,8 +315,36 @@ func (h *harness) storm(store string, hash time.Duration, bin, experiment string
 	if sr.OpenUnloaded, err = verify("alone, "+open, "verify alone open loop", sr.OpenRate); err != nil {
 		return err
 	}
-	// The logins run across both phases under the storm, closed loop then
-	// open loop, until both are over.
+	// The storm alone first, with no verify load: the logins the hash
+	// slots let through when they have the machine to themselves.
+	var children0, vigil0 time.Duration
+	if sr.LoginsAlone, err = load.Run(load.Config{
+		Addr: p.addr, Concurrency: h.o.logins, Warmup: h.o.warmup, Duration: h.o.dur, ByCompletion: true,
+		Build: load.PostJSON(p.addr, "/api/auth/login", perClient),
+		OnWindow: func(open bool) {
+			children := load.ChildrenCPU(p.pid())
+			vigil, _ := load.ProcCPU(p.pid())
+			if open {
+				children0, vigil0 = children, vigil
+				return
+			}
+			sr.AloneHashCPU = (children - children0).Seconds() / h.o.dur.Seconds()
+			sr.AloneVigilCPU = (vigil - vigil0).Seconds() / h.o.dur.Seconds()
+		},
+	}); err != nil {
+		return err
+	}
+	if m := sr.LoginsAlone.Machine; m.Total > 0 {
+		sr.AloneBusy = float64(runtime.NumCPU()) * float64(m.Busy) / float64(m.Total)
+	}
+	if sr.LoginsAlone.OK == 0 {
+		return fmt.Errorf("login storm on %s: no login succeeded with nothing else running (%s)\n%s", store, sr.LoginsAlone.ErrorSummary(), tail(p.logPath))
+	}
+	fmt.Printf("   logins alone: %.1f/s (p50 %s, p99 %s%s); cores: hash workers %.2f, vigil %.2f, generator %.2f, machine busy %.2f\n", sr.LoginsAlone.RPS(),
+		fmtDur(sr.LoginsAlone.Latency.Quantile(0.5)), fmtDur(sr.LoginsAlone.Latency.Quantile(0.99)), errSuffix(sr.LoginsAlone.ErrorSummary()),
+		sr.AloneHashCPU, sr.AloneVigilCPU, sr.LoginsAlone.CPU.Seconds()/h.o.dur.Seconds(), sr.AloneBusy)
+	// Then the logins run across both verify phases, closed loop then open
+	// loop, until both are over.
 	stop := make(chan struct{})
 	endStorm := sync.OnceFunc(func() { close(stop) })
 	defer endStorm()

@@ -1,8 +1,11 @@
 package auth_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -374,5 +377,23 @@ func TestVerifyOnACacheHit(t *testing.T) {
 	}
 	if e.store.lookups.Load() != before {
 		t.Log("the cache was not fresh: the store answered")
+	}
+}
+
+// TestStoppingMidPollIsNoStoreFailure: an engine stopped while it reads
+// the revocation log logs no store failure: a shutdown is not one.
+func TestStoppingMidPollIsNoStoreFailure(t *testing.T) {
+	e := newEnv(t, nil)
+	e.store.slowPolls.Store(true)
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.eng.Run(ctx) }()
+	<-e.store.polling
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run: %v, want context.Canceled", err)
+	}
+	if log := e.log.String(); strings.Contains(log, "revocation log unreadable") {
+		t.Errorf("stopping was logged as a store failure:\n%s", log)
 	}
 }

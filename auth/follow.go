@@ -80,15 +80,17 @@ func (f *follower) run(ctx context.Context) error {
 const pollBatch = 1000
 
 // poll applies new log entries; on failure the cache goes stale by itself.
-func (f *follower) poll(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
+// A poll cut short because the engine is stopping (parent ended) is no
+// failure of the store, and is not reported as one.
+func (f *follower) poll(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, pollTimeout)
 	defer cancel()
 	if f.okAt.Load() == 0 {
 		// Starting (or restarting after an error): what happened meanwhile
 		// is unknown, so start from an empty cache at the log's end.
 		seq, err := f.store.LastRevocation(ctx)
 		if err != nil {
-			f.fail(err)
+			f.fail(parent, err)
 			return
 		}
 		f.cache.purge()
@@ -98,7 +100,7 @@ func (f *follower) poll(ctx context.Context) {
 	}
 	revs, err := f.store.RevocationsSince(ctx, f.last, pollBatch)
 	if err != nil {
-		f.fail(err)
+		f.fail(parent, err)
 		return
 	}
 	f.apply(revs)
@@ -122,9 +124,12 @@ func (f *follower) apply(revs []vigil.Revocation) {
 	}
 }
 
-func (f *follower) fail(err error) {
+func (f *follower) fail(parent context.Context, err error) {
 	if f.okAt.Load() != 0 && f.since()-f.okAt.Load() >= int64(maxStale) {
 		f.okAt.Store(0) // stale: restart from the log's end when the store answers
+	}
+	if parent.Err() != nil {
+		return // stopping: run marks the cache stale on its way out
 	}
 	f.log.Warn("revocation log unreadable", "err", err)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,6 +45,11 @@ type countingStore struct {
 	lookups atomic.Int64 // SessionByToken
 	down    atomic.Bool
 	burst   atomic.Int64 // the next poll with news also gets this many other entries
+	// slowPolls makes reads of the revocation log wait for their context
+	// to end; polling is closed when the first such read starts.
+	slowPolls atomic.Bool
+	polling   chan struct{}
+	pollOnce  sync.Once
 	// hold, when set, makes the next SessionByToken stop after reading
 	// the store until the test lets it go on.
 	hold atomic.Pointer[hold]
@@ -77,9 +83,23 @@ func (s *countingStore) SessionByToken(ctx context.Context, h vigil.TokenHash) (
 	return ses, u, err
 }
 
+// slowPoll, with slowPolls set, waits for ctx to end and returns its
+// error.
+func (s *countingStore) slowPoll(ctx context.Context) error {
+	if !s.slowPolls.Load() {
+		return nil
+	}
+	s.pollOnce.Do(func() { close(s.polling) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
 func (s *countingStore) RevocationsSince(ctx context.Context, after int64, limit int) ([]vigil.Revocation, error) {
 	if s.down.Load() {
 		return nil, vigil.ErrUnavailable
+	}
+	if err := s.slowPoll(ctx); err != nil {
+		return nil, err
 	}
 	revs, err := s.Store.RevocationsSince(ctx, after, limit)
 	if len(revs) > 0 && len(revs) < limit {
@@ -98,6 +118,9 @@ func (s *countingStore) RevocationsSince(ctx context.Context, after int64, limit
 func (s *countingStore) LastRevocation(ctx context.Context) (int64, error) {
 	if s.down.Load() {
 		return 0, vigil.ErrUnavailable
+	}
+	if err := s.slowPoll(ctx); err != nil {
+		return 0, err
 	}
 	return s.Store.LastRevocation(ctx)
 }
@@ -124,7 +147,7 @@ func newEnv(t *testing.T, mod func(*auth.Options)) *env {
 	t.Helper()
 	raw := testkit.SQLite(t)
 	e := &env{
-		t: t, ctx: t.Context(), clock: testkit.NewClock(t0), raw: raw, store: &countingStore{Store: raw},
+		t: t, ctx: t.Context(), clock: testkit.NewClock(t0), raw: raw, store: &countingStore{Store: raw, polling: make(chan struct{})},
 		hasher: testkit.NewCountingHasher(), policy: testkit.Policy(), log: &testkit.SyncBuffer{},
 	}
 	e.opt = auth.Options{

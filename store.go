@@ -140,6 +140,7 @@ type ThrottleState struct {
 	Failures    []time.Time // recent failures, oldest first
 	Streak      int         // failures since the streak began
 	LockedUntil time.Time
+	Pending     []time.Time // attempts admitted and not yet settled, oldest first
 }
 
 // ThrottleStore keeps throttle state so that it survives a restart and is

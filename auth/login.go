@@ -31,13 +31,14 @@ func (e *Engine) Login(ctx context.Context, username, password string, presented
 	}
 	u, err := e.verify(ctx, username, password)
 	if err != nil {
+		e.failed(ctx, username, a, now)
 		if vigil.ErrorCode(err) == vigil.CodeInvalidCredentials {
 			e.stats.loginFailures.Add(1)
 			e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginFailed})
 		}
 		return nil, err
 	}
-	if err := e.throttle.succeed(ctx, username, a.IP, now); err != nil {
+	if err := e.throttle.settle(ctx, username, a.IP, now, e.now(), true); err != nil {
 		return nil, storeErr("reset throttle", err)
 	}
 	if presented != nil {
@@ -107,6 +108,16 @@ func (e *Engine) admit(ctx context.Context, username string, a Actor, now time.T
 		return rateLimited(wait)
 	}
 	return nil
+}
+
+// failed settles an attempt admitted at `at` whose password was not
+// confirmed (wrong, or the check could not finish): it counts as a
+// failure. If the store cannot take it now, the attempt counts as failed
+// once it has been pending for too long.
+func (e *Engine) failed(ctx context.Context, username string, a Actor, at time.Time) {
+	if err := e.throttle.settle(ctx, username, a.IP, at, e.now(), false); err != nil {
+		e.log.Warn("failed attempt not recorded yet", "username", username, "err", err)
+	}
 }
 
 // endPresented revokes the session the client held before logging in.

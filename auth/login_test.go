@@ -1,8 +1,10 @@
 package auth_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,6 +245,121 @@ func TestThrottleHoldsUnderConcurrentGuesses(t *testing.T) {
 
 	if v := e.hasher.Verifies.Load(); v > 5 {
 		t.Errorf("%d parallel guesses: %d password checks (answers %v), want at most 5: the rest must be RATE_LIMITED", guesses, v, codes)
+	}
+}
+
+// TestThrottleBurstOfGoodLoginsFromOneAddress: 36 people behind one
+// address (a clinic's NAT) sign in at once. Attempts in flight hold the
+// address's 30 places without being failures: the 6 over get a wait of a
+// second, not a lock, and count nothing against their usernames; once the
+// 30 succeed the address is free at once, with nothing recorded.
+func TestThrottleBurstOfGoodLoginsFromOneAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const people, clinic = 36, "203.0.113.40"
+	pws := make([]string, people)
+	for i := range pws {
+		pws[i] = e.addUser(fmt.Sprintf("staff%02d", i), vigil.RoleClinician)
+	}
+	e.hasher.Reset()
+	e.hasher.Gate = make(chan struct{}) // every check waits until all are in
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var refused []string
+	var waits []time.Duration
+	var returned atomic.Int32
+	for i := range people {
+		wg.Go(func() {
+			defer returned.Add(1)
+			name := fmt.Sprintf("staff%02d", i)
+			_, err := e.eng.Login(e.ctx, name, pws[i], nil, actor(clinic))
+			if err == nil {
+				return
+			}
+			ve := wantErr(t, err, vigil.CodeRateLimited, "")
+			mu.Lock()
+			defer mu.Unlock()
+			refused = append(refused, name)
+			waits = append(waits, ve.RetryAfter)
+		})
+	}
+	eventually(t, "every login to be checking its password or answered", func() bool {
+		return int(e.hasher.Verifies.Load())+int(returned.Load()) >= people
+	})
+	close(e.hasher.Gate)
+	wg.Wait()
+
+	if v := e.hasher.Verifies.Load(); v != 30 || len(refused) != people-30 {
+		t.Fatalf("%d password checks and %d refusals, want 30 and %d", v, len(refused), people-30)
+	}
+	for _, w := range waits {
+		if w != time.Second {
+			t.Errorf("a login refused while others were in flight: Retry-After %v, want 1s (not a lock)", w)
+		}
+	}
+	for _, name := range refused {
+		if st, err := e.store.Throttle(e.ctx, "user:"+name); err != nil || len(st.Failures)+len(st.Pending) != 0 {
+			t.Errorf("refused %s left %+v (%v) under its username, want nothing", name, st, err)
+		}
+	}
+	if st, err := e.store.Throttle(e.ctx, "ip:"+clinic); err != nil || len(st.Failures)+len(st.Pending) != 0 || !st.LockedUntil.IsZero() {
+		t.Errorf("the address after 30 good logins: %+v (%v), want nothing recorded", st, err)
+	}
+	if _, err := e.eng.Login(e.ctx, refused[0], pws[0], nil, actor(clinic)); err != nil && vigil.ErrorCode(err) != vigil.CodeInvalidCredentials {
+		t.Errorf("a login from the address right after the burst: %v, want it admitted", err)
+	}
+}
+
+// TestThrottleUnsettledAttemptsCountAsFailures: attempts left pending by
+// an instance that stopped in the middle of their checks hold their
+// places, and after a minute count as failures from when they began.
+func TestThrottleUnsettledAttemptsCountAsFailures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	const ip = "198.51.100.77"
+	stale := make([]time.Time, 30)
+	for i := range stale {
+		stale[i] = t0.Add(time.Duration(i) * time.Microsecond)
+	}
+	if _, err := e.store.UpdateThrottle(e.ctx, "ip:"+ip, func(vigil.ThrottleState) vigil.ThrottleState {
+		return vigil.ThrottleState{Pending: stale}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(30 * time.Second)
+	e.throttled(e.eng, "alice", pw, ip, time.Second) // still possibly in flight
+	e.clock.Set(time.Minute + time.Second)
+	// Now 30 failures at t0: the address is locked until t0 + 5 min.
+	e.throttled(e.eng, "alice", pw, ip, 4*time.Minute-time.Second)
+	e.clock.Set(5 * time.Minute)
+	if _, err := e.eng.Login(e.ctx, "alice", pw, nil, actor(ip)); err != nil {
+		t.Fatalf("login after the lock: %v", err)
+	}
+}
+
+// TestThrottleClientGoneCountsAFailure: a login whose client leaves while
+// its password is checked counts as a failed attempt, as if it had
+// failed, however the context ended.
+func TestThrottleClientGoneCountsAFailure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	e.hasher.Gate = make(chan struct{})
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.eng.Login(ctx, "alice", pw+"-wrong", nil, actor("192.0.2.60"))
+		done <- err
+	}()
+	eventually(t, "the login to be checking its password", func() bool { return e.hasher.Verifies.Load() > 0 })
+	cancel()
+	close(e.hasher.Gate)
+	<-done
+	st, err := e.store.Throttle(e.ctx, "user:alice")
+	if err != nil || len(st.Failures) != 1 || len(st.Pending) != 0 {
+		t.Errorf("after a login whose client left: %+v (%v), want one failure and nothing pending", st, err)
 	}
 }
 

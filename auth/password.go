@@ -18,9 +18,13 @@ func (e *Engine) checkPassword(ctx context.Context, cur *Current, password strin
 	}
 	u, err := e.store.UserByID(ctx, cur.User.ID)
 	if err != nil {
+		e.failed(ctx, name, a, now)
 		return storeErr("find user", err)
 	}
 	ok, _, err := e.hasher.Verify(ctx, password, u.PasswordHash)
+	if !ok || err != nil {
+		e.failed(ctx, name, a, now)
+	}
 	if err != nil {
 		if err := e.verifyErr(ctx, name, err); vigil.ErrorCode(err) != vigil.CodeInvalidCredentials {
 			return err
@@ -31,7 +35,7 @@ func (e *Engine) checkPassword(ctx context.Context, cur *Current, password strin
 		e.Audit(ctx, a, vigil.Event{Username: name, Category: vigil.CategoryAuthentication, Event: failEvent})
 		return vigil.Errorf(vigil.CodeInvalidCredentials, "The password is not correct.")
 	}
-	if err := e.throttle.succeed(ctx, name, a.IP, now); err != nil {
+	if err := e.throttle.settle(ctx, name, a.IP, now, e.now(), true); err != nil {
 		return storeErr("reset throttle", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/vigilauth/vigil"
@@ -20,50 +21,115 @@ const (
 	ipFailures   = 30               // ... this many lock the address
 )
 
+// Attempts in flight. An admitted attempt is recorded as pending, atomically
+// with the lock check, and pending attempts count toward a key's limit: so
+// guesses sent in parallel cannot all pass the check before any of them
+// has failed. When the attempt is settled its pending entry goes, and a
+// failure is recorded if it failed. Pending attempts are not failures: a
+// burst of good logins from one address (a clinic behind one NAT) waits a
+// second for those in flight, not minutes for a lock.
+const (
+	// inFlightWait is the Retry-After of an attempt refused because
+	// attempts still being checked fill the key's limit: they settle
+	// within about a hash's time.
+	inFlightWait = time.Second
+	// pendingTTL is how long an attempt may stay unsettled; then it counts
+	// as a failure (its instance stopped in the middle of the check).
+	pendingTTL = time.Minute
+	// settleTimeout bounds the store writes that settle an attempt, which
+	// run even when the request's context has ended.
+	settleTimeout = 5 * time.Second
+)
+
 type throttle struct {
 	store vigil.ThrottleStore
 }
 
+// rule is one throttling rule: fail records a failure at a time, full says
+// whether failures and pending attempts leave no room for another at now.
+type rule struct {
+	fail func(vigil.ThrottleState, time.Time) vigil.ThrottleState
+	full func(vigil.ThrottleState, time.Time) bool
+}
+
+var (
+	userRule = rule{fail: userFailure, full: userFull}
+	ipRule   = rule{fail: ipFailure, full: ipFull}
+)
+
 func userKey(username string) string { return "user:" + username }
 func ipKey(ip string) string         { return "ip:" + ip }
 
-// attempt admits one password check for the username from the address,
-// or returns how long to wait. An admitted attempt is counted as a failure
-// up front, atomically with the lock check, so that guesses sent in
-// parallel cannot all pass the check before any failure is recorded; a
-// success then takes it back (succeed). A throttled attempt counts nothing
-// and must compute no hash.
+// attempt admits one password check for the username from the address at
+// now, or returns how long to wait. An admitted attempt is pending until
+// settle; a refused one counts nothing and must compute no hash.
 func (t *throttle) attempt(ctx context.Context, username, ip string, now time.Time) (time.Duration, error) {
-	if wait, err := t.admit(ctx, userKey(username), now, userFailure); err != nil || wait > 0 {
+	if wait, err := t.admit(ctx, userKey(username), now, userRule); err != nil || wait > 0 {
 		return wait, err
 	}
 	if ip == "" {
 		return 0, nil
 	}
-	return t.admit(ctx, ipKey(ip), now, ipFailure)
+	wait, err := t.admit(ctx, ipKey(ip), now, ipRule)
+	if err != nil || wait > 0 {
+		// Refused after all: the username's pending entry goes, uncounted.
+		t.settleKey(ctx, userKey(username), now, func(st vigil.ThrottleState) vigil.ThrottleState { return st })
+	}
+	return wait, err
 }
 
-// admit records a failure under key unless key is locked at now.
-func (t *throttle) admit(ctx context.Context, key string, now time.Time, rule func(vigil.ThrottleState, time.Time) vigil.ThrottleState) (time.Duration, error) {
+// admit adds a pending attempt under key unless key is locked or full at
+// now; otherwise it returns the wait.
+func (t *throttle) admit(ctx context.Context, key string, now time.Time, r rule) (time.Duration, error) {
 	var wait time.Duration
 	_, err := t.store.UpdateThrottle(ctx, key, func(st vigil.ThrottleState) vigil.ThrottleState {
+		st = expire(st, now, r)
 		if wait = st.LockedUntil.Sub(now); wait > 0 {
 			return st
 		}
-		return rule(st, now)
+		if r.full(st, now) {
+			wait = inFlightWait
+			return st
+		}
+		st.Pending = insertTime(st.Pending, now)
+		return st
 	})
 	return max(wait, 0), err
 }
 
-// succeed takes back what attempt counted for a password that was right:
-// the username's failures are forgotten (SPEC: a success resets the count)
-// and the address's failure of this attempt is removed.
-func (t *throttle) succeed(ctx context.Context, username, ip string, at time.Time) error {
-	if err := t.store.ResetThrottle(ctx, userKey(username)); err != nil || ip == "" {
+// settle ends the attempt admitted at `at`, at now: ok means the password
+// was right, and the username's failures are forgotten (SPEC: a success
+// resets the count); otherwise a failure at now is recorded under both
+// keys. It writes even if ctx has ended (a client that left mid-check has
+// its attempt counted); an attempt it cannot settle counts as failed after
+// pendingTTL.
+func (t *throttle) settle(ctx context.Context, username, ip string, at, now time.Time, ok bool) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
+	user := func(st vigil.ThrottleState) vigil.ThrottleState {
+		if ok {
+			return vigil.ThrottleState{Pending: st.Pending}
+		}
+		return userFailure(st, now)
+	}
+	if err := t.settleKey(ctx, userKey(username), at, user); err != nil || ip == "" {
 		return err
 	}
-	_, err := t.store.UpdateThrottle(ctx, ipKey(ip), func(st vigil.ThrottleState) vigil.ThrottleState {
-		return ipSuccess(st, at)
+	return t.settleKey(ctx, ipKey(ip), at, func(st vigil.ThrottleState) vigil.ThrottleState {
+		if ok {
+			return st
+		}
+		return ipFailure(st, now)
+	})
+}
+
+// settleKey removes the pending entry of `at` under key, then applies then.
+func (t *throttle) settleKey(ctx context.Context, key string, at time.Time, then func(vigil.ThrottleState) vigil.ThrottleState) error {
+	_, err := t.store.UpdateThrottle(ctx, key, func(st vigil.ThrottleState) vigil.ThrottleState {
+		if i := slices.IndexFunc(st.Pending, at.Equal); i >= 0 {
+			st.Pending = slices.Delete(slices.Clone(st.Pending), i, i+1)
+		}
+		return then(st)
 	})
 	return err
 }
@@ -73,15 +139,42 @@ func (t *throttle) clear(ctx context.Context, username string) error {
 	return t.store.ResetThrottle(ctx, userKey(username))
 }
 
+// expire turns attempts pending for longer than pendingTTL into failures
+// at the time they were admitted.
+func expire(st vigil.ThrottleState, now time.Time, r rule) vigil.ThrottleState {
+	for len(st.Pending) > 0 && now.Sub(st.Pending[0]) >= pendingTTL {
+		at := st.Pending[0]
+		st.Pending = st.Pending[1:]
+		st = r.fail(st, at)
+	}
+	return st
+}
+
+// userFull: within a streak (after a lock), one attempt at a time;
+// otherwise failures in the last 15 minutes and attempts in flight
+// together stay under 5.
+func userFull(st vigil.ThrottleState, now time.Time) bool {
+	if st.Streak >= userFailures && now.Sub(st.LockedUntil) <= userWindow {
+		return len(st.Pending) > 0
+	}
+	return len(within(st.Failures, now.Add(-userWindow)))+len(st.Pending) >= userFailures
+}
+
+// ipFull: failures in the last 5 minutes and attempts in flight together
+// stay under 30.
+func ipFull(st vigil.ThrottleState, now time.Time) bool {
+	return len(within(st.Failures, now.Add(-ipWindow)))+len(st.Pending) >= ipFailures
+}
+
 // userFailure is the username rule. Until the lock, Failures is a sliding
 // window of the last 15 minutes; once locked, every further failure doubles
 // the wait, until 15 quiet minutes after a lock ends start a new streak.
 func userFailure(st vigil.ThrottleState, now time.Time) vigil.ThrottleState {
 	if st.Streak >= userFailures && now.Sub(st.LockedUntil) > userWindow {
-		st = vigil.ThrottleState{}
+		st = vigil.ThrottleState{Pending: st.Pending}
 	}
 	if st.Streak < userFailures {
-		st.Failures = append(within(st.Failures, now.Add(-userWindow)), now)
+		st.Failures = insertTime(within(st.Failures, now.Add(-userWindow)), now)
 		st.Streak = len(st.Failures)
 		if st.Streak >= userFailures {
 			st.LockedUntil = now.Add(userWait(st.Streak))
@@ -89,7 +182,7 @@ func userFailure(st vigil.ThrottleState, now time.Time) vigil.ThrottleState {
 		return st
 	}
 	st.Streak++
-	st.Failures = lastN(append(st.Failures, now), userFailures)
+	st.Failures = lastN(insertTime(st.Failures, now), userFailures)
 	st.LockedUntil = now.Add(userWait(st.Streak))
 	return st
 }
@@ -106,7 +199,7 @@ func userWait(n int) time.Duration {
 // ipFailure is the address rule: at most 30 failures in any 5 minutes; the
 // lock lasts until the oldest of the last 30 leaves the window.
 func ipFailure(st vigil.ThrottleState, now time.Time) vigil.ThrottleState {
-	st.Failures = lastN(append(within(st.Failures, now.Add(-ipWindow)), now), ipFailures)
+	st.Failures = lastN(insertTime(within(st.Failures, now.Add(-ipWindow)), now), ipFailures)
 	st.Streak = len(st.Failures)
 	if st.Streak >= ipFailures {
 		st.LockedUntil = st.Failures[0].Add(ipWindow)
@@ -114,20 +207,14 @@ func ipFailure(st vigil.ThrottleState, now time.Time) vigil.ThrottleState {
 	return st
 }
 
-// ipSuccess removes the failure attempt counted at `at`, and the lock it
-// may have set.
-func ipSuccess(st vigil.ThrottleState, at time.Time) vigil.ThrottleState {
-	for i := len(st.Failures) - 1; i >= 0; i-- {
-		if st.Failures[i].Equal(at) {
-			st.Failures = append(st.Failures[:i:i], st.Failures[i+1:]...)
-			break
-		}
+// insertTime returns ts (oldest first) with t in its place, in a new
+// slice: attempts settle in any order, and instances' clocks differ.
+func insertTime(ts []time.Time, t time.Time) []time.Time {
+	i := len(ts)
+	for i > 0 && ts[i-1].After(t) {
+		i--
 	}
-	st.Streak = len(st.Failures)
-	if st.Streak < ipFailures {
-		st.LockedUntil = time.Time{}
-	}
-	return st
+	return slices.Insert(slices.Clone(ts), i, t)
 }
 
 // within returns the times after since.

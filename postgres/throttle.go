@@ -13,7 +13,7 @@ import (
 func (s *Store) Throttle(ctx context.Context, key string) (vigil.ThrottleState, error) {
 	var st vigil.ThrottleState
 	err := s.run(ctx, "throttle", func(ctx context.Context) error {
-		err := s.pool.QueryRow(ctx, `SELECT failures, streak, locked_until FROM throttle WHERE key = $1`,
+		err := s.pool.QueryRow(ctx, `SELECT failures, streak, locked_until, pending FROM throttle WHERE key = $1`,
 			key).Scan(throttleDest(&st)...)
 		if err == pgx.ErrNoRows {
 			return nil
@@ -23,7 +23,7 @@ func (s *Store) Throttle(ctx context.Context, key string) (vigil.ThrottleState, 
 	if err != nil {
 		return vigil.ThrottleState{}, err
 	}
-	st.Failures = utcTimes(st.Failures)
+	st.Failures, st.Pending = utcTimes(st.Failures), utcTimes(st.Pending)
 	return st, nil
 }
 
@@ -43,18 +43,14 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.Th
 		var old vigil.ThrottleState
 		err := tx.QueryRow(ctx, `INSERT INTO throttle AS t (key) VALUES ($1)
 			ON CONFLICT (key) DO UPDATE SET key = t.key
-			RETURNING t.failures, t.streak, t.locked_until`, key).Scan(throttleDest(&old)...)
+			RETURNING t.failures, t.streak, t.locked_until, t.pending`, key).Scan(throttleDest(&old)...)
 		if err != nil {
 			return err
 		}
-		old.Failures = utcTimes(old.Failures)
+		old.Failures, old.Pending = utcTimes(old.Failures), utcTimes(old.Pending)
 		st = normalize(fn(old))
-		failures := st.Failures
-		if failures == nil {
-			failures = []time.Time{} // the column is NOT NULL; nil would be sent as NULL
-		}
-		_, err = tx.Exec(ctx, `UPDATE throttle SET failures = $2, streak = $3, locked_until = $4,
-			updated_at = now() WHERE key = $1`, key, failures, st.Streak, dbTime(st.LockedUntil))
+		_, err = tx.Exec(ctx, `UPDATE throttle SET failures = $2, streak = $3, locked_until = $4, pending = $5,
+			updated_at = now() WHERE key = $1`, key, notNull(st.Failures), st.Streak, dbTime(st.LockedUntil), notNull(st.Pending))
 		return err
 	})
 	if err != nil {
@@ -71,21 +67,37 @@ func (s *Store) ResetThrottle(ctx context.Context, key string) error {
 	})
 }
 
-// throttleDest returns the scan destinations of failures, streak and
-// locked_until.
+// throttleDest returns the scan destinations of failures, streak,
+// locked_until and pending.
 func throttleDest(st *vigil.ThrottleState) []any {
-	return []any{&st.Failures, &st.Streak, timeCol{&st.LockedUntil}}
+	return []any{&st.Failures, &st.Streak, timeCol{&st.LockedUntil}, &st.Pending}
+}
+
+// notNull returns ts, or an empty list for nil: the columns are NOT NULL,
+// and nil would be sent as NULL.
+func notNull(ts []time.Time) []time.Time {
+	if ts == nil {
+		return []time.Time{}
+	}
+	return ts
 }
 
 // normalize returns st as it reads back from the store: times truncated to
 // the microsecond, in UTC, no empty list.
 func normalize(st vigil.ThrottleState) vigil.ThrottleState {
-	out := vigil.ThrottleState{Streak: st.Streak, LockedUntil: utc(st.LockedUntil)}
-	if len(st.Failures) > 0 {
-		out.Failures = make([]time.Time, len(st.Failures))
-		for i, t := range st.Failures {
-			out.Failures[i] = utc(t)
-		}
+	return vigil.ThrottleState{Streak: st.Streak, LockedUntil: utc(st.LockedUntil),
+		Failures: normalTimes(st.Failures), Pending: normalTimes(st.Pending)}
+}
+
+// normalTimes returns a copy of ts as the store keeps them (utc); nil if
+// empty.
+func normalTimes(ts []time.Time) []time.Time {
+	if len(ts) == 0 {
+		return nil
+	}
+	out := make([]time.Time, len(ts))
+	for i, t := range ts {
+		out[i] = utc(t)
 	}
 	return out
 }

@@ -29,10 +29,11 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.Th
 			return err
 		}
 		st = fn(old)
-		_, err = tx.ExecContext(ctx, `INSERT INTO throttle (key, failures, streak, locked_until, updated_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-			streak = excluded.streak, locked_until = excluded.locked_until, updated_at = excluded.updated_at`,
-			key, encodeFailures(st.Failures), st.Streak, dbTime(st.LockedUntil), time.Now().UnixMicro())
+		_, err = tx.ExecContext(ctx, `INSERT INTO throttle (key, failures, streak, locked_until, pending, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
+			streak = excluded.streak, locked_until = excluded.locked_until, pending = excluded.pending,
+			updated_at = excluded.updated_at`,
+			key, encodeTimes(st.Failures), st.Streak, dbTime(st.LockedUntil), encodeTimes(st.Pending), time.Now().UnixMicro())
 		return err
 	})
 	if err != nil {
@@ -55,37 +56,46 @@ type querier interface {
 // readThrottle reads key's state; a missing row is the zero state.
 func readThrottle(ctx context.Context, q querier, key string) (vigil.ThrottleState, error) {
 	var st vigil.ThrottleState
-	var failures string
-	err := q.QueryRowContext(ctx, `SELECT failures, streak, locked_until FROM throttle WHERE key = ?`,
-		key).Scan(&failures, &st.Streak, timeCol{&st.LockedUntil})
+	var failures, pending string
+	err := q.QueryRowContext(ctx, `SELECT failures, streak, locked_until, pending FROM throttle WHERE key = ?`,
+		key).Scan(&failures, &st.Streak, timeCol{&st.LockedUntil}, &pending)
 	if err == sql.ErrNoRows {
 		return vigil.ThrottleState{}, nil
 	}
 	if err != nil {
 		return st, err
 	}
-	st.Failures, err = decodeFailures(failures)
+	if st.Failures, err = decodeTimes("failures", failures); err != nil {
+		return st, err
+	}
+	st.Pending, err = decodeTimes("pending", pending)
 	return st, err
 }
 
 // normalize returns st as it reads back from the store: times truncated to
 // the microsecond, in UTC.
 func normalize(st vigil.ThrottleState) vigil.ThrottleState {
-	out := vigil.ThrottleState{Streak: st.Streak}
-	if len(st.Failures) > 0 {
-		out.Failures = make([]time.Time, len(st.Failures))
-		for i, t := range st.Failures {
-			out.Failures[i] = fromMicros(t.UnixMicro())
-		}
-	}
+	out := vigil.ThrottleState{Streak: st.Streak, Failures: normalTimes(st.Failures), Pending: normalTimes(st.Pending)}
 	if !st.LockedUntil.IsZero() {
 		out.LockedUntil = fromMicros(st.LockedUntil.UnixMicro())
 	}
 	return out
 }
 
-// encodeFailures stores failure times as comma-separated unix microseconds.
-func encodeFailures(ts []time.Time) string {
+// normalTimes returns ts truncated to the microsecond, in UTC; nil if empty.
+func normalTimes(ts []time.Time) []time.Time {
+	if len(ts) == 0 {
+		return nil
+	}
+	out := make([]time.Time, len(ts))
+	for i, t := range ts {
+		out[i] = fromMicros(t.UnixMicro())
+	}
+	return out
+}
+
+// encodeTimes stores times as comma-separated unix microseconds.
+func encodeTimes(ts []time.Time) string {
 	var b strings.Builder
 	for i, t := range ts {
 		if i > 0 {
@@ -96,8 +106,8 @@ func encodeFailures(ts []time.Time) string {
 	return b.String()
 }
 
-// decodeFailures reverses encodeFailures.
-func decodeFailures(s string) ([]time.Time, error) {
+// decodeTimes reverses encodeTimes; column names the column in errors.
+func decodeTimes(column, s string) ([]time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -106,7 +116,7 @@ func decodeFailures(s string) ([]time.Time, error) {
 	for i, p := range parts {
 		us, err := strconv.ParseInt(p, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("throttle failures %q: %w", s, err)
+			return nil, fmt.Errorf("throttle %s %q: %w", column, s, err)
 		}
 		ts[i] = fromMicros(us)
 	}

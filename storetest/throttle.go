@@ -19,11 +19,14 @@ var throttleTests = []test{
 // checkState compares a throttle state the store returned with want.
 func (f *fixture) checkState(what string, got, want vigil.ThrottleState) {
 	f.Helper()
-	if len(got.Failures) != len(want.Failures) || got.Streak != want.Streak {
+	if len(got.Failures) != len(want.Failures) || got.Streak != want.Streak || len(got.Pending) != len(want.Pending) {
 		f.Fatalf("%s = %+v, want %+v", what, got, want)
 	}
 	for i := range want.Failures {
 		sameTime(f, what+".Failures", got.Failures[i], want.Failures[i])
+	}
+	for i := range want.Pending {
+		sameTime(f, what+".Pending", got.Pending[i], want.Pending[i])
 	}
 	sameTime(f, what+".LockedUntil", got.LockedUntil, want.LockedUntil)
 }
@@ -59,9 +62,13 @@ func testThrottleRoundTrip(f *fixture) {
 		Streak: 2, LockedUntil: at(15 * time.Minute)}
 	f.update("user:alice", vigil.ThrottleState{}, first)
 	f.throttle("user:alice", first)
-	second := vigil.ThrottleState{Failures: append(slices.Clone(first.Failures), at(time.Minute)), Streak: 3}
+	second := vigil.ThrottleState{Failures: append(slices.Clone(first.Failures), at(time.Minute)), Streak: 3,
+		Pending: []time.Time{at(2 * time.Minute), at(2*time.Minute + time.Microsecond).In(elsewhere)}}
 	f.update("user:alice", first, second)
 	f.throttle("user:alice", second)
+	third := vigil.ThrottleState{Pending: second.Pending[1:]}
+	f.update("user:alice", second, third)
+	f.throttle("user:alice", third)
 	f.throttle("ip:192.0.2.7", vigil.ThrottleState{})
 }
 

@@ -205,8 +205,8 @@ func hashTime() time.Duration {
 }
 
 // clientsPerUser is how many storm clients share one user: under the
-// username rule's 5 (an attempt counts as a failure until it succeeds, so
-// 5 logins of one user in flight at once lock it, by design).
+// username rule's 5 (attempts in flight hold its places, so a fifth login
+// of one user while four are checked waits a second, by design).
 const clientsPerUser = 4
 
 // storm runs one login storm with the vigil binary bin; experiment, if
@@ -235,8 +235,8 @@ func (h *harness) storm(store string, hash time.Duration, bin, experiment string
 	}
 	fmt.Printf("   %d users added with vigil user add --password-stdin in %v\n", users, time.Since(t0).Round(10*time.Millisecond))
 	// Each client is one person at one address (X-Forwarded-For from a
-	// trusted proxy): the address rule locks an address with 30 attempts
-	// in flight, which a storm from one address would hit at once.
+	// trusted proxy): the address rule holds 30 attempts in flight per
+	// address, and a storm from one address would be refused past them.
 	perClient := func(k int) (string, []string) {
 		if h.o.stormOneAddress {
 			return bodies[k%users], nil

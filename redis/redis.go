@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -43,6 +44,22 @@ func Connect(url string) (*goredis.Client, error) {
 	opt.ReadTimeout = time.Second
 	opt.WriteTimeout = time.Second
 	return goredis.NewClient(opt), nil
+}
+
+// LogTo sends the Redis client's own messages (a dropped connection, a
+// pool that cannot dial) to log as warnings, instead of the plain lines it
+// writes to stderr by default, which break a JSON log stream. The client's
+// logger is one for the whole process: call it once, from main.
+func LogTo(log *slog.Logger) {
+	goredis.SetLogger(clientLogger{log})
+}
+
+// clientLogger is the go-redis logging interface over slog.
+type clientLogger struct{ log *slog.Logger }
+
+func (l clientLogger) Printf(ctx context.Context, format string, v ...any) {
+	msg := strings.TrimPrefix(strings.TrimSpace(fmt.Sprintf(format, v...)), "redis: ")
+	l.log.WarnContext(ctx, "redis client: "+msg)
 }
 
 // Wrap returns store with its revocations published on channel ("" for

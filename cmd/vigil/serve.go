@@ -44,6 +44,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 			store.Close()
 			return err
 		}
+		redis.LogTo(log)
 		store = redis.Wrap(store, client, "", log)
 	}
 	defer store.Close()

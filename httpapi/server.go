@@ -23,6 +23,12 @@ type Deps struct {
 	IdleWarning    time.Duration // how long before the idle timeout pages warn; default 2m
 	// Extra lets the caller add routes (the pages) to the same mux.
 	Extra func(mux *http.ServeMux, s *vigilhttp.Sessions)
+	// RefusedPage, if set, answers a request for a page (a path under
+	// /auth/, outside /auth/static/) that the cross-origin check refused,
+	// in place of the JSON error: a person whose form was refused gets a
+	// page (web.Pages.CrossOriginRefused). Either way the refusal is
+	// audited and the status is 403.
+	RefusedPage http.HandlerFunc
 }
 
 // server holds what the handlers share.
@@ -37,6 +43,7 @@ type server struct {
 	// idleWarning is reported with the session for the pages' warning.
 	idleWarning time.Duration
 	hsts        bool
+	refusedPage http.HandlerFunc
 }
 
 // NewServer returns the API as one handler.
@@ -50,7 +57,7 @@ func NewServer(d Deps) http.Handler {
 	if d.IdleWarning <= 0 {
 		d.IdleWarning = 2 * time.Minute
 	}
-	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready, idleWarning: d.IdleWarning, hsts: !d.Dev}
+	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready, idleWarning: d.IdleWarning, hsts: !d.Dev, refusedPage: d.RefusedPage}
 	s.sessions = vigilhttp.New(d.Engine, vigilhttp.Options{Dev: d.Dev, ClientIP: s.clientIP, Logger: d.Logger})
 	s.cookies = s.sessions.Cookies()
 	s.cop = newCrossOrigin(d.PublicURL, s.csrfRejected)

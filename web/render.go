@@ -122,6 +122,17 @@ func (p *Pages) forbidden(w http.ResponseWriter, r *http.Request, cur *auth.Curr
 		Message: "Your account does not have permission to open this page. The attempt has been recorded."})
 }
 
+// CrossOriginRefused answers a page request that the cross-origin check
+// refused (a form posted from another site): 403 and the error page, with
+// the request's reference for the administrator (for httpapi.Deps.RefusedPage).
+func (p *Pages) CrossOriginRefused(w http.ResponseWriter, r *http.Request) {
+	p.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.errorPage(w, r, nil, http.StatusForbidden, errorData{
+			Heading: "Request refused", RequestID: vigilhttp.RequestID(r),
+			Message: "This form was sent from another site, so nothing was done. If you meant to send it, open this service at its own address and try again."})
+	})).ServeHTTP(w, r)
+}
+
 func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
 	p.errorPage(w, r, nil, http.StatusNotFound, errorData{
 		Heading: "Page not found", Message: "There is no page at this address."})

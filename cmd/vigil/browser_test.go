@@ -202,7 +202,8 @@ func TestBrowserIdleWarning(t *testing.T) {
 // A page of another origin (another port of the same host, so the same
 // site: the session cookie goes along) that posts forms to vigil gets 403
 // from the origin check, even with the right CSRF token in the forms (as
-// if it had leaked), and nothing changes.
+// if it had leaked), and nothing changes. A page form's refusal is the
+// error page; the API's is its JSON error.
 func TestBrowserCrossOriginFormsRefused(t *testing.T) {
 	needBrowser(t)
 	srv := startServer(t, "", "--dev")
@@ -221,7 +222,11 @@ func TestBrowserCrossOriginFormsRefused(t *testing.T) {
 		if resp.Status != http.StatusForbidden {
 			t.Errorf("the cross-origin form %s got %d from vigil, want 403", id, resp.Status)
 		}
-		laptop.expectText("body", "Cross-origin request refused.")
+		if id == "api-logout" { // the API answers JSON; a page form gets a page
+			laptop.expectText("body", "Cross-origin request refused.")
+		} else {
+			laptop.expectText("main", "This form was sent from another site, so nothing was done.")
+		}
 	}
 
 	for _, tb := range []*tab{laptop, phone} {

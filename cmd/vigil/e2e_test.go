@@ -75,6 +75,40 @@ func TestCSRFOnChangePassword(t *testing.T) {
 	}
 }
 
+// TestCrossOriginPageFormGetsAPage: a page form posted from another site
+// is refused with the error page (403, HTML, a reference for the
+// administrator), while the API keeps its JSON error; both are audited
+// and neither does anything.
+func TestCrossOriginPageFormGetsAPage(t *testing.T) {
+	srv := startServer(t, "", "--dev")
+	srv.addUser(t, "alice", "patient", alicePW)
+	d := srv.device(t)
+	d.Login("alice", alicePW)
+	evil := []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site", "Content-Type", "application/x-www-form-urlencoded"}
+
+	page := d.Do("POST", "/auth/logout", "csrf_token=whatever", evil...)
+	expect(t, "cross-site page form", page, 403)
+	if ct := page.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("page refusal Content-Type %q, want text/html", ct)
+	}
+	id := page.Header.Get("X-Request-Id")
+	for _, want := range []string{"Request refused", "sent from another site", id} {
+		if id == "" || !strings.Contains(page.Raw, want) {
+			t.Errorf("page refusal lacks %q (request id %q):\n%s", want, id, page.Raw)
+		}
+	}
+	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("page refusal without the pages' CSP: %q", csp)
+	}
+	expect(t, "cross-site API call", d.Do("POST", "/api/auth/logout", nil, evil...), 403, "CSRF_FAILED")
+	expect(t, "session still live", d.Do("GET", "/api/auth/session", nil), 200)
+
+	code, out, _ := srv.cli(t, "", "audit", "--event", "csrf_rejected", "--json")
+	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "/auth/logout") {
+		t.Fatalf("want two csrf_rejected events, one for /auth/logout; exit %d: %s", code, out)
+	}
+}
+
 // TestLoginRotatesSession: a cookie presented at login is revoked server
 // side, and the new one differs (no session fixation).
 func TestLoginRotatesSession(t *testing.T) {

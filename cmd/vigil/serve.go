@@ -60,9 +60,10 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	extra, refused := extraRoutes(cfg, engine, log)
 	handler := httpapi.NewServer(httpapi.Deps{
 		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: extraRoutes(cfg, engine, log), IdleWarning: cfg.IdleWarning,
+		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: extra, RefusedPage: refused, IdleWarning: cfg.IdleWarning,
 	})
 	if cfg.MetricsAddr != "" {
 		m := newMetrics(engine, hasher)
@@ -130,9 +131,11 @@ func notYet(cfg *config.Config) error {
 // itself) and then either "/", which sends visitors to their account page or
 // to sign in, or, with --upstream, the reverse proxy that takes every path
 // vigil does not serve itself.
-func extraRoutes(cfg *config.Config, engine *auth.Engine, log *slog.Logger) func(*http.ServeMux, *vigilhttp.Sessions) {
+func extraRoutes(cfg *config.Config, engine *auth.Engine, log *slog.Logger) (extra func(*http.ServeMux, *vigilhttp.Sessions), refused http.HandlerFunc) {
+	var pages *web.Pages // made by extra, which httpapi.NewServer calls before serving
+	refused = func(w http.ResponseWriter, r *http.Request) { pages.CrossOriginRefused(w, r) }
 	return func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-		pages := web.New(web.Deps{
+		pages = web.New(web.Deps{
 			Engine: engine, Sessions: s, Logger: log, Dev: cfg.Dev, IdleWarning: cfg.IdleWarning,
 			PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
 		})
@@ -142,7 +145,7 @@ func extraRoutes(cfg *config.Config, engine *auth.Engine, log *slog.Logger) func
 			return
 		}
 		mux.Handle("/", proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log}))
-	}
+	}, refused
 }
 
 func newLogger(e *env, format string) *slog.Logger {

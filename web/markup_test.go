@@ -139,6 +139,12 @@ func TestEveryPage(t *testing.T) {
 	check(anon, "", "/auth/reset", 200)
 	check(anon, "", "/auth/nowhere", 404)
 	check(alice, aliceCSRF, "/auth/account", 200)
+	if p := check(alice, aliceCSRF, "/auth/nowhere", 404); !strings.Contains(p.Body, `id="signed-in-as"`) {
+		t.Error("the 404 page of a signed-in visitor lost the signed-in header")
+	}
+	if p := check(anon, "", "/auth/nowhere", 404); strings.Contains(p.Body, `id="signed-in-as"`) {
+		t.Error("the 404 page of a visitor without a session shows a signed-in header")
+	}
 	check(alice, aliceCSRF, "/auth/account?done=revoked-others&n=2", 200)
 	check(alice, aliceCSRF, "/auth/reauth?rd=/auth/account", 200)
 	check(alice, aliceCSRF, "/auth/admin", 403)

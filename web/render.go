@@ -133,8 +133,16 @@ func (p *Pages) CrossOriginRefused(w http.ResponseWriter, r *http.Request) {
 	})).ServeHTTP(w, r)
 }
 
+// notFound answers an address with no page. A signed-in visitor keeps the
+// signed-in header (their name, sign-out); looking is not activity, and
+// without a live session, or if it cannot be checked, the page is the
+// signed-out one.
 func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
-	p.errorPage(w, r, nil, http.StatusNotFound, errorData{
+	cur, err := p.sessions.Check(r, false)
+	if err != nil {
+		cur = nil
+	}
+	p.errorPage(w, r, cur, http.StatusNotFound, errorData{
 		Heading: "Page not found", Message: "There is no page at this address."})
 }
 

@@ -104,15 +104,15 @@ func (s *server) csrfRejected(w http.ResponseWriter, r *http.Request) {
 	s.engine.Audit(r.Context(), a, vigil.Event{Category: vigil.CategoryAccess, Event: vigil.EventCSRFRejected,
 		Detail: fmt.Sprintf("%s %s: cross-origin request (Origin %q, Sec-Fetch-Site %q)",
 			r.Method, r.URL.Path, clip(r.Header.Get("Origin"), 200), clip(r.Header.Get("Sec-Fetch-Site"), 40))})
-	if s.refusedPage != nil && isPagePath(r.URL.Path) {
+	if rest, ours := strings.CutPrefix(r.URL.Path, s.prefix); s.refusedPage != nil && ours && isPagePath(rest) {
 		s.refusedPage(w, r)
 		return
 	}
 	vigilhttp.WriteError(w, r, s.log, vigil.Errorf(vigil.CodeCSRFFailed, "Cross-origin request refused."))
 }
 
-// isPagePath reports whether path is one of the pages' (web.Pages serves
-// /auth/, its static files under /auth/static/).
+// isPagePath reports whether path, without the route prefix, is one of the
+// pages' (web.Pages serves /auth/, its static files under /auth/static/).
 func isPagePath(path string) bool {
 	return strings.HasPrefix(path, "/auth/") && !strings.HasPrefix(path, "/auth/static/")
 }

@@ -23,6 +23,16 @@ type Deps struct {
 	IdleWarning    time.Duration // how long before the idle timeout pages warn; default 2m
 	// Extra lets the caller add routes (the pages) to the same mux.
 	Extra func(mux *http.ServeMux, s *vigilhttp.Sessions)
+	// Fallback, if set, makes the handler of every request outside vigil's
+	// own routes (the reverse proxy to --upstream), given the API's
+	// sessions; it runs behind the same middleware: the cross-origin
+	// check, the body limit, the security headers.
+	Fallback func(s *vigilhttp.Sessions) http.Handler
+	// RoutePrefix ("" or "/name", --route-prefix) moves every route of
+	// vigil's own — the API, /healthz, /readyz and Extra's — under it; the
+	// prefix is stripped before they see a request. Outside it: Fallback,
+	// or without one a redirect from "/" to the prefix.
+	RoutePrefix string
 	// RefusedPage, if set, answers a request for a page (a path under
 	// /auth/, outside /auth/static/) that the cross-origin check refused,
 	// in place of the JSON error: a person whose form was refused gets a
@@ -44,6 +54,7 @@ type server struct {
 	idleWarning time.Duration
 	hsts        bool
 	refusedPage http.HandlerFunc
+	prefix      string // the route prefix
 }
 
 // NewServer returns the API as one handler.
@@ -57,7 +68,7 @@ func NewServer(d Deps) http.Handler {
 	if d.IdleWarning <= 0 {
 		d.IdleWarning = 2 * time.Minute
 	}
-	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready, idleWarning: d.IdleWarning, hsts: !d.Dev, refusedPage: d.RefusedPage}
+	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready, idleWarning: d.IdleWarning, hsts: !d.Dev, refusedPage: d.RefusedPage, prefix: d.RoutePrefix}
 	s.sessions = vigilhttp.New(d.Engine, vigilhttp.Options{Dev: d.Dev, ClientIP: s.clientIP, Logger: d.Logger})
 	s.cookies = s.sessions.Cookies()
 	s.cop = newCrossOrigin(d.PublicURL, s.csrfRejected)
@@ -66,13 +77,30 @@ func NewServer(d Deps) http.Handler {
 	if d.Extra != nil {
 		d.Extra(mux, s.sessions)
 	}
+	var fallback http.Handler
+	if d.Fallback != nil {
+		fallback = d.Fallback(s.sessions)
+	}
 	var h http.Handler = mux
+	switch {
+	case d.RoutePrefix != "":
+		root := http.NewServeMux()
+		root.Handle(d.RoutePrefix+"/", http.StripPrefix(d.RoutePrefix, mux))
+		if fallback != nil {
+			root.Handle("/", fallback)
+		} else {
+			root.Handle("GET /{$}", http.RedirectHandler(d.RoutePrefix+"/", http.StatusFound))
+		}
+		h = root
+	case fallback != nil:
+		mux.Handle("/", fallback)
+	}
 	h = s.cop.Handler(h)
 	h = limitBody(h)
 	h = securityHeaders(!d.Dev, h)
 	h = s.recoverPanics(h)
 	h = vigilhttp.WithRequestID(h)
-	return &front{verify: s.recoverPanics(http.HandlerFunc(s.verify)), chain: h}
+	return &front{verifyPath: d.RoutePrefix + "/api/auth/verify", verify: s.recoverPanics(http.HandlerFunc(s.verify)), chain: h}
 }
 
 // front sends forward auth's answers around the middleware chain: GET
@@ -81,11 +109,12 @@ func NewServer(d Deps) http.Handler {
 // id, the page-oriented security headers and the router (verify sets what
 // its answer needs; a refusal gets every header the chain would set).
 type front struct {
+	verifyPath    string // under the route prefix
 	verify, chain http.Handler
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet && r.URL.Path == "/api/auth/verify" && r.ContentLength == 0 {
+	if r.Method == http.MethodGet && r.URL.Path == f.verifyPath && r.ContentLength == 0 {
 		f.verify.ServeHTTP(w, r)
 		return
 	}

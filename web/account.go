@@ -96,9 +96,9 @@ func (p *Pages) revokeSession(w http.ResponseWriter, r *http.Request, cur *auth.
 	switch {
 	case err == nil && id == cur.Session.ID:
 		p.cookies.Clear(w)
-		redirect(w, loginURL(vigil.ReasonLogout, ""))
+		redirect(w, p.loginURL(vigil.ReasonLogout, ""))
 	case err == nil:
-		redirect(w, "/auth/account?done=revoked")
+		redirect(w, p.at("/auth/account?done=revoked"))
 	case vigil.ErrorCode(err) == vigil.CodeNotFound:
 		// Already gone (signed out elsewhere, or expired): the list is what
 		// the user wants to see.
@@ -115,7 +115,7 @@ func (p *Pages) revokeOthers(w http.ResponseWriter, r *http.Request, cur *auth.C
 		p.serverError(w, r, err)
 		return
 	}
-	redirect(w, "/auth/account?done=revoked-others&n="+strconv.Itoa(n))
+	redirect(w, p.at("/auth/account?done=revoked-others&n="+strconv.Itoa(n)))
 }
 
 // changePassword changes my password. The engine ends every session of
@@ -131,7 +131,7 @@ func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request, cur *auth
 	err := p.engine.ChangePassword(r.Context(), cur, current, next, confirm, p.actor(r, cur))
 	if err == nil {
 		p.cookies.Clear(w)
-		redirect(w, loginURL(vigil.ReasonPasswordChanged, ""))
+		redirect(w, p.loginURL(vigil.ReasonPasswordChanged, ""))
 		return
 	}
 	n := problemsNotice(err)

@@ -78,7 +78,7 @@ func (p *Pages) renderUsers(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 		count[s.Username]++
 	}
 	d.adminBase = p.adminBase(r, cur)
-	d.Here = "/auth/admin"
+	d.Here = p.at("/auth/admin")
 	d.Roles = vigil.Roles
 	for _, u := range users {
 		row := userRow{User: u, Sessions: count[u.Username], Self: u.ID == cur.User.ID, Pending: u.PasswordHash == ""}
@@ -150,7 +150,7 @@ func (p *Pages) resetURL(r *http.Request, token string) string {
 		}
 		origin = scheme + "://" + r.Host
 	}
-	return origin + "/auth/reset#token=" + url.QueryEscape(token)
+	return origin + p.at("/auth/reset#token="+url.QueryEscape(token))
 }
 
 // target is the account an administrator's per-user form acts on.
@@ -179,7 +179,7 @@ func (p *Pages) adminRevoke(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 	n, err := p.engine.RevokeUserSessions(r.Context(), name, p.actor(r, cur))
 	if err == nil && name == cur.User.Username {
 		p.cookies.Clear(w)
-		redirect(w, loginURL(vigil.ReasonRevoked, ""))
+		redirect(w, p.loginURL(vigil.ReasonRevoked, ""))
 		return
 	}
 	p.adminDone(w, r, cur, err, "revoked", name, n)
@@ -195,7 +195,7 @@ func (p *Pages) adminResetLink(w http.ResponseWriter, r *http.Request, cur *auth
 		return
 	}
 	link := &resetLink{Username: name, URL: p.resetURL(r, tok), ExpiresAt: exp}
-	if strings.HasPrefix(adminReturn(r.PostForm.Get("rd")), "/auth/admin/users/") {
+	if strings.HasPrefix(p.adminReturn(r.PostForm.Get("rd")), p.at("/auth/admin/users/")) {
 		p.renderUser(w, r, cur, name, link)
 		return
 	}
@@ -207,7 +207,7 @@ func (p *Pages) adminResetLink(w http.ResponseWriter, r *http.Request, cur *auth
 func (p *Pages) adminDone(w http.ResponseWriter, r *http.Request, cur *auth.Current, err error, done, name string, n int) {
 	switch vigil.ErrorCode(err) {
 	case "":
-		to := adminReturn(r.PostForm.Get("rd"))
+		to := p.adminReturn(r.PostForm.Get("rd"))
 		redirect(w, withQuery(to, url.Values{"done": {done}, "user": {name}, "n": {strconv.Itoa(n)}}))
 	case vigil.CodeNotFound:
 		p.errorPage(w, r, cur, http.StatusNotFound, errorData{Heading: "No such user", Message: "There is no account named " + name + "."})
@@ -260,7 +260,7 @@ func (p *Pages) renderUser(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 		return
 	}
 	d := adminUserData{adminBase: p.adminBase(r, cur), User: *u, Self: u.ID == cur.User.ID, Events: events, Link: link}
-	d.Here = "/auth/admin/users/" + url.PathEscape(u.Username)
+	d.Here = p.at("/auth/admin/users/" + url.PathEscape(u.Username))
 	limits := p.engine.Policy().For(u.Role)
 	for _, s := range list {
 		d.Sessions = append(d.Sessions, toRow(s, limits, cur.Session.ID))

@@ -60,10 +60,10 @@ func (p *Pages) adminAudit(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 		}
 		if len(events) > auditPageSize {
 			events = events[:auditPageSize]
-			d.Older = auditURL(d.Query, events[len(events)-1].ID)
+			d.Older = p.at(auditURL(d.Query, events[len(events)-1].ID))
 		}
 		if f.BeforeID > 0 {
-			d.Newest = auditURL(d.Query, 0)
+			d.Newest = p.at(auditURL(d.Query, 0))
 		}
 		d.Events = events
 	}

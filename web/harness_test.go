@@ -42,11 +42,19 @@ type harness struct {
 	URL    string
 	Engine *auth.Engine
 	Clock  *testkit.Clock
+	prefix string // the route prefix the browsers' paths go under
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, Clock: testkit.NewClock(time.Now().UTC().Truncate(time.Second))}
+	return newHarnessAt(t, "")
+}
+
+// newHarnessAt is newHarness with vigil's routes under prefix
+// (--route-prefix); the browsers' paths are then taken under it.
+func newHarnessAt(t *testing.T, prefix string) *harness {
+	t.Helper()
+	h := &harness{t: t, Clock: testkit.NewClock(time.Now().UTC().Truncate(time.Second)), prefix: prefix}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h.Engine = testkit.Engine(testkit.SQLite(t), auth.Options{
 		Policy: vigil.Policy{Lifetime: 8 * time.Hour, IdleTimeout: 30 * time.Minute, ReauthWindow: 10 * time.Minute},
@@ -59,9 +67,9 @@ func newHarness(t *testing.T) *harness {
 		auth.NewUser{Username: "root", Role: vigil.RoleAdmin, Password: rootPW},
 	)
 	handler := httpapi.NewServer(httpapi.Deps{
-		Engine: h.Engine, Logger: logger, Dev: true,
+		Engine: h.Engine, Logger: logger, Dev: true, RoutePrefix: prefix,
 		Extra: func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-			p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, Dev: true, PasswordRules: testkit.Policy().Describe()})
+			p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, Dev: true, PasswordRules: testkit.Policy().Describe(), RoutePrefix: prefix})
 			p.Register(mux)
 			mux.Handle("GET /{$}", p.Home())
 		},
@@ -125,7 +133,7 @@ func (b *browser) do(req *http.Request) page {
 
 func (b *browser) get(path string) page {
 	b.t.Helper()
-	req, err := http.NewRequest("GET", b.h.URL+path, nil)
+	req, err := http.NewRequest("GET", b.h.URL+b.h.prefix+path, nil)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -135,7 +143,7 @@ func (b *browser) get(path string) page {
 // post submits a form as a same-origin page of vigil would.
 func (b *browser) post(path string, form url.Values, hdr ...string) page {
 	b.t.Helper()
-	req, err := http.NewRequest("POST", b.h.URL+path, strings.NewReader(form.Encode()))
+	req, err := http.NewRequest("POST", b.h.URL+b.h.prefix+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		b.t.Fatal(err)
 	}

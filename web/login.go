@@ -19,7 +19,7 @@ type loginData struct {
 // on to rd; one whose session has just ended is told why.
 func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	rd := safeReturn(q.Get("rd"), defaultReturn)
+	rd := p.safeReturn(q.Get("rd"), p.at(defaultReturn))
 	if _, present, _ := p.cookies.Token(r); present {
 		_, err := p.sessions.Check(r, false)
 		switch {
@@ -32,7 +32,7 @@ func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.cookies.Clear(w)
 		if reason := endReason(err); reason != "" && q.Get("reason") == "" {
-			redirect(w, loginURL(reason, q.Get("rd")))
+			redirect(w, p.loginURL(reason, q.Get("rd")))
 			return
 		}
 	}
@@ -40,7 +40,7 @@ func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
-	if d.RD == defaultReturn {
+	if d.RD == p.at(defaultReturn) {
 		d.RD = "" // keep the form (and the address bar after an error) short
 	}
 	p.render(w, r, status, "login", view{Title: "Sign in", Data: d})
@@ -56,7 +56,7 @@ func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, pw := r.PostForm.Get("username"), r.PostForm.Get("password")
-	d := loginData{Username: name, RD: safeReturn(r.PostForm.Get("rd"), defaultReturn)}
+	d := loginData{Username: name, RD: p.safeReturn(r.PostForm.Get("rd"), p.at(defaultReturn))}
 	if len(name) > 256 {
 		d.Username = ""
 	}
@@ -124,7 +124,7 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	p.cookies.Clear(w)
 	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)
-	redirect(w, loginURL(vigil.ReasonLogout, ""))
+	redirect(w, p.loginURL(vigil.ReasonLogout, ""))
 }
 
 // reauthData fills the re-authentication form.
@@ -137,7 +137,7 @@ type reauthData struct {
 // reauthPage asks for the password again (administrators' changes need a
 // recent one).
 func (p *Pages) reauthPage(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
-	p.renderReauth(w, r, cur, http.StatusOK, safeReturn(r.URL.Query().Get("rd"), defaultReturn), "")
+	p.renderReauth(w, r, cur, http.StatusOK, p.safeReturn(r.URL.Query().Get("rd"), p.at(defaultReturn)), "")
 }
 
 func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd, msg string) {
@@ -148,7 +148,7 @@ func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.C
 // reauthSubmit checks the password, gives the session a new token and
 // cookie (rotation, OWASP ASVS 5.0 7.2.4) and goes back to rd.
 func (p *Pages) reauthSubmit(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
-	rd := safeReturn(r.PostForm.Get("rd"), defaultReturn)
+	rd := p.safeReturn(r.PostForm.Get("rd"), p.at(defaultReturn))
 	pw := r.PostForm.Get("password")
 	if pw == "" {
 		p.renderReauth(w, r, cur, http.StatusBadRequest, rd, "Enter your password.")

@@ -211,3 +211,50 @@ func TestStaticFiles(t *testing.T) {
 		t.Errorf("unknown static file: status %d", p.Status)
 	}
 }
+
+// TestEveryPageUnderARoutePrefix: with --route-prefix, every address a
+// page writes (links, images, scripts, forms, return addresses) is under
+// the prefix, and so are its redirects.
+func TestEveryPageUnderARoutePrefix(t *testing.T) {
+	const prefix = "/sso"
+	h := newHarnessAt(t, prefix)
+	anon := h.browser()
+	if p := anon.get("/auth/account"); p.Status != http.StatusSeeOther || p.location() != prefix+"/auth/login?rd=%2Fsso%2Fauth%2Faccount" {
+		t.Errorf("account page without a session: %d, Location %q", p.Status, p.location())
+	}
+	root := h.browser()
+	root.signIn("root", rootPW)
+	var user *node
+	for _, path := range []string{"/auth/login", "/auth/reset", "/auth/nowhere", "/auth/account", "/auth/reauth?rd=/sso/auth/account",
+		"/auth/admin", "/auth/admin/users/alice", "/auth/admin/sessions", "/auth/admin/audit", "/auth/admin/policy"} {
+		who := root
+		if path == "/auth/login" || path == "/auth/reset" {
+			who = anon
+		}
+		p := who.get(path)
+		if p.Doc == nil {
+			t.Fatalf("%s: %d, not a page", path, p.Status)
+		}
+		for _, n := range p.Doc.find(func(n *node) bool { return n.Tag != "#text" }) {
+			for _, attr := range []string{"href", "src", "action"} {
+				if v, ok := n.Attr[attr]; ok && strings.HasPrefix(v, "/") && !strings.HasPrefix(v, prefix+"/") {
+					t.Errorf("%s: <%s %s=%q> is outside %s", path, n.Tag, attr, v, prefix)
+				}
+			}
+			if n.Attr["name"] == "rd" && !strings.HasPrefix(n.Attr["value"], prefix+"/") {
+				t.Errorf("%s: return address %q is outside %s", path, n.Attr["value"], prefix)
+			}
+		}
+		if path == "/auth/admin/users/alice" {
+			user = p.Doc
+		}
+	}
+	if user == nil || len(user.find(func(n *node) bool { return n.Tag == "form" })) == 0 {
+		t.Fatal("no forms on the user page")
+	}
+	csrf := root.csrf()
+	p := root.post("/auth/admin/users/alice/revoke-sessions", url.Values{"csrf_token": {csrf}, "rd": {prefix + "/auth/admin/users/alice"}})
+	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.location(), prefix+"/auth/admin/users/alice") {
+		t.Errorf("an admin form under the prefix: %d, Location %q", p.Status, p.location())
+	}
+}

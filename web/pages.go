@@ -33,6 +33,12 @@ type Deps struct {
 	// PublicURL is the external origin used in the reset links shown to
 	// administrators (--public-url); default the origin of the request.
 	PublicURL *url.URL
+	// RoutePrefix is the path the pages are served under (--route-prefix,
+	// "" or "/name"): the router strips it before the pages see a request
+	// (httpapi.Deps.RoutePrefix), and every address the pages write —
+	// links, forms, redirects, cookie paths, the return address of the
+	// sign-in page — carries it.
+	RoutePrefix string
 }
 
 // Pages is the set of pages. Build it with New; it is safe for concurrent
@@ -48,6 +54,7 @@ type Pages struct {
 	rules       []string
 	minLength   int
 	publicURL   *url.URL
+	base        string // the route prefix
 	tmpl        map[string]*template.Template
 	static      *staticFiles
 }
@@ -75,7 +82,7 @@ func New(d Deps) *Pages {
 	p := &Pages{
 		engine: d.Engine, sessions: d.Sessions, cookies: d.Sessions.Cookies(), log: d.Logger,
 		dev: d.Dev, idleWarning: d.IdleWarning, clientIP: d.ClientIP, rules: d.PasswordRules,
-		minLength: minLength, publicURL: d.PublicURL,
+		minLength: minLength, publicURL: d.PublicURL, base: d.RoutePrefix,
 	}
 	p.tmpl = mustParseTemplates(p.funcs())
 	p.static = mustLoadStatic()
@@ -102,11 +109,11 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 	_, err := p.sessions.Check(r, false)
 	switch {
 	case err == nil:
-		redirect(w, "/auth/account")
+		redirect(w, p.at("/auth/account"))
 	case isFailure(err):
 		p.serverError(w, r, err)
 	default:
 		p.clearIfPresent(w, r)
-		redirect(w, loginURL(endReason(err), ""))
+		redirect(w, p.loginURL(endReason(err), ""))
 	}
 }

@@ -21,7 +21,12 @@ const maxReturnLength = 2048
 // turning "/\t/host" into "//host"; a page's own address is always
 // percent-encoded), and nothing a URL parser reads as a scheme or a host.
 // The sign-in and sign-out endpoints themselves are refused (no loops).
-func safeReturn(rd, def string) string {
+func safeReturn(rd, def string) string { return safeReturnUnder("", rd, def) }
+
+// safeReturnUnder is safeReturn for vigil's routes under base
+// (--route-prefix): its own sign-in, sign-out and re-authentication paths
+// are base + /auth/....
+func safeReturnUnder(base, rd, def string) string {
 	if !isSafePath(rd) {
 		return def
 	}
@@ -30,7 +35,7 @@ func safeReturn(rd, def string) string {
 		return def
 	}
 	switch strings.TrimSuffix(u.Path, "/") {
-	case "/auth/login", "/auth/logout", "/auth/reauth":
+	case base + "/auth/login", base + "/auth/logout", base + "/auth/reauth":
 		return def
 	}
 	return rd
@@ -53,10 +58,21 @@ func isSafePath(rd string) bool {
 
 // adminReturn is safeReturn limited to the administration pages, where an
 // administrator's form goes back to after a change.
-func adminReturn(rd string) string {
-	rd = safeReturn(rd, "/auth/admin")
-	if rd != "/auth/admin" && !strings.HasPrefix(rd, "/auth/admin/") && !strings.HasPrefix(rd, "/auth/admin?") {
-		return "/auth/admin"
+func adminReturn(rd string) string { return adminReturnUnder("", rd) }
+
+func adminReturnUnder(base, rd string) string {
+	admin := base + "/auth/admin"
+	rd = safeReturnUnder(base, rd, admin)
+	if rd != admin && !strings.HasPrefix(rd, admin+"/") && !strings.HasPrefix(rd, admin+"?") {
+		return admin
 	}
 	return rd
 }
+
+// at is the address of one of vigil's own paths (/auth/..., /api/...) as
+// a browser sees it: under the route prefix, if any.
+func (p *Pages) at(path string) string { return p.base + path }
+
+func (p *Pages) safeReturn(rd, def string) string { return safeReturnUnder(p.base, rd, def) }
+
+func (p *Pages) adminReturn(rd string) string { return adminReturnUnder(p.base, rd) }

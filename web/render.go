@@ -159,6 +159,7 @@ func (p *Pages) badForm(w http.ResponseWriter, r *http.Request, err error) {
 // funcs are the template helpers.
 func (p *Pages) funcs() template.FuncMap {
 	return template.FuncMap{
+		"base":    func() string { return p.base },
 		"ts":      formatTime,
 		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"ago":     func(t time.Time) string { return ago(p.engine.Now(), t) },

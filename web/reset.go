@@ -25,7 +25,7 @@ func (p *Pages) resetCookieName() string {
 
 func (p *Pages) setResetCookie(w http.ResponseWriter, token string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
-		Name: p.resetCookieName(), Value: token, Path: "/auth/reset", MaxAge: maxAge,
+		Name: p.resetCookieName(), Value: token, Path: p.at("/auth/reset"), MaxAge: maxAge,
 		// Lax, not Strict: the link is usually opened from another site
 		// (a mail client), and a Strict cookie set there would not come
 		// back on the redirect.
@@ -48,7 +48,7 @@ func (p *Pages) resetPage(w http.ResponseWriter, r *http.Request) {
 		if _, err := vigil.ParseToken(r.URL.Query().Get("token")); err == nil {
 			p.setResetCookie(w, r.URL.Query().Get("token"), resetCookieMaxAge)
 		}
-		redirect(w, "/auth/reset")
+		redirect(w, p.at("/auth/reset"))
 		return
 	}
 	d := resetData{}
@@ -92,7 +92,7 @@ func (p *Pages) resetSubmit(w http.ResponseWriter, r *http.Request) {
 	err := p.engine.ResetPassword(r.Context(), token, next, confirm, p.actor(r, nil))
 	if err == nil {
 		p.setResetCookie(w, "", -1)
-		redirect(w, loginURL(reasonPasswordSet, ""))
+		redirect(w, p.loginURL(reasonPasswordSet, ""))
 		return
 	}
 	if d.Problem = problemsNotice(err); d.Problem == nil {

@@ -20,7 +20,7 @@ func (p *Pages) signedIn(h pageFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cur, err := p.sessions.Check(r, true)
 		if err != nil {
-			p.noSession(w, r, err, r.URL.RequestURI())
+			p.noSession(w, r, err, p.at(r.URL.RequestURI()))
 			return
 		}
 		h(w, r, cur)
@@ -52,7 +52,7 @@ func (p *Pages) form(back string, h pageFunc) http.HandlerFunc {
 		}
 		cur, err := p.sessions.Check(r, true)
 		if err != nil {
-			p.noSession(w, r, err, safeReturn(r.PostForm.Get("rd"), back))
+			p.noSession(w, r, err, p.safeReturn(r.PostForm.Get("rd"), p.at(back)))
 			return
 		}
 		if !p.csrfOK(r, cur) {
@@ -70,7 +70,7 @@ func (p *Pages) form(back string, h pageFunc) http.HandlerFunc {
 func (p *Pages) adminForm(h pageFunc) http.HandlerFunc {
 	return p.form("/auth/admin", p.adminOnly(func(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
 		if err := p.engine.RequireRecentAuth(cur); err != nil {
-			p.renderReauth(w, r, cur, http.StatusUnauthorized, adminReturn(r.PostForm.Get("rd")), "")
+			p.renderReauth(w, r, cur, http.StatusUnauthorized, p.adminReturn(r.PostForm.Get("rd")), "")
 			return
 		}
 		h(w, r, cur)
@@ -106,7 +106,7 @@ func (p *Pages) noSession(w http.ResponseWriter, r *http.Request, err error, rd 
 		return
 	}
 	p.clearIfPresent(w, r)
-	redirect(w, loginURL(endReason(err), rd))
+	redirect(w, p.loginURL(endReason(err), rd))
 }
 
 // clearIfPresent clears the session cookie if the request carried one.
@@ -146,7 +146,7 @@ func endReason(err error) vigil.Reason {
 
 // loginURL is the sign-in page saying why the session ended (if reason is
 // set) and where to return to (if rd is set).
-func loginURL(reason vigil.Reason, rd string) string {
+func (p *Pages) loginURL(reason vigil.Reason, rd string) string {
 	q := ""
 	if reason != "" {
 		q = "reason=" + url.QueryEscape(string(reason))
@@ -158,9 +158,9 @@ func loginURL(reason vigil.Reason, rd string) string {
 		q += "rd=" + url.QueryEscape(rd)
 	}
 	if q == "" {
-		return "/auth/login"
+		return p.at("/auth/login")
 	}
-	return "/auth/login?" + q
+	return p.at("/auth/login?" + q)
 }
 
 // redirect answers 303 See Other to a same-origin path, so a form post is

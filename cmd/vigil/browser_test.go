@@ -401,3 +401,47 @@ func TestBrowserNoCSPViolation(t *testing.T) {
 		t.Fatal("an injected inline script ran: the pages' CSP does not forbid inline scripts")
 	}
 }
+
+// Under --route-prefix, with an app behind vigil that has its own /auth/
+// and /api/ paths: signing in through vigil's page under the prefix lands
+// on the account page there; an app page that loads vigil.js from the
+// prefix has it talk to vigil's API under the prefix (it finds the prefix
+// from its own address), and its "Sign out" goes to vigil's sign-in page
+// under the prefix.
+func TestBrowserUnderARoutePrefix(t *testing.T) {
+	needBrowser(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/auth/session" { // the app's own, not vigil's
+			http.Error(w, "the app's own API", http.StatusTeapot)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Patients</title>`+
+			`<script src="/sso/auth/static/vigil.js" defer></script></head>`+
+			`<body><main><h1 id="app-title">Patients of %s</h1></main></body></html>`, html.EscapeString(r.Header.Get("Remote-User")))
+	}))
+	t.Cleanup(app.Close)
+	srv := startServer(t, "", "--dev", "--upstream", app.URL, "--route-prefix", "/sso")
+	srv.addUser(t, "nora", "clinician", browserPW)
+	c := startChrome(t)
+	laptop := c.context("laptop", srv)
+
+	laptop.open("/patients")
+	laptop.submitLogin("nora", browserPW) // sent to vigil's sign-in page, then back
+	laptop.waitVisible("#app-title")
+	laptop.expectText("#app-title", "Patients of nora")
+	laptop.waitFor("vigil.js on the app's page to read the session under the prefix",
+		`!!window.vigilIdle && window.vigilIdle.state().known`, stepTimeout)
+
+	laptop.open("/sso/auth/account")
+	laptop.waitVisible("#sessions-table")
+	laptop.waitFor("vigil.js on vigil's page to read the session", `!!window.vigilIdle && window.vigilIdle.state().known`, stepTimeout)
+
+	laptop.open("/patients")
+	laptop.waitFor("vigil.js to read the session again", `!!window.vigilIdle && window.vigilIdle.state().known`, stepTimeout)
+	laptop.do(chromedp.Evaluate[chromedp.Void](`window.vigilIdle.signOut()`))
+	laptop.waitVisible("#login-form")
+	if p := laptop.path(); p != "/sso/auth/login" {
+		t.Fatalf("after signing out from the app's page: at %s, want /sso/auth/login", p)
+	}
+}

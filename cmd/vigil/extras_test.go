@@ -82,3 +82,90 @@ func TestUpstream(t *testing.T) {
 	// vigil's own routes stay vigil's.
 	expect(t, "vigil's API", d.Do("GET", "/api/auth/session", nil), 200)
 }
+
+// TestRoutePrefix: --route-prefix moves every route of vigil's own under
+// the prefix (API, pages, static files, health), and everything they write
+// — links, forms, redirects, the forward-auth path — says so; outside it
+// the app behind vigil owns every path, its own /auth/ and /api/ too.
+func TestRoutePrefix(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "app path="+r.URL.Path+" user="+r.Header.Get("Remote-User"))
+	}))
+	defer app.Close()
+	srv := startServer(t, "", "--dev", "--upstream", app.URL, "--route-prefix", "/vigil")
+	srv.addUser(t, "alice", "patient", alicePW)
+	d := srv.device(t)
+	d.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	expect(t, "health under the prefix", d.Do("GET", "/vigil/healthz", nil), 200)
+	r := d.Do("GET", "/auth/login", nil, "Accept", "text/html")
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/vigil/auth/login?rd=%2Fauth%2Flogin" {
+		t.Fatalf("the app's own /auth/login without a session: %d %q, want a redirect to vigil's sign-in under the prefix", r.Status, r.Header.Get("Location"))
+	}
+	r = d.Do("GET", "/vigil/auth/account", nil, "Accept", "text/html")
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/vigil/auth/login?rd=%2Fvigil%2Fauth%2Faccount" {
+		t.Fatalf("vigil's account page without a session: %d %q", r.Status, r.Header.Get("Location"))
+	}
+	login := d.Do("POST", "/vigil/api/auth/login", map[string]string{"username": "alice", "password": alicePW})
+	expect(t, "login under the prefix", login, 200)
+
+	for path, want := range map[string]string{
+		"/api/auth/session": "app path=/api/auth/session user=alice", // the app's, not vigil's
+		"/auth/account":     "app path=/auth/account user=alice",
+		"/vigil2/x":         "app path=/vigil2/x user=alice",
+	} {
+		if r := d.Do("GET", path, nil); r.Status != 200 || r.Raw != want {
+			t.Errorf("GET %s: %d %q, want the app's %q", path, r.Status, r.Raw, want)
+		}
+	}
+	expect(t, "vigil's session under the prefix", d.Do("GET", "/vigil/api/auth/session", nil), 200)
+	if r := d.Do("GET", "/vigil/api/auth/verify", nil); r.Status != 200 || r.Header.Get("Remote-User") != "alice" {
+		t.Errorf("forward auth under the prefix: %d %q", r.Status, r.Header.Get("Remote-User"))
+	}
+	if r := d.Do("GET", "/vigil/auth/static/vigil.js", nil); r.Status != 200 || !strings.Contains(r.Raw, "vigilIdle") {
+		t.Errorf("vigil.js under the prefix: %d", r.Status)
+	}
+
+	page := d.Do("GET", "/vigil/auth/account", nil)
+	expect(t, "account page under the prefix", page, 200)
+	refs := regexp.MustCompile(`(?:href|src|action)="(/[^"]*)"`).FindAllStringSubmatch(page.Raw, -1)
+	if len(refs) < 5 {
+		t.Fatalf("only %d links on the account page", len(refs))
+	}
+	for _, m := range refs {
+		if !strings.HasPrefix(m[1], "/vigil/") {
+			t.Errorf("the account page links to %q, outside the prefix", m[1])
+		}
+	}
+	csrf := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(page.Raw)
+	if csrf == nil {
+		t.Fatal("no csrf_token on the account page")
+	}
+	r = d.Do("POST", "/vigil/auth/logout", "csrf_token="+csrf[1], "Content-Type", "application/x-www-form-urlencoded")
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/vigil/auth/login?reason=logout" {
+		t.Errorf("sign-out form: %d %q", r.Status, r.Header.Get("Location"))
+	}
+	expect(t, "signed out", d.Do("GET", "/vigil/api/auth/session", nil), 401)
+}
+
+// TestRoutePrefixWithoutUpstream: with no app behind vigil, "/" leads to
+// vigil's home under the prefix, and the paths vigil would serve without a
+// prefix are not found.
+func TestRoutePrefixWithoutUpstream(t *testing.T) {
+	srv := startServer(t, "", "--dev", "--route-prefix", "/sso")
+	d := srv.device(t)
+	d.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if r := d.Do("GET", "/", nil); r.Status != http.StatusFound || r.Header.Get("Location") != "/sso/" {
+		t.Errorf("GET /: %d %q, want a redirect to /sso/", r.Status, r.Header.Get("Location"))
+	}
+	if r := d.Do("GET", "/sso/", nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/sso/auth/login" {
+		t.Errorf("GET /sso/: %d %q, want the sign-in page under the prefix", r.Status, r.Header.Get("Location"))
+	}
+	expect(t, "sign-in page", d.Do("GET", "/sso/auth/login", nil), 200)
+	for _, path := range []string{"/auth/login", "/api/auth/session", "/healthz"} {
+		if r := d.Do("GET", path, nil); r.Status != http.StatusNotFound {
+			t.Errorf("GET %s without the prefix: %d, want 404", path, r.Status)
+		}
+	}
+}

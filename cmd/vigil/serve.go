@@ -30,9 +30,6 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := notYet(cfg); err != nil {
-		return err
-	}
 	log := newLogger(e, cfg.LogFormat)
 	store, err := openStore(ctx, cfg.DB, log)
 	if err != nil {
@@ -64,6 +61,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	handler := httpapi.NewServer(httpapi.Deps{
 		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: extra, RefusedPage: refused, IdleWarning: cfg.IdleWarning,
+		RoutePrefix: cfg.RoutePrefix, Fallback: upstream(cfg, log),
 	})
 	if cfg.MetricsAddr != "" {
 		m := newMetrics(engine, hasher)
@@ -111,22 +109,6 @@ func runServer(ctx context.Context, srv *http.Server, ln net.Listener, engine *a
 	return nil
 }
 
-// notYet refuses settings this build accepts but does not act on yet, so
-// that nobody believes a protection is on when it is not.
-func notYet(cfg *config.Config) error {
-	var p []string
-	add := func(set bool, flag string) {
-		if set {
-			p = append(p, flag+" is not supported by this build yet")
-		}
-	}
-	add(cfg.RoutePrefix != "", "--route-prefix")
-	if len(p) > 0 {
-		return &config.Error{Problems: p}
-	}
-	return nil
-}
-
 // extraRoutes adds the pages (package web, always: vigil serves /auth/
 // itself) and then either "/", which sends visitors to their account page or
 // to sign in, or, with --upstream, the reverse proxy that takes every path
@@ -138,14 +120,25 @@ func extraRoutes(cfg *config.Config, engine *auth.Engine, log *slog.Logger) (ext
 		pages = web.New(web.Deps{
 			Engine: engine, Sessions: s, Logger: log, Dev: cfg.Dev, IdleWarning: cfg.IdleWarning,
 			PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
+			RoutePrefix: cfg.RoutePrefix,
 		})
 		pages.Register(mux)
 		if cfg.Upstream == nil {
 			mux.Handle("GET /{$}", pages.Home())
-			return
 		}
-		mux.Handle("/", proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log}))
 	}, refused
+}
+
+// upstream is, with --upstream, the reverse proxy that serves every path
+// outside vigil's own routes (nil without).
+func upstream(cfg *config.Config, log *slog.Logger) func(*vigilhttp.Sessions) http.Handler {
+	if cfg.Upstream == nil {
+		return nil
+	}
+	return func(s *vigilhttp.Sessions) http.Handler {
+		return proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log,
+			LoginPath: cfg.RoutePrefix + "/auth/login"})
+	}
 }
 
 func newLogger(e *env, format string) *slog.Logger {

@@ -5,6 +5,9 @@
  * Usage:
  *   <script src="/auth/static/vigil.js" defer></script>
  *
+ * Under --route-prefix /p, the script is /p/auth/static/vigil.js and every
+ * default below starts with /p.
+ *
  * Options, all optional, as data- attributes of that script tag:
  *   data-session="/api/auth/session"          read the time left (never counts as activity)
  *   data-refresh="/api/auth/session/refresh"  "Stay signed in" (counts as activity)
@@ -48,13 +51,20 @@
 
   var script = document.currentScript;
   var data = (script && script.dataset) || {};
+  // vigil's routes are wherever this script is served from: under
+  // --route-prefix, <prefix>/auth/static/vigil.js.
+  var base = '';
+  if (script && script.src) {
+    var m = /^(.*)\/auth\/static\/vigil\.js$/.exec(new URL(script.src, location.href).pathname);
+    if (m) { base = m[1]; }
+  }
   var cfg = {
-    session: data.session || '/api/auth/session',
-    refresh: data.refresh || '/api/auth/session/refresh',
-    logout: data.logout || '/api/auth/logout',
-    login: data.login || '/auth/login',
+    session: data.session || base + '/api/auth/session',
+    refresh: data.refresh || base + '/api/auth/session/refresh',
+    logout: data.logout || base + '/api/auth/logout',
+    login: data.login || base + '/auth/login',
     poll: seconds(data.poll, 30) * 1000,
-    css: data.css === undefined ? '/auth/static/vigil.css' : data.css,
+    css: data.css === undefined ? base + '/auth/static/vigil.css' : data.css,
     syncForms: data.syncForms !== 'false'
   };
   var NEAR = 5000;       // ms: read at least this often while the dialog is open

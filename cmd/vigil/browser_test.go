@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -443,5 +446,48 @@ func TestBrowserUnderARoutePrefix(t *testing.T) {
 	laptop.waitVisible("#login-form")
 	if p := laptop.path(); p != "/sso/auth/login" {
 		t.Fatalf("after signing out from the app's page: at %s, want /sso/auth/login", p)
+	}
+}
+
+// The audit log shows local times, so its filter reads local times too: in
+// a browser in Tokyo (UTC+9), "From 2026-01-02T03:04" and "Until
+// 2026-01-02" go to the server with that offset (the end of that local
+// day), the hint says which zone, and the events shown are those of the
+// local window.
+func TestBrowserAuditFilterInLocalTime(t *testing.T) {
+	needBrowser(t)
+	srv := startServer(t, "", "--dev")
+	srv.addUser(t, "root", "admin", browserPW)
+	c := startChrome(t)
+	admin := c.context("admin", srv)
+	admin.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"})
+		return err
+	}))
+	admin.signIn("root", browserPW)
+	admin.open("/auth/admin/audit")
+	admin.expectText("#audit-time-hint", "Times are your local time (UTC+09:00)")
+
+	admin.typeInto("#audit-since", "2026-01-02T03:04")
+	admin.typeInto("#audit-until", "2026-01-02")
+	admin.click("#audit-filter-submit")
+	deadline := time.Now().Add(stepTimeout)
+	for !strings.Contains(admin.location(), "since=") { // the form's GET navigates
+		if time.Now().After(deadline) {
+			t.Fatalf("the filter was not sent (at %s)", admin.location())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	admin.waitVisible("#audit-filter-form")
+	u, err := url.Parse(admin.location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if q.Get("since") != "2026-01-02T03:04:00+09:00" || q.Get("until") != "2026-01-03T00:00:00+09:00" {
+		t.Errorf("the filter sent since=%q until=%q, want local times with +09:00 (the until date's end)", q.Get("since"), q.Get("until"))
+	}
+	if n := admin.count("#audit-error"); n != 0 {
+		t.Errorf("the server refused the local times: %s", admin.text("#audit-error"))
 	}
 }

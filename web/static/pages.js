@@ -1,7 +1,8 @@
 /*
  * pages.js: small enhancements of vigil's own pages. Every page works
  * without it; with it:
- *  - times are shown in the reader's own time zone;
+ *  - times are shown in the reader's own time zone, and the audit filter's
+ *    dates and times are read in it too (sent with its UTC offset);
  *  - the new-password fields get an advisory strength meter (the server's
  *    policy decides; this only helps choose);
  *  - the reset page takes the token from the link's #fragment into its
@@ -25,6 +26,44 @@
         els[i].textContent = fmt.format(d);
       }
     }
+  }
+
+  // offset is the UTC offset of local time at d, as "+01:00".
+  function offset(d) {
+    var m = -d.getTimezoneOffset();
+    var a = Math.abs(m);
+    return (m < 0 ? '-' : '+') + ('0' + Math.floor(a / 60)).slice(-2) + ':' + ('0' + (a % 60)).slice(-2);
+  }
+
+  // localFilter makes the audit filter's dates and times local: the
+  // table shows local times, so "From 09:30" means 09:30 here. On submit a
+  // date or date-time without a zone gets the local offset of that moment
+  // (an "until" date means the end of that local day); durations and
+  // values with a zone go as typed. Without this script the server reads
+  // them as UTC, as the hint then says.
+  function localFilter() {
+    var form = document.getElementById('audit-filter-form');
+    if (!form) { return; }
+    var hint = document.getElementById('audit-time-hint');
+    if (hint) {
+      hint.textContent = 'Times are your local time (UTC' + offset(new Date()) +
+        '): a date, a date and time (2026-11-28T09:30), or a duration back from now (30m, 2h, 168h).';
+    }
+    form.addEventListener('submit', function () {
+      var fields = [['audit-since', false], ['audit-until', true]];
+      for (var i = 0; i < fields.length; i++) {
+        var el = document.getElementById(fields[i][0]);
+        if (!el) { continue; }
+        var m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(el.value.trim());
+        if (!m) { continue; }
+        var d = new Date(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0));
+        if (fields[i][1] && m[4] === undefined) { d = new Date(+m[1], +m[2] - 1, +m[3] + 1); }
+        if (isNaN(d.getTime())) { continue; }
+        var p = function (n) { return ('0' + n).slice(-2); };
+        el.value = d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' +
+          p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()) + offset(d);
+      }
+    });
   }
 
   // A few of the very commonest passwords, so the meter does not praise
@@ -142,6 +181,7 @@
   function start() {
     announceEnd();
     localTimes();
+    localFilter();
     strengthMeter();
     resetToken();
     copyLink();

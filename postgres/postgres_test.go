@@ -173,37 +173,6 @@ func TestTwoStoresUpdateOneThrottleKey(t *testing.T) {
 	storetest.TwoStoresOneThrottleKey(t, a, b)
 }
 
-// TestThrottleSurvivesConcurrentReset races updates of one key with
-// resets of it: nothing fails, and the updates after the last reset all
-// count.
-func TestThrottleSurvivesConcurrentReset(t *testing.T) {
-	ctx := context.Background()
-	s := openEmpty(t)
-	inc := func(st vigil.ThrottleState) vigil.ThrottleState { st.Streak++; return st }
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for range 10 {
-				if _, err := s.UpdateThrottle(ctx, "k", inc); err != nil {
-					t.Errorf("UpdateThrottle: %v", err)
-				}
-				if err := s.ResetThrottle(ctx, "k"); err != nil {
-					t.Errorf("ResetThrottle: %v", err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for range 5 {
-		if _, err := s.UpdateThrottle(ctx, "k", inc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if st, err := s.Throttle(ctx, "k"); err != nil || st.Streak != 5 {
-		t.Errorf("Throttle = %+v, %v; want Streak 5", st, err)
-	}
-}
-
 // TestRevocationLogFollowedWhileWritten is what a caching instance does:
 // it follows the log with RevocationsSince(last) while other instances
 // append to it concurrently. It must see every entry: an entry that became
@@ -266,63 +235,6 @@ func TestRevocationLogFollowedWhileWritten(t *testing.T) {
 		if !seen[r.Seq] {
 			t.Errorf("the follower never saw entry %d: it became visible after a later one", r.Seq)
 		}
-	}
-}
-
-func TestPingAfterCloseIsUnavailable(t *testing.T) {
-	s := openEmpty(t)
-	if err := s.Ping(context.Background()); err != nil {
-		t.Fatalf("Ping = %v", err)
-	}
-	s.Close()
-	if err := s.Ping(context.Background()); !errors.Is(err, vigil.ErrUnavailable) {
-		t.Errorf("Ping after Close = %v, want ErrUnavailable", err)
-	}
-	if _, err := s.UserByID(context.Background(), 1); !errors.Is(err, vigil.ErrUnavailable) {
-		t.Errorf("UserByID after Close = %v, want ErrUnavailable", err)
-	}
-}
-
-func TestContextErrorStaysContextError(t *testing.T) {
-	s := openEmpty(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := s.UserByUsername(ctx, "alice")
-	if !errors.Is(err, context.Canceled) || errors.Is(err, vigil.ErrUnavailable) {
-		t.Errorf("UserByUsername with a canceled context = %v, want context.Canceled", err)
-	}
-	_, err = s.EndSession(ctx, "x", vigil.ReasonLogout, t0)
-	if !errors.Is(err, context.Canceled) || errors.Is(err, vigil.ErrUnavailable) {
-		t.Errorf("EndSession with a canceled context = %v, want context.Canceled", err)
-	}
-}
-
-func TestSessionOfUnknownUserIsNotFound(t *testing.T) {
-	s := openEmpty(t)
-	err := s.CreateSession(context.Background(), &vigil.Session{ID: vigil.NewID(),
-		TokenHash: vigil.NewToken().Hash(), UserID: 42, CreatedAt: t0, LastActivity: t0})
-	if !errors.Is(err, vigil.ErrNotFound) {
-		t.Errorf("CreateSession for a missing user = %v, want ErrNotFound", err)
-	}
-	err = s.CreateResetToken(context.Background(), vigil.ResetToken{Hash: vigil.NewToken().Hash(),
-		UserID: 42, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)})
-	if !errors.Is(err, vigil.ErrNotFound) {
-		t.Errorf("CreateResetToken for a missing user = %v, want ErrNotFound", err)
-	}
-}
-
-func TestDuplicateSessionConflicts(t *testing.T) {
-	s := openEmpty(t)
-	ses := storekit.NewSession(t, s, "alice", vigil.NewToken(), t0)
-	dup := *ses
-	dup.ID = vigil.NewID()
-	if err := s.CreateSession(context.Background(), &dup); !errors.Is(err, vigil.ErrConflict) {
-		t.Errorf("CreateSession with a taken token hash = %v, want ErrConflict", err)
-	}
-	other := storekit.NewSession(t, s, "alice", vigil.NewToken(), t0)
-	err := s.RotateSession(context.Background(), other.ID, ses.TokenHash, t0)
-	if !errors.Is(err, vigil.ErrConflict) {
-		t.Errorf("RotateSession to a taken token hash = %v, want ErrConflict", err)
 	}
 }
 

@@ -170,40 +170,6 @@ func TestTwoStoresOnOneFile(t *testing.T) {
 	storetest.TwoStoresOneThrottleKey(t, a, b)
 }
 
-func TestPingAfterCloseIsUnavailable(t *testing.T) {
-	s := open(t, dbPath(t))
-	if err := s.Ping(context.Background()); err != nil {
-		t.Fatalf("Ping = %v", err)
-	}
-	s.Close()
-	if err := s.Ping(context.Background()); !errors.Is(err, vigil.ErrUnavailable) {
-		t.Errorf("Ping after Close = %v, want ErrUnavailable", err)
-	}
-}
-
-func TestContextErrorStaysContextError(t *testing.T) {
-	s := open(t, dbPath(t))
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := s.UserByUsername(ctx, "alice")
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("UserByUsername with a canceled context = %v, want context.Canceled", err)
-	}
-	_, err = s.EndSession(ctx, "x", vigil.ReasonLogout, t0)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("EndSession with a canceled context = %v, want context.Canceled", err)
-	}
-}
-
-func TestSessionOfUnknownUserIsNotFound(t *testing.T) {
-	s := open(t, dbPath(t))
-	err := s.CreateSession(context.Background(), &vigil.Session{ID: vigil.NewID(),
-		TokenHash: vigil.NewToken().Hash(), UserID: 42, CreatedAt: t0, LastActivity: t0})
-	if !errors.Is(err, vigil.ErrNotFound) {
-		t.Errorf("CreateSession for a missing user = %v, want ErrNotFound", err)
-	}
-}
-
 func TestEventLimits(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, dbPath(t))

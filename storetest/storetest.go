@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
 		{"Audit", auditTests},
 		{"Throttle", throttleTests},
 		{"Ping", []test{{"Answers", testPing}}},
+		{"Errors", errorTests},
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {
@@ -45,18 +46,27 @@ type test struct {
 // ends with the test.
 type fixture struct {
 	*testing.T
-	s   vigil.Store
-	ctx context.Context
+	s      vigil.Store
+	ctx    context.Context
+	closed bool
 }
 
 func newFixture(t *testing.T, open func(t *testing.T) vigil.Store) *fixture {
-	s := open(t)
+	f := &fixture{T: t, s: open(t), ctx: t.Context()}
 	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
+		if !f.closed {
+			f.closeNow()
 		}
 	})
-	return &fixture{T: t, s: s, ctx: t.Context()}
+	return f
+}
+
+// closeNow closes the store (once; the fixture's cleanup then does not).
+func (f *fixture) closeNow() {
+	f.closed = true
+	if err := f.s.Close(); err != nil {
+		f.Errorf("Close: %v", err)
+	}
 }
 
 // t0 is the suite's fixed "now". Its nanoseconds check that stores keep

@@ -12,6 +12,7 @@ var throttleTests = []test{
 	{"UnknownKeyIsZero", testThrottleZero},
 	{"UpdateRoundTrips", testThrottleRoundTrip},
 	{"UpdateIsAtomic", testThrottleAtomic},
+	{"UpdatesRaceResets", testThrottleRacesReset},
 	{"Reset", testThrottleReset},
 	{"DeleteBefore", testThrottleDelete},
 }
@@ -70,6 +71,33 @@ func testThrottleRoundTrip(f *fixture) {
 	f.update("user:alice", second, third)
 	f.throttle("user:alice", third)
 	f.throttle("ip:192.0.2.7", vigil.ThrottleState{})
+}
+
+// testThrottleRacesReset races updates of one key with resets of it:
+// nothing fails, and the updates after the last reset all count.
+func testThrottleRacesReset(f *fixture) {
+	inc := func(st vigil.ThrottleState) vigil.ThrottleState { st.Streak++; return st }
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				if _, err := f.s.UpdateThrottle(f.ctx, "k", inc); err != nil {
+					f.Errorf("UpdateThrottle: %v", err)
+				}
+				if err := f.s.ResetThrottle(f.ctx, "k"); err != nil {
+					f.Errorf("ResetThrottle: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for range 5 {
+		_, err := f.s.UpdateThrottle(f.ctx, "k", inc)
+		f.ok(err, "UpdateThrottle")
+	}
+	if st, err := f.s.Throttle(f.ctx, "k"); err != nil || st.Streak != 5 {
+		f.Errorf("Throttle = %+v, %v; want Streak 5", st, err)
+	}
 }
 
 func testThrottleAtomic(f *fixture) {

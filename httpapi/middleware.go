@@ -14,10 +14,16 @@ import (
 // MaxBody is the largest request body accepted (SPEC §3: over 64 KiB, 413).
 const MaxBody = 64 << 10
 
-// limitBody refuses bodies over MaxBody: at once when Content-Length says
-// so, and while reading otherwise (decode reports it).
-func limitBody(next http.Handler) http.Handler {
+// limitBody refuses bodies over MaxBody on vigil's own routes (ours): at
+// once when Content-Length says so, and while reading otherwise (decode
+// reports it). A request for the app behind vigil (Deps.Fallback) is the
+// app's to judge: its uploads and forms pass whole.
+func limitBody(ours func(*http.Request) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ours(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if r.ContentLength > MaxBody {
 			vigilhttp.WriteError(w, r, nil, tooLarge())
 			return
@@ -33,24 +39,25 @@ func tooLarge() *vigil.Error {
 }
 
 // securityHeaders sets the headers every answer carries: no sniffing, no
-// framing, no referrer, no caching of anything under /api/auth/ (SPEC §3;
-// OWASP ASVS 5.0 3.4), and HSTS outside development.
-func securityHeaders(hsts bool, next http.Handler) http.Handler {
+// framing, no referrer, no caching of anything under /api/ (under the
+// route prefix, if any: vigil's API; SPEC §3; OWASP ASVS 5.0 3.4), and
+// HSTS outside development.
+func (s *server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setSecurityHeaders(w.Header(), r, hsts)
+		s.setSecurityHeaders(w.Header(), r)
 		next.ServeHTTP(w, r)
 	})
 }
 
-func setSecurityHeaders(h http.Header, r *http.Request, hsts bool) {
+func (s *server) setSecurityHeaders(h http.Header, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	if strings.HasPrefix(r.URL.Path, s.prefix+"/api/") {
 		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 	}
-	if hsts {
+	if s.hsts {
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
 }
@@ -77,7 +84,7 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 // returns r with the id.
 func (s *server) withChainHeaders(w http.ResponseWriter, r *http.Request) *http.Request {
 	if vigilhttp.RequestID(r) == "" {
-		setSecurityHeaders(w.Header(), r, s.hsts)
+		s.setSecurityHeaders(w.Header(), r)
 		r = vigilhttp.AddRequestID(w, r)
 	}
 	return r

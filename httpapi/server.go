@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/vigilauth/vigil/auth"
@@ -81,6 +82,7 @@ func NewServer(d Deps) http.Handler {
 	if d.Fallback != nil {
 		fallback = d.Fallback(s.sessions)
 	}
+	ours := func(*http.Request) bool { return true }
 	var h http.Handler = mux
 	switch {
 	case d.RoutePrefix != "":
@@ -92,12 +94,16 @@ func NewServer(d Deps) http.Handler {
 			root.Handle("GET /{$}", http.RedirectHandler(d.RoutePrefix+"/", http.StatusFound))
 		}
 		h = root
+		ours = func(r *http.Request) bool {
+			return r.URL.Path == d.RoutePrefix || strings.HasPrefix(r.URL.Path, d.RoutePrefix+"/")
+		}
 	case fallback != nil:
 		mux.Handle("/", fallback)
+		ours = func(r *http.Request) bool { _, pattern := mux.Handler(r); return pattern != "/" }
 	}
 	h = s.cop.Handler(h)
-	h = limitBody(h)
-	h = securityHeaders(!d.Dev, h)
+	h = limitBody(ours, h)
+	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
 	h = vigilhttp.WithRequestID(h)
 	return &front{verifyPath: d.RoutePrefix + "/api/auth/verify", verify: s.recoverPanics(http.HandlerFunc(s.verify)), chain: h}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -119,7 +120,15 @@ func TestRoutePrefix(t *testing.T) {
 			t.Errorf("GET %s: %d %q, want the app's %q", path, r.Status, r.Raw, want)
 		}
 	}
-	expect(t, "vigil's session under the prefix", d.Do("GET", "/vigil/api/auth/session", nil), 200)
+	own := d.Do("GET", "/vigil/api/auth/session", nil)
+	expect(t, "vigil's session under the prefix", own, 200)
+	if own.Header.Get("Cache-Control") != "no-store" || own.Header.Get("Content-Security-Policy") != "default-src 'none'; frame-ancestors 'none'" {
+		t.Errorf("vigil's API under the prefix: Cache-Control %q, CSP %q; want the API's no-store and CSP",
+			own.Header.Get("Cache-Control"), own.Header.Get("Content-Security-Policy"))
+	}
+	if apps := d.Do("GET", "/api/auth/session", nil); apps.Header.Get("Content-Security-Policy") != "" {
+		t.Errorf("the app's own /api/ answer got vigil's API CSP %q", apps.Header.Get("Content-Security-Policy"))
+	}
 	if r := d.Do("GET", "/vigil/api/auth/verify", nil); r.Status != 200 || r.Header.Get("Remote-User") != "alice" {
 		t.Errorf("forward auth under the prefix: %d %q", r.Status, r.Header.Get("Remote-User"))
 	}
@@ -127,6 +136,9 @@ func TestRoutePrefix(t *testing.T) {
 		t.Errorf("vigil.js under the prefix: %d", r.Status)
 	}
 
+	if r := d.Do("GET", "/vigil/", nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/vigil/auth/account" {
+		t.Errorf("GET /vigil/ signed in: %d %q, want the account page", r.Status, r.Header.Get("Location"))
+	}
 	page := d.Do("GET", "/vigil/auth/account", nil)
 	expect(t, "account page under the prefix", page, 200)
 	refs := regexp.MustCompile(`(?:href|src|action)="(/[^"]*)"`).FindAllStringSubmatch(page.Raw, -1)
@@ -167,5 +179,31 @@ func TestRoutePrefixWithoutUpstream(t *testing.T) {
 		if r := d.Do("GET", path, nil); r.Status != http.StatusNotFound {
 			t.Errorf("GET %s without the prefix: %d, want 404", path, r.Status)
 		}
+	}
+}
+
+// TestUpstreamTakesLargeBodies: the 64 KiB body limit is vigil's API's;
+// an upload to the app behind vigil passes whole, with or without a route
+// prefix, while vigil's own routes still refuse it.
+func TestUpstreamTakesLargeBodies(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		fmt.Fprintf(w, "len=%d err=%v", n, err)
+	}))
+	defer app.Close()
+	big := strings.Repeat("x", 200<<10)
+	for _, prefix := range []string{"", "/vigil"} {
+		args := []string{"--dev", "--upstream", app.URL}
+		if prefix != "" {
+			args = append(args, "--route-prefix", prefix)
+		}
+		srv := startServer(t, "", args...)
+		srv.addUser(t, "alice", "patient", alicePW)
+		d := srv.device(t)
+		expect(t, "login", d.Do("POST", prefix+"/api/auth/login", map[string]string{"username": "alice", "password": alicePW}), 200)
+		if r := d.Do("POST", "/records/upload", big, "Content-Type", "application/octet-stream"); r.Status != 200 || r.Raw != "len=204800 err=<nil>" {
+			t.Errorf("prefix %q: a 200 KiB upload to the app: %d %q", prefix, r.Status, r.Raw)
+		}
+		expect(t, "a 200 KiB body to vigil's API", d.Do("POST", prefix+"/api/auth/session/refresh", big), 413, "PAYLOAD_TOO_LARGE")
 	}
 }

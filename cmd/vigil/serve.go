@@ -123,7 +123,7 @@ func extraRoutes(cfg *config.Config, engine *auth.Engine, log *slog.Logger) (ext
 			RoutePrefix: cfg.RoutePrefix,
 		})
 		pages.Register(mux)
-		if cfg.Upstream == nil {
+		if cfg.Upstream == nil || cfg.RoutePrefix != "" { // "/" is the app's only without a prefix
 			mux.Handle("GET /{$}", pages.Home())
 		}
 	}, refused

@@ -73,12 +73,13 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 	set := setFlags(fs)
 	src := map[string]string{} // flag name -> where its value came from
 	failed := map[string]bool{}
+	given := map[string]bool{} // set by a flag or the environment, not a default
 	for i, o := range opts {
 		v, from := o.def, "--"+o.name
 		if set[o.name] {
-			v = raw[i].s
+			v, given[o.name] = raw[i].s, true
 		} else if e := getenv(EnvName(o.name)); e != "" {
-			v, from = e, EnvName(o.name)
+			v, from, given[o.name] = e, EnvName(o.name), true
 		}
 		src[o.name] = from
 		if v == "" && o.def == "" {
@@ -89,7 +90,7 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 			failed[o.name] = true
 		}
 	}
-	problems = append(problems, c.crossCheck(src, failed)...)
+	problems = append(problems, c.crossCheck(src, failed, given)...)
 	if len(problems) > 0 {
 		return nil, pos, &Error{Problems: problems}
 	}
@@ -98,10 +99,19 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 
 // crossCheck finishes the settings that depend on each other and reports
 // the conflicts, skipping any setting whose own value was already refused.
-func (c *Config) crossCheck(src map[string]string, failed map[string]bool) []string {
+func (c *Config) crossCheck(src map[string]string, failed, given map[string]bool) []string {
 	var problems []string
 	if c.Demo {
 		c.Dev = true
+	}
+	if !given["idle-warning"] && !failed["idle-timeout"] {
+		// The default warning (2m) fits any idle timeout: with a shorter
+		// one, it is half the shortest (global or a role's).
+		shortest := c.IdleTimeout
+		for _, d := range c.RoleIdleTimeout {
+			shortest = min(shortest, d)
+		}
+		c.IdleWarning = min(c.IdleWarning, shortest/2)
 	}
 	if len(c.PublicPaths) > 0 && c.Upstream == nil && !failed["upstream"] {
 		problems = append(problems, src["public-paths"]+" needs --upstream: public paths apply only in reverse-proxy mode")

@@ -31,7 +31,7 @@ func options(c *Config) []option {
 		{"redis", "url", "", "redis:// or rediss:// URL: shared cache and revocation fan-out", redisURL(&c.Redis)},
 		{"lifetime", "duration", "168h", "absolute session lifetime, counted from login, never extended", positive(&c.Lifetime)},
 		{"idle-timeout", "duration", "30m", "inactivity timeout", positive(&c.IdleTimeout)},
-		{"idle-warning", "duration", "2m", "how long before the idle timeout the pages warn", positive(&c.IdleWarning)},
+		{"idle-warning", "duration", "2m", "how long before the idle timeout the pages warn (by default at most half the shortest idle timeout)", positive(&c.IdleWarning)},
 		{"dev", "", "false", "plain-HTTP development: cookie vigil_session without Secure", boolean(&c.Dev)},
 		{"demo", "", "false", "implies --dev; creates demo users and prints their passwords once", boolean(&c.Demo)},
 		{"public-url", "url", "", "the external origin, scheme://host[:port], for Origin checks and links", origin(&c.PublicURL)},

@@ -63,7 +63,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "vigil: %s\n(run vigil help for usage)\n", ue.msg)
+		msg := ue.msg
+		if !strings.Contains(msg, "\n(run vigil") {
+			msg += "\n(run vigil help for usage)"
+		}
+		fmt.Fprintf(stderr, "vigil: %s\n", msg)
 		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "vigil: %s\n", strings.TrimSpace(err.Error()))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vigilauth/vigil/auth"
@@ -28,7 +29,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err != nil {
-		return err
+		// Flags or their environment twins that cannot be used: a usage
+		// error (exit 2, SPEC §1), every problem listed.
+		return &usageError{strings.TrimSpace(err.Error()) + "\n(run vigil serve --help for the flags)"}
 	}
 	log := newLogger(e, cfg.LogFormat)
 	store, err := openStore(ctx, cfg.DB, log)

@@ -83,9 +83,10 @@ func (f *cliFlags) parse(e *env, args []string, want int) ([]string, error) {
 //
 // The policy settings come from the environment twins of serve's flags
 // (VIGIL_PASSWORD_MIN_LENGTH, VIGIL_RESET_TOKEN_TTL...), so the command line
-// applies the same policy as the server beside it.
+// applies the same policy as the server beside it; serve's other settings
+// are not its business (config.LoadPolicy).
 func withEngine(ctx context.Context, e *env, db string, fn func(*auth.Engine) error) error {
-	cfg, _, err := config.Load(nil, e.getenv)
+	cfg, err := config.LoadPolicy(e.getenv)
 	if err != nil {
 		return err
 	}

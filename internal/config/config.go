@@ -52,6 +52,30 @@ type Config struct {
 // either a valid Config or an *Error listing every problem found, never
 // just the first.
 func Load(args []string, getenv func(string) string) (*Config, []string, error) {
+	return loadOnly(args, getenv, nil)
+}
+
+// policyOptions are the settings of the session and password policy: the
+// command line applies them too (LoadPolicy).
+var policyOptions = map[string]bool{
+	"lifetime": true, "idle-timeout": true, "role-lifetime": true, "role-idle-timeout": true,
+	"max-sessions": true, "reauth-window": true, "password-min-length": true, "reset-token-ttl": true,
+}
+
+// LoadPolicy reads the policy settings alone from serve's environment
+// twins (VIGIL_IDLE_TIMEOUT, VIGIL_PASSWORD_MIN_LENGTH...), so that the
+// command line applies the policy of the server beside it. The other
+// settings are neither read nor checked: a serve-only variable that
+// serve would refuse does not stop the command line. It returns an *Error
+// listing every problem with the policy settings.
+func LoadPolicy(getenv func(string) string) (*Config, error) {
+	c, _, err := loadOnly(nil, getenv, policyOptions)
+	return c, err
+}
+
+// loadOnly is Load; with only set, just those options are read and checked,
+// and the settings that depend on others are left alone.
+func loadOnly(args []string, getenv func(string) string, only map[string]bool) (*Config, []string, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -75,6 +99,9 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 	failed := map[string]bool{}
 	given := map[string]bool{} // set by a flag or the environment, not a default
 	for i, o := range opts {
+		if only != nil && !only[o.name] {
+			continue
+		}
 		v, from := o.def, "--"+o.name
 		if set[o.name] {
 			v, given[o.name] = raw[i].s, true
@@ -90,7 +117,9 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 			failed[o.name] = true
 		}
 	}
-	problems = append(problems, c.crossCheck(src, failed, given)...)
+	if only == nil {
+		problems = append(problems, c.crossCheck(src, failed, given)...)
+	}
 	if len(problems) > 0 {
 		return nil, pos, &Error{Problems: problems}
 	}

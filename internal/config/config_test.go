@@ -387,3 +387,24 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestLoadPolicyReadsThePolicyAlone: the command line takes the policy
+// from serve's environment twins and is not stopped by a serve-only
+// setting serve would refuse; a bad policy setting is still refused.
+func TestLoadPolicyReadsThePolicyAlone(t *testing.T) {
+	c, err := LoadPolicy(env(map[string]string{
+		"VIGIL_IDLE_TIMEOUT": "1m", "VIGIL_PASSWORD_MIN_LENGTH": "20", // policy: read
+		"VIGIL_PUBLIC_PATHS": "/x", "VIGIL_ADDR": "nonsense", // serve-only, refused by serve: ignored
+	}))
+	if err != nil {
+		t.Fatalf("LoadPolicy: %v", err)
+	}
+	if c.IdleTimeout != time.Minute || c.PasswordMinLength != 20 || c.Lifetime != 168*time.Hour {
+		t.Errorf("policy = idle %v, min length %d, lifetime %v; want 1m, 20, 168h", c.IdleTimeout, c.PasswordMinLength, c.Lifetime)
+	}
+	_, err = LoadPolicy(env(map[string]string{"VIGIL_RESET_TOKEN_TTL": "soon"}))
+	var ce *Error
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "VIGIL_RESET_TOKEN_TTL") {
+		t.Errorf("LoadPolicy with a bad policy setting = %v, want an *Error naming it", err)
+	}
+}

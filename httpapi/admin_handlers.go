@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -189,7 +190,7 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-var errSince = vigil.Errorf(vigil.CodeInvalidRequest, "want a duration such as 1h or an RFC 3339 time")
+var errSince = errors.New("want a duration such as 1h or an RFC 3339 time")
 
 func (s *server) adminPolicy(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, s.engine.PolicyReport())

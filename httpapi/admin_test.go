@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -111,7 +112,11 @@ func TestAdminAudit(t *testing.T) {
 		t.Errorf("limit: %s", r.Raw)
 	}
 	for _, q := range []string{"since=yesterday", "limit=0", "limit=-3", "limit=x", "before=0", "until=soon"} {
-		expect(t, q, admin.Do("GET", "/api/admin/audit?"+q, nil), 400, vigil.CodeInvalidRequest, "")
+		r := admin.Do("GET", "/api/admin/audit?"+q, nil)
+		expect(t, q, r, 400, vigil.CodeInvalidRequest, "")
+		if msg, _ := r.Body["error"].(string); !strings.HasPrefix(msg, "Parameter ") || strings.Contains(msg, vigil.CodeInvalidRequest) {
+			t.Errorf("%s: error %q, want a sentence naming the parameter, without the code", q, msg)
+		}
 	}
 	must(t, "policy", admin.Do("GET", "/api/admin/policy", nil), 200)
 	expect(t, "policy as clinician", loggedIn(h, "bob", bobPW).Do("GET", "/api/admin/policy", nil), 403, vigil.CodeForbidden, "")

@@ -247,12 +247,16 @@ func sessionsRevoke(ctx context.Context, e *env, args []string) error {
 	})
 }
 
+// maxAuditLimit is the most events `vigil audit` shows at once (the
+// stores' own cap on one read).
+const maxAuditLimit = 1000
+
 func auditCmd(ctx context.Context, e *env, args []string) error {
 	f := newCLIFlags("audit")
 	user := f.String("user", "", "only events about this username")
 	event := f.String("event", "", "only this event name")
 	since := f.String("since", "", "a duration back from now (1h) or an RFC 3339 time")
-	limit := f.Int("limit", 100, "at most this many events (up to 1000)")
+	limit := f.Int("limit", 100, "at most this many events, newest first (up to 1000)")
 	asJSON := f.Bool("json", false, "one JSON object per line")
 	if _, err := f.parse(e, args, 0); err != nil {
 		return err
@@ -264,11 +268,17 @@ func auditCmd(ctx context.Context, e *env, args []string) error {
 	if *limit < 1 {
 		return usagef("audit: --limit must be at least 1")
 	}
-	filter := vigil.EventFilter{Username: vigil.NormalizeUsername(*user), Event: *event, Since: from, Limit: min(*limit, 1000)}
+	n := min(*limit, maxAuditLimit)
+	// One more than shown, to know whether the list was cut.
+	filter := vigil.EventFilter{Username: vigil.NormalizeUsername(*user), Event: *event, Since: from, Limit: min(n+1, maxAuditLimit)}
 	return withEngine(ctx, e, f.db, func(eng *auth.Engine) error {
 		events, err := eng.Events(ctx, filter)
 		if err != nil {
 			return err
+		}
+		if len(events) > n || len(events) == maxAuditLimit {
+			events = events[:n]
+			fmt.Fprintf(e.stderr, "vigil: showing the newest %d events; more match (--limit up to %d, or narrow with --since, --user, --event)\n", n, maxAuditLimit)
 		}
 		if *asJSON {
 			return printJSONLines(e.stdout, events, eventLine)

@@ -44,3 +44,27 @@ func TestExitStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditSaysWhenItCutsTheList: `vigil audit` shows the newest events up
+// to --limit and says on stderr when more match; not when all are shown.
+func TestAuditSaysWhenItCutsTheList(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "vigil.db")
+	vigilCLI := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), append(args, "--db", db), func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	for _, name := range []string{"ann", "ben", "cat"} {
+		if code, _, errs := vigilCLI("user", "add", name, "--role", "patient"); code != 0 {
+			t.Fatalf("user add %s: %s", name, errs)
+		}
+	}
+	code, out, errs := vigilCLI("audit", "--event", "user_created", "--limit", "2", "--json")
+	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(errs, "showing the newest 2 events; more match") {
+		t.Errorf("audit --limit 2 of 3: exit %d, %d lines, stderr %q", code, strings.Count(out, "\n"), errs)
+	}
+	code, out, errs = vigilCLI("audit", "--event", "user_created", "--limit", "3", "--json")
+	if code != 0 || strings.Count(out, "\n") != 3 || errs != "" {
+		t.Errorf("audit --limit 3 of 3: exit %d, %d lines, stderr %q", code, strings.Count(out, "\n"), errs)
+	}
+}

@@ -45,6 +45,8 @@ type countingStore struct {
 	lookups atomic.Int64 // SessionByToken
 	down    atomic.Bool
 	burst   atomic.Int64 // the next poll with news also gets this many other entries
+	// afterThrottle, when set, runs after each UpdateThrottle with its key.
+	afterThrottle atomic.Pointer[func(key string)]
 	// slowPolls makes reads of the revocation log wait for their context
 	// to end; polling is closed when the first such read starts.
 	slowPolls atomic.Bool
@@ -62,6 +64,14 @@ type hold struct{ entered, release chan struct{} }
 func newHold() *hold { return &hold{entered: make(chan struct{}), release: make(chan struct{})} }
 
 // TouchSessions counts each session written (a batch of n counts n).
+func (s *countingStore) UpdateThrottle(ctx context.Context, key string, fn func(vigil.ThrottleState) vigil.ThrottleState) (vigil.ThrottleState, error) {
+	st, err := s.Store.UpdateThrottle(ctx, key, fn)
+	if f := s.afterThrottle.Load(); f != nil {
+		(*f)(key)
+	}
+	return st, err
+}
+
 func (s *countingStore) TouchSessions(ctx context.Context, touches []vigil.Touch) error {
 	s.touches.Add(int64(len(touches)))
 	if s.down.Load() {

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -309,6 +310,79 @@ func TestThrottleBurstOfGoodLoginsFromOneAddress(t *testing.T) {
 	if _, err := e.eng.Login(e.ctx, refused[0], pws[0], nil, actor(clinic)); err != nil && vigil.ErrorCode(err) != vigil.CodeInvalidCredentials {
 		t.Errorf("a login from the address right after the burst: %v, want it admitted", err)
 	}
+}
+
+// TestThrottleSlowGoodLoginsAreNotFailures: logins that take longer than
+// the pending lifetime (a long queue for a hash) are counted as failures
+// by the next attempt meanwhile, which is refused; but when they then
+// succeed, those failures are taken back and the address is free again.
+func TestThrottleSlowGoodLoginsAreNotFailures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const people, clinic = 30, "203.0.113.41"
+	pws := make([]string, people)
+	for i := range pws {
+		pws[i] = e.addUser(fmt.Sprintf("nurse%02d", i), vigil.RoleClinician)
+	}
+	e.hasher.Reset()
+	e.hasher.Gate = make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range people {
+		wg.Go(func() {
+			if _, err := e.eng.Login(e.ctx, fmt.Sprintf("nurse%02d", i), pws[i], nil, actor(clinic)); err != nil {
+				t.Errorf("a slow good login: %v", err)
+			}
+		})
+	}
+	eventually(t, "every login to be checking its password", func() bool { return e.hasher.Verifies.Load() == people })
+	e.clock.Set(time.Minute + time.Second) // the queue took over a minute
+	if _, err := e.eng.Login(e.ctx, "nurse00", "not the password", nil, actor(clinic)); vigil.ErrorCode(err) != vigil.CodeRateLimited {
+		t.Fatalf("an attempt while 30 logins are over a minute old: %v, want RATE_LIMITED", err)
+	}
+	close(e.hasher.Gate)
+	wg.Wait()
+	if st, err := e.store.Throttle(e.ctx, "ip:"+clinic); err != nil || len(st.Failures)+len(st.Pending) != 0 || !st.LockedUntil.IsZero() {
+		t.Errorf("the address after 30 slow good logins: %+v (%v), want nothing recorded", st, err)
+	}
+	e.hasher.Gate = nil
+	e.login("nurse01", pws[1])
+	if _, err := e.eng.Login(e.ctx, "nurse02", pws[2], nil, actor(clinic)); err != nil {
+		t.Errorf("a login from the address afterwards: %v", err)
+	}
+}
+
+// TestThrottleRefusedByAddressCostsTheUsernameNothing: an attempt the
+// address rule refuses leaves nothing under its username, even when its
+// client leaves between the two checks: a locked address cannot be used
+// to lock someone else's username.
+func TestThrottleRefusedByAddressCostsTheUsernameNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	pw := e.addUser("alice", vigil.RolePatient)
+	const attacker = "203.0.113.66"
+	for i := range 30 {
+		e.fail(fmt.Sprintf("guess%02d", i), attacker)
+	}
+	for range 6 {
+		ctx, cancel := context.WithCancel(e.ctx)
+		leave := func(key string) {
+			if key == "user:alice" {
+				cancel() // the client leaves right after the username's check
+			}
+		}
+		e.store.afterThrottle.Store(&leave)
+		_, err := e.eng.Login(ctx, "alice", "a guess at alice's password", nil, actor(attacker))
+		e.store.afterThrottle.Store(nil)
+		cancel()
+		if code := vigil.ErrorCode(err); code != vigil.CodeRateLimited && !errors.Is(err, context.Canceled) {
+			t.Fatalf("an attempt from the locked address: %v", err)
+		}
+	}
+	e.clock.Set(2 * time.Minute) // past the pending lifetime: nothing may expire into failures
+	if st, err := e.store.Throttle(e.ctx, "user:alice"); err != nil || len(st.Failures)+len(st.Pending) != 0 {
+		t.Errorf("alice after attempts refused by the address: %+v (%v), want nothing", st, err)
+	}
+	e.login("alice", pw)
 }
 
 // TestThrottleUnsettledAttemptsCountAsFailures: attempts left pending by

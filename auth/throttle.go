@@ -72,8 +72,15 @@ func (t *throttle) attempt(ctx context.Context, username, ip string, now time.Ti
 	}
 	wait, err := t.admit(ctx, ipKey(ip), now, ipRule)
 	if err != nil || wait > 0 {
-		// Refused after all: the username's pending entry goes, uncounted.
-		t.settleKey(ctx, userKey(username), now, func(st vigil.ThrottleState) vigil.ThrottleState { return st })
+		// Refused after all: the username's pending entry goes, uncounted,
+		// even if the client has just left (else it would count as a
+		// failure once it expired).
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+		defer cancel()
+		keep := func(st vigil.ThrottleState, _ bool) vigil.ThrottleState { return st }
+		if uerr := t.settleKey(ctx, userKey(username), now, keep); err == nil {
+			err = uerr
+		}
 	}
 	return wait, err
 }
@@ -100,38 +107,64 @@ func (t *throttle) admit(ctx context.Context, key string, now time.Time, r rule)
 // settle ends the attempt admitted at `at`, at now: ok means the password
 // was right, and the username's failures are forgotten (SPEC: a success
 // resets the count); otherwise a failure at now is recorded under both
-// keys. It writes even if ctx has ended (a client that left mid-check has
-// its attempt counted); an attempt it cannot settle counts as failed after
-// pendingTTL.
+// keys. An attempt that took so long its pending entry already expired
+// into a failure (at `at`) is not counted twice: a success takes that
+// failure back, a failure leaves it. It writes even if ctx has ended (a
+// client that left mid-check has its attempt counted); an attempt it
+// cannot settle counts as failed after pendingTTL.
 func (t *throttle) settle(ctx context.Context, username, ip string, at, now time.Time, ok bool) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
-	user := func(st vigil.ThrottleState) vigil.ThrottleState {
-		if ok {
+	user := func(st vigil.ThrottleState, pending bool) vigil.ThrottleState {
+		switch {
+		case ok:
 			return vigil.ThrottleState{Pending: st.Pending}
+		case pending:
+			return userFailure(st, now)
 		}
-		return userFailure(st, now)
+		return st // already counted when it expired
 	}
 	if err := t.settleKey(ctx, userKey(username), at, user); err != nil || ip == "" {
 		return err
 	}
-	return t.settleKey(ctx, ipKey(ip), at, func(st vigil.ThrottleState) vigil.ThrottleState {
-		if ok {
+	return t.settleKey(ctx, ipKey(ip), at, func(st vigil.ThrottleState, pending bool) vigil.ThrottleState {
+		switch {
+		case ok && pending:
 			return st
+		case ok:
+			return ipTakeBack(st, at)
+		case pending:
+			return ipFailure(st, now)
 		}
-		return ipFailure(st, now)
+		return st
 	})
 }
 
-// settleKey removes the pending entry of `at` under key, then applies then.
-func (t *throttle) settleKey(ctx context.Context, key string, at time.Time, then func(vigil.ThrottleState) vigil.ThrottleState) error {
+// settleKey removes the pending entry of `at` under key, then applies
+// then, telling it whether the entry was still pending (not expired into
+// a failure meanwhile).
+func (t *throttle) settleKey(ctx context.Context, key string, at time.Time, then func(vigil.ThrottleState, bool) vigil.ThrottleState) error {
 	_, err := t.store.UpdateThrottle(ctx, key, func(st vigil.ThrottleState) vigil.ThrottleState {
-		if i := slices.IndexFunc(st.Pending, at.Equal); i >= 0 {
+		i := slices.IndexFunc(st.Pending, at.Equal)
+		if i >= 0 {
 			st.Pending = slices.Delete(slices.Clone(st.Pending), i, i+1)
 		}
-		return then(st)
+		return then(st, i >= 0)
 	})
 	return err
+}
+
+// ipTakeBack removes the failure an expired attempt of `at` left, and the
+// lock it may have set, when that attempt turns out to have succeeded.
+func ipTakeBack(st vigil.ThrottleState, at time.Time) vigil.ThrottleState {
+	if i := slices.IndexFunc(st.Failures, at.Equal); i >= 0 {
+		st.Failures = slices.Delete(slices.Clone(st.Failures), i, i+1)
+	}
+	st.Streak = len(st.Failures)
+	if st.Streak < ipFailures {
+		st.LockedUntil = time.Time{}
+	}
+	return st
 }
 
 // clear forgets the username's failures (a completed password reset).

@@ -36,9 +36,8 @@ type Hasher struct {
 // so a login never fails for it; hashing then stays in this process for 30
 // seconds before a worker is tried again. A hash whose ctx ends while a
 // worker computes it returns ctx.Err() (and the worker is replaced, with
-// no pause). With Background, workers run at its nice level and, on Linux,
-// in the SCHED_IDLE policy, on every thread. Call it before h is used. It
-// returns h.
+// no pause). A worker lowers its own priority (ServeWorker's nice). Call
+// it before h is used. It returns h.
 func (h *Hasher) External(start func() *exec.Cmd, onError func(error)) *Hasher {
 	h.workers = &workers{start: start}
 	h.onWorkerError = onError
@@ -58,9 +57,9 @@ func (h *Hasher) Close() {
 // takes what is left: a login storm then slows logins, not the requests of
 // people already signed in. In this process a hash runs on an OS thread of
 // its own at the given nice level (1 to 19; Linux only, elsewhere
-// ignored), created for the hash and ended with it; worker processes
-// (External) run wholly at that level and in SCHED_IDLE. Call it before h
-// is used. It returns h.
+// ignored), created for the hash and ended with it. (Worker processes,
+// External, lower themselves: ServeWorker.) Call it before h is used. It
+// returns h.
 func (h *Hasher) Background(nice int) *Hasher {
 	h.nice = min(max(nice, 0), 19)
 	return h
@@ -142,7 +141,7 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 	defer h.release()
 	pw := []byte(Normalize(password))
 	if h.workers != nil {
-		key, err := h.workers.key(ctx, pw, salt, p, h.nice)
+		key, err := h.workers.key(ctx, pw, salt, p)
 		if err == nil {
 			return key, nil
 		}

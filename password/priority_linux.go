@@ -1,6 +1,7 @@
 package password
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,7 +24,11 @@ const schedIdle = 5
 // unprivileged process may always lower its own priority; if SCHED_IDLE is
 // refused (an old kernel, a seccomp filter) the nice level stays.
 func lowerThreadPriority(nice int, idle bool) error {
-	tid := syscall.Gettid()
+	return lowerThread(syscall.Gettid(), nice, idle)
+}
+
+// lowerThread is lowerThreadPriority for thread tid of this process.
+func lowerThread(tid, nice int, idle bool) error {
 	// Only ever lower: a worker started at nice 19 keeps it even if asked
 	// for less. (The raw getpriority returns 20 − nice.)
 	if raw, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid); err != nil || 20-raw < nice {
@@ -39,6 +44,40 @@ func lowerThreadPriority(nice int, idle bool) error {
 		return errno
 	}
 	return nil
+}
+
+// lowerProcess lowers every thread of this process to the nice level and
+// into SCHED_IDLE. A thread made later inherits both from the thread
+// that makes it, so once every thread is lowered the process stays so;
+// a thread made during a pass by one not yet lowered is caught by the
+// next pass.
+func lowerProcess(nice int) error {
+	for range 20 {
+		paths, err := filepath.Glob("/proc/self/task/*")
+		if err != nil || len(paths) == 0 {
+			return errors.New("password: no /proc/self/task")
+		}
+		lowered := 0
+		for _, p := range paths {
+			tid, err := strconv.Atoi(filepath.Base(p))
+			if err != nil {
+				continue
+			}
+			policy, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETSCHEDULER, uintptr(tid), 0, 0)
+			raw, perr := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+			if errno == 0 && policy == schedIdle && perr == nil && 20-raw >= nice {
+				continue
+			}
+			if err := lowerThread(tid, nice, true); err != nil && !errors.Is(err, syscall.ESRCH) {
+				return err // refused: not a thread that ended meanwhile
+			}
+			lowered++
+		}
+		if lowered == 0 {
+			return nil
+		}
+	}
+	return errors.New("password: threads kept appearing while lowering the process")
 }
 
 // runQueueWait is the time the threads of process pid have spent runnable

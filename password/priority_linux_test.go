@@ -115,10 +115,10 @@ func threadStats(t *testing.T, pid int) map[string]threadStat {
 	return stats
 }
 
-// TestWorkerProcessRunsIdle: a worker process started for a Background
-// hasher runs at its nice level and in SCHED_IDLE on every thread (it
-// inherits both from the thread that started it), and the thread that
-// started it in this process is gone afterwards.
+// TestWorkerProcessRunsIdle: a worker process lowers itself, every
+// thread, to its nice level and into SCHED_IDLE (the test binary's worker
+// serves at nice 5), while no thread of the server is ever put in
+// SCHED_IDLE (one starved there could stall the server's collector).
 func TestWorkerProcessRunsIdle(t *testing.T) {
 	t.Parallel()
 	var cmd *exec.Cmd
@@ -136,32 +136,18 @@ func TestWorkerProcessRunsIdle(t *testing.T) {
 		t.Fatalf("%d workers started", started.Load())
 	}
 	stats := threadStats(t, cmd.Process.Pid)
-	if len(stats) == 0 {
-		t.Fatal("no threads seen in the worker")
+	if len(stats) < 2 {
+		t.Fatalf("%d threads seen in the worker", len(stats))
 	}
 	for path, st := range stats {
-		if st.nice != 18 || st.policy != schedIdle {
-			t.Errorf("worker thread %s: nice %d, policy %d; want nice 18, SCHED_IDLE (%d)", path, st.nice, st.policy, schedIdle)
+		if st.nice != 5 || st.policy != schedIdle {
+			t.Errorf("worker thread %s: nice %d, policy %d; want nice 5, SCHED_IDLE (%d)", path, st.nice, st.policy, schedIdle)
 		}
 	}
-	// As in TestBackgroundHashRunsAtLowPriority, the main thread is the
-	// exception: the runtime parks it for good instead of ending it.
-	main := fmt.Sprintf("/proc/%d/task/%d/stat", os.Getpid(), os.Getpid())
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var left []string
-		for path, st := range threadStats(t, os.Getpid()) {
-			if st.policy == schedIdle && path != main {
-				left = append(left, path)
-			}
+	for path, st := range threadStats(t, os.Getpid()) {
+		if st.policy == schedIdle {
+			t.Errorf("a thread of the server is in SCHED_IDLE: %s", path)
 		}
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("threads of this process left in SCHED_IDLE: %v", left)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

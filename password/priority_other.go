@@ -11,3 +11,6 @@ func lowerThreadPriority(int, bool) error { return nil }
 // runQueueWait is 0 where the kernel does not say how long a process has
 // waited for a CPU: a worker's time allowance is then never extended.
 func runQueueWait(int) time.Duration { return 0 }
+
+// lowerProcess is a no-op where threads have no priority of their own.
+func lowerProcess(int) error { return nil }

@@ -46,10 +46,21 @@ var ErrWorker = errors.New("password: hash worker")
 var errClosed = fmt.Errorf("%w: hasher closed", ErrWorker)
 
 // ServeWorker is the body of a worker process: it answers requests read
-// from r on w until r ends (the server closed the pipe or exited), hashing
-// on a thread at the given nice level (see Background). It returns nil at
-// the end of r and an error for a malformed request.
+// from r on w until r ends (the server closed the pipe or exited), and
+// returns nil then, or an error for a malformed request.
+//
+// With nice > 0 it first puts the whole process at that nice level and,
+// on Linux, in the SCHED_IDLE policy, every thread: its garbage collector
+// and its pipe reader as well as its hashing yield to request handling,
+// and the kernel preempts the worker the moment a request handler wakes,
+// so hashing takes only the CPU that requests leave idle. The worker does
+// it to itself, after it has started: a server thread lowered to start it
+// would be one the kernel may starve while it holds the runtime's
+// attention through the fork, stalling the server's collector.
 func ServeWorker(r io.Reader, w io.Writer, nice int) error {
+	if nice > 0 {
+		_ = lowerProcess(nice) // if refused, the worker still hashes
+	}
 	br, bw := bufio.NewReader(r), bufio.NewWriter(w)
 	for {
 		p, salt, pw, err := readRequest(br)
@@ -63,7 +74,7 @@ func ServeWorker(r io.Reader, w io.Writer, nice int) error {
 			bw.WriteByte(1)
 		} else {
 			bw.WriteByte(0)
-			bw.Write(argonKey(pw, salt, p, nice))
+			bw.Write(argonKey(pw, salt, p, 0)) // the process is already lowered
 		}
 		clear(pw)
 		if err := bw.Flush(); err != nil {
@@ -185,8 +196,8 @@ type worker struct {
 // CPU) and before ctx ends. A worker that failed pauses the use of
 // workers; one killed because ctx ended does not (the next hash starts
 // another).
-func (ws *workers) key(ctx context.Context, pw, salt []byte, p Params, nice int) ([]byte, error) {
-	w, err := ws.take(nice)
+func (ws *workers) key(ctx context.Context, pw, salt []byte, p Params) ([]byte, error) {
+	w, err := ws.take()
 	if err != nil {
 		return nil, err
 	}
@@ -206,8 +217,12 @@ func (ws *workers) key(ctx context.Context, pw, salt []byte, p Params, nice int)
 	return key, nil
 }
 
+// maxStarved bounds how many allowances of waiting for a CPU are added to
+// a worker's allowance (about a minute at the default parameters).
+const maxStarved = 4
+
 // allowance is how long a worker may take for a hash with p, not counting
-// the time it waits for a CPU.
+// the time it waits for a CPU (up to maxStarved allowances).
 func (ws *workers) allowance(p Params) time.Duration {
 	if ws.allow != nil {
 		return ws.allow(p)
@@ -222,7 +237,7 @@ func answerWithin(p Params) time.Duration {
 	return 10*time.Second + time.Duration(p.Memory)*time.Duration(p.Time)*time.Millisecond/10
 }
 
-func (ws *workers) take(nice int) (*worker, error) {
+func (ws *workers) take() (*worker, error) {
 	ws.mu.Lock()
 	switch {
 	case ws.done:
@@ -239,7 +254,7 @@ func (ws *workers) take(nice int) (*worker, error) {
 		return w, nil
 	}
 	ws.mu.Unlock()
-	w, err := startWorker(ws.start(), nice)
+	w, err := startWorker(ws.start())
 	if err != nil {
 		ws.failed()
 		return nil, err
@@ -279,16 +294,9 @@ func (ws *workers) close() {
 	}
 }
 
-// startWorker starts a worker process. With nice > 0 the process is
-// started from a thread of its own at that nice level and in the
-// SCHED_IDLE policy (lowerThreadPriority), and a process inherits both
-// from the thread that forks it, on every thread it ever has: the
-// worker's whole runtime — its garbage collector, the thread reading the
-// pipe, the hashing thread — then runs only on CPU time that request
-// handling leaves idle. (The server's own fallback hashing stays at the
-// nice level alone: in the server, a SCHED_IDLE thread that the kernel
-// starves would hold up every stop-the-world pause of the collector.)
-func startWorker(cmd *exec.Cmd, nice int) (*worker, error) {
+// startWorker starts a worker process (which lowers its own priority:
+// ServeWorker).
+func startWorker(cmd *exec.Cmd) (*worker, error) {
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrWorker, err)
@@ -297,29 +305,12 @@ func startWorker(cmd *exec.Cmd, nice int) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrWorker, err)
 	}
-	if err := startAt(cmd, nice); err != nil {
+	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: start: %v", ErrWorker, err)
 	}
 	w := &worker{cmd: cmd, in: in, out: bufio.NewReader(out)}
 	w.pipe, _ = out.(interface{ SetReadDeadline(time.Time) error })
 	return w, nil
-}
-
-// startAt runs cmd.Start on a locked thread lowered to nice (see
-// startWorker); a child process inherits its scheduling policy and nice
-// level from the thread that forks it, and keeps them across exec. The
-// thread is never unlocked, so it ends with the goroutine.
-func startAt(cmd *exec.Cmd, nice int) error {
-	if nice <= 0 {
-		return cmd.Start()
-	}
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		_ = lowerThreadPriority(nice, true) // if refused, the worker starts anyway
-		done <- cmd.Start()
-	}()
-	return <-done
 }
 
 // key has the worker compute one key. The worker has allow to answer,
@@ -353,7 +344,12 @@ func (w *worker) key(ctx context.Context, pw, salt []byte, p Params, allow time.
 	}
 	status, err := w.out.ReadByte()
 	for err != nil && w.pipe != nil && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
-		end := start.Add(allow + queued(pid) - waited)
+		// The wait is summed over the worker's threads, so it can grow
+		// faster than the clock: never more than the time gone by, and
+		// never more than maxStarved allowances in all, so a worker stuck
+		// on a busy machine is still found out.
+		extra := min(queued(pid)-waited, time.Since(start), maxStarved*allow)
+		end := start.Add(allow + extra)
 		if !end.After(time.Now()) {
 			break
 		}

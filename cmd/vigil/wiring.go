@@ -115,7 +115,7 @@ func version() string {
 func hashSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
 
 // hashNice is the Linux nice level of the hash worker processes (which
-// also run in SCHED_IDLE; see password.Hasher.External) and of the thread
+// also put themselves in SCHED_IDLE; see password.ServeWorker) and of the thread
 // computing a hash when it falls back to the server: the kernel gives the
 // CPU to request handling first, and hashing takes what is left.
 // Measured in BENCHMARKS.md (login storm): 19 kept verify's p99 lowest;

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	pathpkg "path"
 	"strings"
 
 	"github.com/vigilauth/vigil"
@@ -56,7 +57,7 @@ func New(upstream *url.URL, s *vigilhttp.Sessions, opt Options) *Proxy {
 // otherwise a page request is sent to sign in and anything else gets the
 // API's 401.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p.public(r.URL.Path) {
+	if p.public(r.URL) {
 		p.rp.ServeHTTP(w, r)
 		return
 	}
@@ -70,13 +71,37 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // public reports whether path is under one of the public prefixes, on a
 // segment boundary ("/static" covers "/static/x", not "/statics").
-func (p *Proxy) public(path string) bool {
+//
+// Only a plain path can be public: one with dot segments, a backslash, or
+// an encoded slash, backslash or dot (/static/%2e%2e/records) is judged
+// as the app behind might read it once decoded or normalised — somewhere
+// else — so it needs a session like any other path.
+func (p *Proxy) public(u *url.URL) bool {
+	path := u.Path
+	if len(p.opt.PublicPaths) == 0 || !plainPath(u) {
+		return false
+	}
 	for _, pre := range p.opt.PublicPaths {
 		if path == pre || strings.HasPrefix(path, strings.TrimSuffix(pre, "/")+"/") {
 			return true
 		}
 	}
 	return false
+}
+
+// plainPath reports whether u's path reads the same to any server:
+// already clean (no "." or ".." segments, no "//"), no backslash, and
+// nothing percent-encoded that decodes to "/", "\\" or ".".
+func plainPath(u *url.URL) bool {
+	p := u.Path
+	if strings.Contains(p, "\\") {
+		return false
+	}
+	if c := pathpkg.Clean(p); c != p && c+"/" != p {
+		return false
+	}
+	esc := strings.ToLower(u.EscapedPath())
+	return !strings.Contains(esc, "%2f") && !strings.Contains(esc, "%5c") && !strings.Contains(esc, "%2e")
 }
 
 // refuse answers a request without a live session.

@@ -141,4 +141,15 @@ func TestPublicPaths(t *testing.T) {
 	if resp, _ := get(t, front.URL+"/statics/x", ""); resp.StatusCode != 401 {
 		t.Fatalf("/statics is not under /static: %d", resp.StatusCode)
 	}
+	// A path the app could decode or normalise into one outside the
+	// public prefix is not public.
+	for _, p := range []string{"/static/%2e%2e/records/7", "/static/..%2Frecords/7", "/static%2F..%2Frecords/7",
+		"/static/%2E%2E/records", "/static/..%5Crecords", "/static/a%5c..%5c..%5crecords", "/static/./x", "/static//x"} {
+		if resp, got := get(t, front.URL+p, ""); resp.StatusCode != 401 {
+			t.Errorf("%s without a session: %d, the app saw %q; want 401", p, resp.StatusCode, got.Path)
+		}
+	}
+	if resp, _ := get(t, front.URL+"/static/", ""); resp.StatusCode != 200 {
+		t.Errorf("/static/ itself: %d, want it public", resp.StatusCode)
+	}
 }

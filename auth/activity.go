@@ -26,10 +26,22 @@ type activity struct {
 	on      atomic.Bool // a flusher is running
 	mu      sync.Mutex
 	pending map[string]time.Time
+	// written keeps what a flush wrote for keepWritten more, with when it
+	// was written: a read of the store that began before that write and
+	// returns after it still finds the activity here (else it would see
+	// neither, and a session could look idle for a moment).
+	written map[string]writtenActivity
 }
 
+// writtenActivity is activity a flush wrote, and when (wall clock).
+type writtenActivity struct{ at, wrote time.Time }
+
+// keepWritten is how long written activity stays visible to readers: far
+// longer than a store read lasts.
+const keepWritten = 5 * time.Second
+
 func newActivity(store vigil.SessionStore, log *slog.Logger) *activity {
-	return &activity{store: store, log: log, pending: make(map[string]time.Time)}
+	return &activity{store: store, log: log, pending: make(map[string]time.Time), written: make(map[string]writtenActivity)}
 }
 
 // batched reports whether activity with this granularity is batched: only
@@ -60,11 +72,15 @@ func (a *activity) record(ctx context.Context, id string, at time.Time, gran tim
 	return nil
 }
 
-// latest returns activity noted but not yet written for id.
+// latest returns activity noted for id and not yet written, or written
+// within keepWritten.
 func (a *activity) latest(id string) (time.Time, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t, ok := a.pending[id]
+	if w, wok := a.written[id]; wok && (!ok || w.at.After(t)) {
+		return w.at, true
+	}
 	return t, ok
 }
 
@@ -92,6 +108,11 @@ func (a *activity) run(ctx context.Context) {
 // the next try.
 func (a *activity) flush(ctx context.Context) {
 	a.mu.Lock()
+	for id, w := range a.written {
+		if time.Since(w.wrote) > keepWritten {
+			delete(a.written, id)
+		}
+	}
 	batch := maps.Clone(a.pending)
 	a.mu.Unlock()
 	if len(batch) == 0 {
@@ -107,7 +128,9 @@ func (a *activity) flush(ctx context.Context) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	now := time.Now()
 	for id, at := range batch {
+		a.written[id] = writtenActivity{at: at, wrote: now}
 		if cur, ok := a.pending[id]; ok && !cur.After(at) {
 			delete(a.pending, id) // written, and nothing newer noted meanwhile
 		}

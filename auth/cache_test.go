@@ -397,3 +397,38 @@ func TestStoppingMidPollIsNoStoreFailure(t *testing.T) {
 		t.Errorf("stopping was logged as a store failure:\n%s", log)
 	}
 }
+
+// TestReadDuringAFlushKeepsTheActivity: a check that reads a session from
+// the store just before batched activity is written, and looks for the
+// noted activity just after, still sees that activity (else the session
+// would look idle since its last written activity, and be cached so).
+func TestReadDuringAFlushKeepsTheActivity(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *auth.Options) { o.CacheSize = -1 }) // every check reads the store
+	e.runEngine(e.eng)
+	pw := e.addUser("alice", vigil.RolePatient)
+	tok := e.login("alice", pw).Token
+	e.clock.Set(10 * time.Minute)
+	cur0 := e.alive(tok, true) // activity at 10m, noted for the next flush
+
+	hd := newHold()
+	e.store.hold.Store(hd)
+	got := make(chan *auth.Current, 1)
+	go func() {
+		cur, err := e.eng.Check(e.ctx, tok, false) // reads the row, then waits
+		if err != nil {
+			t.Error(err)
+		}
+		got <- cur
+	}()
+	<-hd.entered
+	eventually(t, "the noted activity to be written", func() bool {
+		s, err := e.raw.SessionByID(e.ctx, cur0.Session.ID)
+		return err == nil && s.LastActivity.Equal(t0.Add(10*time.Minute))
+	})
+	time.Sleep(50 * time.Millisecond) // and the note dropped once written (makes the test sharper, not flaky)
+	close(hd.release)
+	if cur := <-got; cur != nil && !cur.Session.LastActivity.Equal(t0.Add(10*time.Minute)) {
+		t.Errorf("a check read during the flush: last activity %v, want %v", cur.Session.LastActivity, t0.Add(10*time.Minute))
+	}
+}

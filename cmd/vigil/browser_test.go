@@ -302,11 +302,7 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 // their own browser, sets a password and signs in; the administrator
 // signs them out everywhere.
 func TestBrowserAdminCreatesUser(t *testing.T) {
-	needBrowser(t)
-	srv := startServer(t, "", "--dev")
-	srv.addUser(t, "root", "admin", browserPW)
-	c := startChrome(t)
-	admin := c.context("admin", srv)
+	srv, c, admin := adminTab(t)
 	admin.signIn("root", browserPW)
 	admin.open("/auth/admin")
 	admin.waitVisible(`#users-table tr[data-username="root"]`)
@@ -455,11 +451,7 @@ func TestBrowserUnderARoutePrefix(t *testing.T) {
 // day), the hint says which zone, and the events shown are those of the
 // local window.
 func TestBrowserAuditFilterInLocalTime(t *testing.T) {
-	needBrowser(t)
-	srv := startServer(t, "", "--dev")
-	srv.addUser(t, "root", "admin", browserPW)
-	c := startChrome(t)
-	admin := c.context("admin", srv)
+	_, _, admin := adminTab(t)
 	admin.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"})
 		return err
@@ -490,4 +482,15 @@ func TestBrowserAuditFilterInLocalTime(t *testing.T) {
 	if n := admin.count("#audit-error"); n != 0 {
 		t.Errorf("the server refused the local times: %s", admin.text("#audit-error"))
 	}
+}
+
+// adminTab starts a server with the administrator root and a browser tab
+// for them, not yet signed in.
+func adminTab(t *testing.T) (*server, *chrome, *tab) {
+	t.Helper()
+	needBrowser(t)
+	srv := startServer(t, "", "--dev")
+	srv.addUser(t, "root", "admin", browserPW)
+	c := startChrome(t)
+	return srv, c, c.context("admin", srv)
 }

@@ -21,14 +21,17 @@ func (s *Store) RevocationsSince(ctx context.Context, after int64, limit int) ([
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT seq, session_id, user_id FROM revocations
-		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	rows, err := s.revSince.QueryContext(ctx, after, limit)
 	if err != nil {
 		return nil, wrap(ctx, "revocations since", err)
 	}
 	list, err := collect(rows, scanRevocation)
 	return list, wrap(ctx, "revocations since", err)
 }
+
+// revocationsSinceQuery is RevocationsSince's query (prepared in Open).
+const revocationsSinceQuery = `SELECT seq, session_id, user_id FROM revocations
+	WHERE seq > ? ORDER BY seq LIMIT ?`
 
 // LastRevocation returns the highest Seq in the log (0 when empty).
 func (s *Store) LastRevocation(ctx context.Context) (int64, error) {

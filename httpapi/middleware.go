@@ -108,7 +108,7 @@ func newCrossOrigin(public *url.URL, deny http.HandlerFunc) *http.CrossOriginPro
 // csrfRejected answers a cross-origin unsafe request and audits it.
 func (s *server) csrfRejected(w http.ResponseWriter, r *http.Request) {
 	a := s.sessions.Actor(r)
-	s.engine.Audit(r.Context(), a, vigil.Event{Category: vigil.CategoryAccess, Event: vigil.EventCSRFRejected,
+	s.engine.Audit(r.Context(), a, vigil.Event{Username: a.Username, Category: vigil.CategoryAccess, Event: vigil.EventCSRFRejected,
 		Detail: fmt.Sprintf("%s %s: cross-origin request (Origin %q, Sec-Fetch-Site %q)",
 			r.Method, r.URL.Path, clip(r.Header.Get("Origin"), 200), clip(r.Header.Get("Sec-Fetch-Site"), 40))})
 	if rest, ours := strings.CutPrefix(r.URL.Path, s.prefix); s.refusedPage != nil && ours && isPagePath(rest) {

@@ -63,6 +63,12 @@ var errCrossOrigin = errors.New("cross-origin request")
 func (s *server) verifyFailed(w http.ResponseWriter, r *http.Request, err error) {
 	r = s.withChainHeaders(w, r)
 	if err == errCrossOrigin {
+		// The audit names whose session the refused request carried, if
+		// any: the cross-origin check runs before the session's (looking
+		// is not activity).
+		if cur, verr := s.sessions.Verify(r, false); verr == nil {
+			r = r.WithContext(vigilhttp.WithCurrent(r.Context(), &cur))
+		}
 		s.csrfRejected(w, s.original(r))
 		return
 	}

@@ -98,8 +98,14 @@ func TestForwardAuthOriginalRequest(t *testing.T) {
 				t.Errorf("case %d: 403 carries Remote-User", i)
 			}
 		}
-		if n := len(h.events("", vigil.EventCSRFRejected)); n != len(crossOrigin) {
-			t.Errorf("want %d csrf_rejected events, got %d", len(crossOrigin), n)
+		evs := h.events("", vigil.EventCSRFRejected)
+		if len(evs) != len(crossOrigin) {
+			t.Errorf("want %d csrf_rejected events, got %d", len(crossOrigin), len(evs))
+		}
+		for _, ev := range evs {
+			if ev.Username != "alice" || ev.SessionID == "" {
+				t.Errorf("csrf_rejected names %q (session %q), want alice and her session", ev.Username, ev.SessionID)
+			}
 		}
 		for _, hdr := range sameOrigin {
 			r := must(t, strings.Join(hdr, " "), c.Do("GET", "/api/auth/verify", nil, hdr...), 200)

@@ -14,20 +14,21 @@ import (
 // schedIdle is Linux's SCHED_IDLE scheduling policy (sched(7)).
 const schedIdle = 5
 
-// lowerThreadPriority lowers the calling OS thread to the nice level and,
-// with idle, puts it in the SCHED_IDLE policy (both apply to that thread
-// alone on Linux, and are inherited by the threads and processes it
-// creates). At nice 19 a thread still holds its core for a scheduler slice
-// when a request handler wakes; a SCHED_IDLE thread gives the core up as
-// soon as any other thread wants it, and a core running only SCHED_IDLE
-// threads counts as idle when the kernel places a woken thread. An
-// unprivileged process may always lower its own priority; if SCHED_IDLE is
-// refused (an old kernel, a seccomp filter) the nice level stays.
-func lowerThreadPriority(nice int, idle bool) error {
-	return lowerThread(syscall.Gettid(), nice, idle)
+// lowerThreadPriority lowers the calling OS thread to the nice level (on
+// Linux it applies to that thread alone, and is inherited by the threads
+// and processes it creates).
+func lowerThreadPriority(nice int) error {
+	return lowerThread(syscall.Gettid(), nice, false)
 }
 
-// lowerThread is lowerThreadPriority for thread tid of this process.
+// lowerThread lowers thread tid of this process to the nice level and,
+// with idle, puts it in the SCHED_IDLE policy. At nice 19 a thread still
+// holds its core for a scheduler slice when a request handler wakes; a
+// SCHED_IDLE thread gives the core up as soon as any other thread wants
+// it, and a core running only SCHED_IDLE threads counts as idle when the
+// kernel places a woken thread. An unprivileged process may always lower
+// its own priority; if SCHED_IDLE is refused (an old kernel, a seccomp
+// filter) the nice level stays.
 func lowerThread(tid, nice int, idle bool) error {
 	// Only ever lower: a worker started at nice 19 keeps it even if asked
 	// for less. (The raw getpriority returns 20 − nice.)

@@ -6,7 +6,7 @@ import "time"
 
 // lowerThreadPriority is a no-op where threads have no priority of their
 // own to lower: hashing then competes with requests at equal priority.
-func lowerThreadPriority(int, bool) error { return nil }
+func lowerThreadPriority(int) error { return nil }
 
 // runQueueWait is 0 where the kernel does not say how long a process has
 // waited for a CPU: a worker's time allowance is then never extended.

@@ -150,7 +150,7 @@ func argonKey(pw, salt []byte, p Params, nice int) []byte {
 		// runtime ends the thread, and its lowered priority with it, so no
 		// other goroutine ever runs at that priority.
 		runtime.LockOSThread()
-		_ = lowerThreadPriority(nice, false) // if refused, the hash still runs
+		_ = lowerThreadPriority(nice) // if refused, the hash still runs
 		key <- argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	}()
 	return <-key

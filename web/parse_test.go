@@ -70,7 +70,7 @@ func TestSafeReturn(t *testing.T) {
 		"x":                             "/d",
 		"/" + strings.Repeat("a", 3000): "/d",
 	} {
-		if got := safeReturn(rd, "/d"); got != want {
+		if got := safeReturn("", rd, "/d"); got != want {
 			t.Errorf("safeReturn(%q) = %q, want %q", rd, got, want)
 		}
 	}
@@ -81,7 +81,7 @@ func TestSafeReturn(t *testing.T) {
 		"/auth/administrator":   "/auth/admin",
 		"//evil.example":        "/auth/admin",
 	} {
-		if got := adminReturn(rd); got != want {
+		if got := adminReturn("", rd); got != want {
 			t.Errorf("adminReturn(%q) = %q, want %q", rd, got, want)
 		}
 	}
@@ -94,7 +94,7 @@ func FuzzSafeReturn(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rd string) {
-		got := safeReturn(rd, "/default")
+		got := safeReturn("", rd, "/default")
 		if got == "/default" {
 			return
 		}

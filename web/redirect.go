@@ -21,12 +21,10 @@ const maxReturnLength = 2048
 // turning "/\t/host" into "//host"; a page's own address is always
 // percent-encoded), and nothing a URL parser reads as a scheme or a host.
 // The sign-in and sign-out endpoints themselves are refused (no loops).
-func safeReturn(rd, def string) string { return safeReturnUnder("", rd, def) }
-
-// safeReturnUnder is safeReturn for vigil's routes under base
-// (--route-prefix): its own sign-in, sign-out and re-authentication paths
-// are base + /auth/....
-func safeReturnUnder(base, rd, def string) string {
+//
+// base is the route prefix (--route-prefix, or ""): vigil's own sign-in,
+// sign-out and re-authentication paths are base + /auth/....
+func safeReturn(base, rd, def string) string {
 	if !isSafePath(rd) {
 		return def
 	}
@@ -58,11 +56,9 @@ func isSafePath(rd string) bool {
 
 // adminReturn is safeReturn limited to the administration pages, where an
 // administrator's form goes back to after a change.
-func adminReturn(rd string) string { return adminReturnUnder("", rd) }
-
-func adminReturnUnder(base, rd string) string {
+func adminReturn(base, rd string) string {
 	admin := base + "/auth/admin"
-	rd = safeReturnUnder(base, rd, admin)
+	rd = safeReturn(base, rd, admin)
 	if rd != admin && !strings.HasPrefix(rd, admin+"/") && !strings.HasPrefix(rd, admin+"?") {
 		return admin
 	}
@@ -73,6 +69,6 @@ func adminReturnUnder(base, rd string) string {
 // a browser sees it: under the route prefix, if any.
 func (p *Pages) at(path string) string { return p.base + path }
 
-func (p *Pages) safeReturn(rd, def string) string { return safeReturnUnder(p.base, rd, def) }
+func (p *Pages) safeReturn(rd, def string) string { return safeReturn(p.base, rd, def) }
 
-func (p *Pages) adminReturn(rd string) string { return adminReturnUnder(p.base, rd) }
+func (p *Pages) adminReturn(rd string) string { return adminReturn(p.base, rd) }

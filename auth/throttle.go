@@ -75,7 +75,7 @@ func (t *throttle) attempt(ctx context.Context, username, ip string, now time.Ti
 		// Refused after all: the username's pending entry goes, uncounted,
 		// even if the client has just left (else it would count as a
 		// failure once it expired).
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+		ctx, cancel := detached(ctx)
 		defer cancel()
 		keep := func(st vigil.ThrottleState, _ bool) vigil.ThrottleState { return st }
 		if uerr := t.settleKey(ctx, userKey(username), now, keep); err == nil {
@@ -113,7 +113,7 @@ func (t *throttle) admit(ctx context.Context, key string, now time.Time, r rule)
 // client that left mid-check has its attempt counted); an attempt it
 // cannot settle counts as failed after pendingTTL.
 func (t *throttle) settle(ctx context.Context, username, ip string, at, now time.Time, ok bool) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	ctx, cancel := detached(ctx)
 	defer cancel()
 	user := func(st vigil.ThrottleState, pending bool) vigil.ThrottleState {
 		switch {
@@ -138,6 +138,12 @@ func (t *throttle) settle(ctx context.Context, username, ip string, at, now time
 		}
 		return st
 	})
+}
+
+// detached is ctx without its cancellation, bounded by settleTimeout: the
+// writes that settle an attempt go on after the client has left.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
 // settleKey removes the pending entry of `at` under key, then applies

@@ -100,21 +100,31 @@ func parseRoles(s string) ([]vigil.Role, error) {
 }
 
 // original rebuilds the request the proxy is asking about. Without a
-// trusted proxy it is the verify request itself (a GET: always allowed).
+// trusted proxy, or when the proxy names no other method, address or host,
+// it is the verify request itself (a GET: always allowed). The result is
+// only read: it shares r's headers, which are not copied (this runs on
+// every forward-auth request).
 func (s *server) original(r *http.Request) *http.Request {
 	if len(s.proxies) == 0 || !s.trusted(vigilhttp.RemoteIP(r)) {
-		return r // read only, never changed
+		return r
 	}
-	o := r.Clone(r.Context())
-	if m := first(r.Header, "X-Forwarded-Method", "X-Original-Method"); m != "" {
+	m := first(r.Header, "X-Forwarded-Method", "X-Original-Method")
+	u := first(r.Header, "X-Forwarded-Uri", "X-Original-URI")
+	h := r.Header.Get("X-Forwarded-Host")
+	if m == "" && u == "" && h == "" {
+		return r
+	}
+	o := new(http.Request)
+	*o = *r
+	if m != "" {
 		o.Method = strings.ToUpper(m)
 	}
-	if u := first(r.Header, "X-Forwarded-Uri", "X-Original-URI"); u != "" {
+	if u != "" {
 		if parsed, err := r.URL.Parse(u); err == nil {
 			o.URL = parsed
 		}
 	}
-	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
+	if h != "" {
 		o.Host = h
 	}
 	return o

@@ -50,3 +50,20 @@ func BenchmarkNewPolicy(b *testing.B) {
 		NewPolicy(15)
 	}
 }
+
+// BenchmarkHashDefaultParallel runs a hash on every core at once (as many
+// goroutines as GOMAXPROCS): its ns/op against BenchmarkHashDefault's says
+// what the machine's hash throughput is with every core hashing, the
+// ceiling of logins per second (two hashes side by side share the
+// memory bus and the caches, so n cores rarely give n times one).
+func BenchmarkHashDefaultParallel(b *testing.B) {
+	h := NewHasher(DefaultParams(), 0)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := h.Hash(context.Background(), "correct horse battery staple"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

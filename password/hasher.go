@@ -13,9 +13,9 @@ import (
 // concurrent use; at most a fixed number of hashes are computed at once.
 type Hasher struct {
 	params Params
-	// sem holds one token per running argon2 computation; its capacity
-	// bounds memory use under a login flood (SPEC §3 "Passwords").
-	sem chan struct{}
+	// slots bounds the argon2 computations running at once, and so memory
+	// use under a login flood (SPEC §3 "Passwords").
+	slots *slots
 	// dummy is a PHC string with the hasher's parameters and a random key
 	// no password is known to produce, for VerifyDummy.
 	dummy string
@@ -80,7 +80,20 @@ func NewHasher(p Params, maxConcurrent int) *Hasher {
 		maxConcurrent = runtime.GOMAXPROCS(0)
 	}
 	dummy := encodePHC(p, randomBytes(p.SaltLen), randomBytes(p.KeyLen))
-	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), dummy: dummy}
+	return &Hasher{params: p, slots: newSlots(maxConcurrent), dummy: dummy}
+}
+
+// HoldBack keeps n of h's slots (at most all but one) for when busy
+// reports false: while it reports true, fewer hashes start at once, and
+// those it held back start when it reports false again (it is asked again
+// every 100 ms while a hash waits for them). With busy saying whether the
+// process is serving requests, a server keeps a core for the people
+// already signed in while it has any, and lets logins use every core
+// while it has none. busy must be cheap and safe for concurrent use. Call
+// it before h is used. It returns h.
+func (h *Hasher) HoldBack(n int, busy func() bool) *Hasher {
+	h.slots.holdBack(n, busy)
+	return h
 }
 
 // Params returns the parameters new hashes are made with.
@@ -135,10 +148,10 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
 // derive computes the argon2id key of the normalized password once a
 // hashing slot is free. It returns ctx.Err() if ctx ends first.
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
-	if err := h.acquire(ctx); err != nil {
+	if err := h.slots.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer h.release()
+	defer h.slots.release()
 	pw := []byte(Normalize(password))
 	if h.workers != nil {
 		key, err := h.workers.key(ctx, pw, salt, p)
@@ -155,23 +168,6 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 	return argonKey(pw, salt, p, h.nice), nil
 }
 
-// acquire takes a hashing slot, or returns ctx.Err() when ctx has ended or
-// ends first: a request whose client has gone computes nothing.
-func (h *Hasher) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// release gives back the slot taken by acquire.
-func (h *Hasher) release() { <-h.sem }
-
 // randomBytes returns n bytes from crypto/rand. Since Go 1.24 rand.Read
 // never returns an error (it crashes the program instead), so none is
 // checked.
@@ -182,5 +178,5 @@ func randomBytes(n uint32) []byte {
 }
 
 // Running returns how many argon2 computations run now, and how many may
-// run at once.
-func (h *Hasher) Running() (running, limit int) { return len(h.sem), cap(h.sem) }
+// run at once (held-back slots included; see HoldBack).
+func (h *Hasher) Running() (running, limit int) { return h.slots.counts() }

@@ -230,10 +230,10 @@ func TestNewHasherRejectsInvalidParams(t *testing.T) {
 }
 
 func TestNewHasherDefaultConcurrency(t *testing.T) {
-	if got, want := cap(NewHasher(cheap, 0).sem), runtime.GOMAXPROCS(0); got != want {
+	if got, want := NewHasher(cheap, 0).slots.n, runtime.GOMAXPROCS(0); got != want {
 		t.Fatalf("slots = %d; want GOMAXPROCS = %d", got, want)
 	}
-	if got := cap(NewHasher(cheap, 3).sem); got != 3 {
+	if got := NewHasher(cheap, 3).slots.n; got != 3 {
 		t.Fatalf("slots = %d; want 3", got)
 	}
 }
@@ -241,7 +241,7 @@ func TestNewHasherDefaultConcurrency(t *testing.T) {
 func TestSlotHeldCancelledContext(t *testing.T) {
 	h := NewHasher(cheap, 1)
 	phc, _ := h.Hash(context.Background(), "correct horse battery staple")
-	h.sem <- struct{}{} // another computation holds the only slot
+	_ = h.slots.acquire(context.Background()) // another computation holds the only slot
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, context.Canceled) {
@@ -251,7 +251,7 @@ func TestSlotHeldCancelledContext(t *testing.T) {
 		t.Fatalf("Verify = %v, %v; want false, context.Canceled", ok, err)
 	}
 	h.VerifyDummy(ctx, "pw") // returns instead of waiting for the slot
-	<-h.sem
+	h.slots.release()
 }
 
 func TestCancelledContextComputesNothingEvenWithFreeSlot(t *testing.T) {
@@ -265,7 +265,7 @@ func TestCancelledContextComputesNothingEvenWithFreeSlot(t *testing.T) {
 
 func TestWaitingHashCancelledWhileWaiting(t *testing.T) {
 	h := NewHasher(cheap, 1)
-	h.sem <- struct{}{}
+	_ = h.slots.acquire(context.Background())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
@@ -276,22 +276,22 @@ func TestWaitingHashCancelledWhileWaiting(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Hash = %v; want context.Canceled", err)
 	}
-	<-h.sem
+	h.slots.release()
 }
 
 func TestWaitingHashRunsWhenSlotFrees(t *testing.T) {
 	h := NewHasher(cheap, 1)
-	h.sem <- struct{}{}
+	_ = h.slots.acquire(context.Background())
 	done := make(chan error)
 	go func() {
 		_, err := h.Hash(context.Background(), "pw")
 		done <- err
 	}()
-	<-h.sem // the holder finishes
+	h.slots.release() // the holder finishes
 	if err := <-done; err != nil {
 		t.Fatalf("Hash = %v", err)
 	}
-	if n := len(h.sem); n != 0 {
+	if n, _ := h.Running(); n != 0 {
 		t.Fatalf("%d slots still taken after all work ended", n)
 	}
 }
@@ -314,7 +314,7 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(h.sem); n != 0 {
+	if n, _ := h.Running(); n != 0 {
 		t.Fatalf("%d slots still taken after all work ended", n)
 	}
 }

@@ -41,7 +41,7 @@ func newEngine(store vigil.Store, policy vigil.Policy, minLength int, opt auth.O
 	opt.Policy = policy
 	opt.Normalize = password.Normalize
 	opt.PasswordMinLength = minLength
-	hasher := password.NewHasher(password.DefaultParams(), hashSlots()).Background(hashNice)
+	hasher := password.NewHasher(password.DefaultParams(), hashSlots()).HoldBack(1, new(serving).Busy).Background(hashNice)
 	return auth.New(store, hasher, password.NewPolicy(minLength), opt), hasher
 }
 
@@ -109,10 +109,11 @@ func version() string {
 	return "dev"
 }
 
-// hashSlots is how many argon2id hashes run at once: one core is left to
-// the requests of people already signed in, so a login storm cannot starve
-// them (on one core, one slot).
-func hashSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+// hashSlots is how many argon2id hashes may run at once: one per core. One
+// of them is held back while the server is serving requests (serving), so
+// a login storm leaves a core to the people already signed in (on one
+// core, the one slot is never held back).
+func hashSlots() int { return runtime.GOMAXPROCS(0) }
 
 // hashNice is the Linux nice level of the hash worker processes (which
 // also put themselves in SCHED_IDLE; see password.ServeWorker) and of the thread

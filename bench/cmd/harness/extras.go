@@ -181,7 +181,7 @@ func (h *harness) stormRows() error {
 			return err
 		}
 		if h.exp != "" {
-			label := fmt.Sprintf("experiment: at most %d hash(es) at once", h.o.hashSlots)
+			label := fmt.Sprintf("experiment: at most %d hash(es) at once, none held back", h.o.hashSlots)
 			fmt.Printf("== %s (%s)\n", name, label)
 			if err := h.storm(store, hash, h.exp, label); err != nil {
 				return err

@@ -162,15 +162,16 @@ func (h *harness) addPprof(src string, replace map[string]string) error {
 }
 
 // addHashSlots makes the experiment build's hasher run at most
-// --hash-slots hashes at once instead of hashSlots(): cmd/vigil's wiring
-// with that one argument changed, as an overlay.
+// --hash-slots hashes at once, none held back while the server is busy,
+// instead of hashSlots() with one held back: cmd/vigil's wiring with that
+// call changed, as an overlay.
 func (h *harness) addHashSlots(src string, replace map[string]string) error {
 	wiring := filepath.Join(src, "cmd", "vigil", "wiring.go")
 	b, err := os.ReadFile(wiring)
 	if err != nil {
 		return err
 	}
-	const call = "password.NewHasher(password.DefaultParams(), hashSlots())"
+	const call = "password.NewHasher(password.DefaultParams(), hashSlots()).HoldBack(1, new(serving).Busy)"
 	if !strings.Contains(string(b), call) {
 		return fmt.Errorf("--hash-slots: %s no longer calls %s; update the experiment", wiring, call)
 	}

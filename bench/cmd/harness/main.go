@@ -108,7 +108,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.rev, "rev", "", "build vigil from this git revision (git archive) instead of the working tree")
 	vigilEnv := fs.String("vigil-env", "", "experiment: extra environment for vigil's servers, comma-separated (GOGC=400)")
 	fs.BoolVar(&o.metrics, "metrics", false, "run vigil with --metrics-addr and report the session cache's hit rate (the instrumentation costs some throughput)")
-	fs.IntVar(&o.hashSlots, "hash-slots", 0, "experiment: also run the login storm on a vigil build (go build -overlay, the repository untouched) whose hasher runs at most this many hashes at once")
+	fs.IntVar(&o.hashSlots, "hash-slots", 0, "experiment: also run the login storm on a vigil build (go build -overlay, the repository untouched) whose hasher runs at most this many hashes at once, none held back while the server is busy")
 	fs.BoolVar(&o.stormOneAddress, "storm-one-address", false, "send every login of the storm from one address (shows the address throttle)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -1,0 +1,223 @@
+package password
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// startAcquire acquires a slot of s in a goroutine; the channel gets its
+// result.
+func startAcquire(ctx context.Context, s *slots) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- s.acquire(ctx) }()
+	return done
+}
+
+// waiting waits until n acquires wait in s's queue.
+func waiting(t *testing.T, s *slots, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.mu.Lock()
+		q := len(s.queue)
+		s.mu.Unlock()
+		if q == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d acquires waiting; want %d", q, n)
+		}
+	}
+}
+
+func assertStillWaiting(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		t.Fatalf("acquire returned %v while no slot was free", err)
+	case <-time.After(3 * recheckEvery): // several rechecks
+	}
+}
+
+func TestHeldSlotWaitsWhileBusy(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+	s := newSlots(2)
+	s.holdBack(1, busy.Load)
+	if err := s.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second := startAcquire(context.Background(), s)
+	waiting(t, s, 1)
+	assertStillWaiting(t, second)
+	if running, n := s.counts(); running != 1 || n != 2 {
+		t.Fatalf("counts = %d, %d; want 1 running of 2", running, n)
+	}
+
+	busy.Store(false) // the process went quiet: the held slot is given out
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	if running, _ := s.counts(); running != 2 {
+		t.Fatalf("running = %d; want 2", running)
+	}
+
+	// Busy again with both running: a release does not bring the running
+	// count back to two.
+	busy.Store(true)
+	third := startAcquire(context.Background(), s)
+	waiting(t, s, 1)
+	s.release()
+	assertStillWaiting(t, third)
+	s.release() // under the busy limit: the waiter starts
+	if err := <-third; err != nil {
+		t.Fatal(err)
+	}
+	s.release()
+	if running, _ := s.counts(); running != 0 {
+		t.Fatalf("running = %d after every release", running)
+	}
+}
+
+func TestEverySlotWhileIdle(t *testing.T) {
+	s := newSlots(3)
+	s.holdBack(1, func() bool { return false })
+	for range 3 {
+		if err := s.acquire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fourth := startAcquire(context.Background(), s)
+	waiting(t, s, 1)
+	assertStillWaiting(t, fourth) // never more than n, busy or not
+	s.release()
+	if err := <-fourth; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHoldBackKeepsOneSlot(t *testing.T) {
+	s := newSlots(1)
+	s.holdBack(5, func() bool { return true })
+	if err := s.acquire(context.Background()); err != nil { // held back is at most n − 1
+		t.Fatal(err)
+	}
+	s.release()
+	s = newSlots(4)
+	s.holdBack(9, func() bool { return true })
+	if s.held != 3 {
+		t.Fatalf("held = %d of 4; want 3", s.held)
+	}
+}
+
+func TestWaitersStartInOrder(t *testing.T) {
+	s := newSlots(1)
+	if err := s.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var order []int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range 5 {
+		waiting(t, s, i) // each joins the queue after the one before
+		wg.Go(func() {
+			if err := s.acquire(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			s.release()
+		})
+	}
+	waiting(t, s, 5)
+	s.release()
+	wg.Wait()
+	for i, got := range order {
+		if got != i {
+			t.Fatalf("waiters started in order %v", order)
+		}
+	}
+}
+
+func TestCancelledWaiterLeavesTheQueue(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+	s := newSlots(2)
+	s.holdBack(1, busy.Load)
+	if err := s.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	first := startAcquire(ctx, s)
+	waiting(t, s, 1)
+	second := startAcquire(context.Background(), s)
+	waiting(t, s, 2)
+	cancel()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Fatalf("acquire = %v; want context.Canceled", err)
+	}
+	waiting(t, s, 1)
+	s.release()
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	s.release()
+	if running, _ := s.counts(); running != 0 {
+		t.Fatalf("running = %d after every release", running)
+	}
+}
+
+// TestSlotGivenAsTheWaiterLeaves races a release against a waiter's
+// cancellation: a slot handed to a waiter that has gone is handed on, so
+// none is lost and none is given twice.
+func TestSlotGivenAsTheWaiterLeaves(t *testing.T) {
+	s := newSlots(1)
+	for range 200 {
+		if err := s.acquire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		leaving := startAcquire(ctx, s)
+		waiting(t, s, 1)
+		staying := startAcquire(context.Background(), s)
+		waiting(t, s, 2)
+		go cancel()
+		s.release()
+		if err := <-leaving; err == nil {
+			s.release() // it got the slot before it left
+		}
+		if err := <-staying; err != nil {
+			t.Fatal(err)
+		}
+		s.release()
+		if running, _ := s.counts(); running != 0 {
+			t.Fatalf("running = %d after every release", running)
+		}
+	}
+}
+
+func TestHasherHoldsBackWhileBusy(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+	h := NewHasher(cheap, 2).HoldBack(1, busy.Load)
+	_ = h.slots.acquire(context.Background()) // a hash in progress
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Hash(context.Background(), "correct horse battery staple")
+		done <- err
+	}()
+	waiting(t, h.slots, 1)
+	if running, limit := h.Running(); running != 1 || limit != 2 {
+		t.Fatalf("Running = %d, %d; want 1 of 2", running, limit)
+	}
+	busy.Store(false)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	h.slots.release()
+}

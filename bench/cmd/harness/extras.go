@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigilauth/vigil/bench/load"
@@ -157,6 +158,7 @@ type stormResult struct {
 	WorkersRSS      int64         // their max RSS (VmHWM), summed
 	HashTime        time.Duration // one argon2id hash at the defaults, timed just before the storm
 	IdealLoginsRate float64       // cores / hash time
+	HashRate        float64       // hashes per second with a hash on every core, measured just before the logins alone
 }
 
 // stormRows: verify load on existing sessions alone, then with clients
@@ -202,6 +204,28 @@ func hashTime() time.Duration {
 	}
 	slices.Sort(d)
 	return d[len(d)/2]
+}
+
+// hashRate is how many default-parameter hashes per second this process
+// computes over about d with one running on every core: the ceiling of
+// logins per second on this machine (n cores hashing at once rarely give
+// n times one, sharing caches and the memory bus).
+func hashRate(d time.Duration) float64 {
+	cores := runtime.NumCPU()
+	hasher := password.NewHasher(password.DefaultParams(), cores)
+	var done atomic.Int64
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	for range cores {
+		wg.Go(func() {
+			for time.Since(t0) < d {
+				hasher.Hash(context.Background(), "a long bench passphrase")
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(done.Load()) / time.Since(t0).Seconds()
 }
 
 // clientsPerUser is how many storm clients share one user: under the
@@ -316,7 +340,10 @@ func (h *harness) storm(store string, hash time.Duration, bin, experiment string
 		return err
 	}
 	// The storm alone first, with no verify load: the logins the hash
-	// slots let through when they have the machine to themselves.
+	// slots let through when they have the machine to themselves, against
+	// what the machine hashes right then with every core at it (its speed
+	// drifts by the minute on a shared host).
+	sr.HashRate = hashRate(2 * time.Second)
 	var children0, vigil0 time.Duration
 	if sr.LoginsAlone, err = load.Run(load.Config{
 		Addr: p.addr, Concurrency: h.o.logins, Warmup: h.o.warmup, Duration: h.o.dur, ByCompletion: true,

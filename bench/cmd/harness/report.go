@@ -79,8 +79,8 @@ func (h *harness) reportStorm(w io.Writer, s *stormResult) {
 	fmt.Fprintf(w, "- verify p99 during the storm at a fixed %.0f req/s (open loop, from the scheduled send time): **%s** (target < 5 ms: %s); alone at the same rate %s; the closed loop during the storm, %d requests in flight, %s%s\n",
 		s.OpenRate, fmtDur(o.P99), verdict(o.P99 > 0 && o.P99 < 5*time.Millisecond), fmtDur(s.OpenUnloaded.P99), h.o.concurrency, fmtDur(s.Loaded.P99), behind)
 	la := s.LoginsAlone
-	fmt.Fprintf(w, "- logins with no verify load: **%.1f/s** (p50 %s, p99 %s%s; cores: hash workers %.2f, vigil %.2f, machine busy %.2f of %d); cores ÷ hash time = %.1f/s with one hash taking %v (measured just before, one at a time): **%.0f%%** of it\n",
-		la.RPS(), fmtDur(la.Latency.Quantile(0.5)), fmtDur(la.Latency.Quantile(0.99)), errSuffix(la.ErrorSummary()), s.AloneHashCPU, s.AloneVigilCPU, s.AloneBusy, runtime.NumCPU(), s.IdealLoginsRate, s.HashTime.Round(100*time.Microsecond), 100*la.RPS()/s.IdealLoginsRate)
+	fmt.Fprintf(w, "- logins with no verify load: **%.1f/s** (p50 %s, p99 %s%s; cores: hash workers %.2f, vigil %.2f, machine busy %.2f of %d); cores ÷ hash time = %.1f/s with one hash taking %v (measured before the storms, one at a time): **%.0f%%** of it; the machine's hash rate with a hash on every core, measured just before: %.1f/s: **%.0f%%** of it\n",
+		la.RPS(), fmtDur(la.Latency.Quantile(0.5)), fmtDur(la.Latency.Quantile(0.99)), errSuffix(la.ErrorSummary()), s.AloneHashCPU, s.AloneVigilCPU, s.AloneBusy, runtime.NumCPU(), s.IdealLoginsRate, s.HashTime.Round(100*time.Microsecond), 100*la.RPS()/s.IdealLoginsRate, s.HashRate, 100*la.RPS()/s.HashRate)
 	fmt.Fprintf(w, "- logins during the verify load: %.1f/s over both phases (p50 %s, p99 %s%s): hashing gets the CPU verify leaves idle\n",
 		s.Logins, fmtDur(s.LoginP50), fmtDur(s.LoginP99), errSuffix(s.LoginErrors))
 	total := s.MaxRSS + s.WorkersRSS

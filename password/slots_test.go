@@ -33,6 +33,39 @@ func waiting(t *testing.T, s *slots, n int) {
 	}
 }
 
+// busyPair is two slots, one held back while busy (true at first), the
+// other taken.
+func busyPair(t *testing.T) (*slots, *atomic.Bool) {
+	busy := new(atomic.Bool)
+	busy.Store(true)
+	s := newSlots(2)
+	s.holdBack(1, busy.Load)
+	mustAcquire(t, s)
+	return s, busy
+}
+
+func mustAcquire(t *testing.T, s *slots) {
+	t.Helper()
+	if err := s.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustStart waits for an acquire started by startAcquire to get its slot.
+func mustStart(t *testing.T, done <-chan error) {
+	t.Helper()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func allReleased(t *testing.T, s *slots) {
+	t.Helper()
+	if running, _ := s.counts(); running != 0 {
+		t.Fatalf("running = %d after every release", running)
+	}
+}
+
 func assertStillWaiting(t *testing.T, done <-chan error) {
 	t.Helper()
 	select {
@@ -43,13 +76,7 @@ func assertStillWaiting(t *testing.T, done <-chan error) {
 }
 
 func TestHeldSlotWaitsWhileBusy(t *testing.T) {
-	var busy atomic.Bool
-	busy.Store(true)
-	s := newSlots(2)
-	s.holdBack(1, busy.Load)
-	if err := s.acquire(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s, busy := busyPair(t)
 	second := startAcquire(context.Background(), s)
 	waiting(t, s, 1)
 	assertStillWaiting(t, second)
@@ -58,9 +85,7 @@ func TestHeldSlotWaitsWhileBusy(t *testing.T) {
 	}
 
 	busy.Store(false) // the process went quiet: the held slot is given out
-	if err := <-second; err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, second)
 	if running, _ := s.counts(); running != 2 {
 		t.Fatalf("running = %d; want 2", running)
 	}
@@ -73,38 +98,28 @@ func TestHeldSlotWaitsWhileBusy(t *testing.T) {
 	s.release()
 	assertStillWaiting(t, third)
 	s.release() // under the busy limit: the waiter starts
-	if err := <-third; err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, third)
 	s.release()
-	if running, _ := s.counts(); running != 0 {
-		t.Fatalf("running = %d after every release", running)
-	}
+	allReleased(t, s)
 }
 
 func TestEverySlotWhileIdle(t *testing.T) {
 	s := newSlots(3)
 	s.holdBack(1, func() bool { return false })
 	for range 3 {
-		if err := s.acquire(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		mustAcquire(t, s)
 	}
 	fourth := startAcquire(context.Background(), s)
 	waiting(t, s, 1)
 	assertStillWaiting(t, fourth) // never more than n, busy or not
 	s.release()
-	if err := <-fourth; err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, fourth)
 }
 
 func TestHoldBackKeepsOneSlot(t *testing.T) {
 	s := newSlots(1)
 	s.holdBack(5, func() bool { return true })
-	if err := s.acquire(context.Background()); err != nil { // held back is at most n − 1
-		t.Fatal(err)
-	}
+	mustAcquire(t, s) // held back is at most n − 1
 	s.release()
 	s = newSlots(4)
 	s.holdBack(9, func() bool { return true })
@@ -115,9 +130,7 @@ func TestHoldBackKeepsOneSlot(t *testing.T) {
 
 func TestWaitersStartInOrder(t *testing.T) {
 	s := newSlots(1)
-	if err := s.acquire(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	mustAcquire(t, s)
 	var order []int
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -145,13 +158,7 @@ func TestWaitersStartInOrder(t *testing.T) {
 }
 
 func TestCancelledWaiterLeavesTheQueue(t *testing.T) {
-	var busy atomic.Bool
-	busy.Store(true)
-	s := newSlots(2)
-	s.holdBack(1, busy.Load)
-	if err := s.acquire(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := busyPair(t) // busy throughout: the second waiter starts only on a release
 	ctx, cancel := context.WithCancel(context.Background())
 	first := startAcquire(ctx, s)
 	waiting(t, s, 1)
@@ -163,13 +170,9 @@ func TestCancelledWaiterLeavesTheQueue(t *testing.T) {
 	}
 	waiting(t, s, 1)
 	s.release()
-	if err := <-second; err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, second)
 	s.release()
-	if running, _ := s.counts(); running != 0 {
-		t.Fatalf("running = %d after every release", running)
-	}
+	allReleased(t, s)
 }
 
 // TestSlotGivenAsTheWaiterLeaves races a release against a waiter's
@@ -178,9 +181,7 @@ func TestCancelledWaiterLeavesTheQueue(t *testing.T) {
 func TestSlotGivenAsTheWaiterLeaves(t *testing.T) {
 	s := newSlots(1)
 	for range 200 {
-		if err := s.acquire(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		mustAcquire(t, s)
 		ctx, cancel := context.WithCancel(context.Background())
 		leaving := startAcquire(ctx, s)
 		waiting(t, s, 1)
@@ -191,13 +192,9 @@ func TestSlotGivenAsTheWaiterLeaves(t *testing.T) {
 		if err := <-leaving; err == nil {
 			s.release() // it got the slot before it left
 		}
-		if err := <-staying; err != nil {
-			t.Fatal(err)
-		}
+		mustStart(t, staying)
 		s.release()
-		if running, _ := s.counts(); running != 0 {
-			t.Fatalf("running = %d after every release", running)
-		}
+		allReleased(t, s)
 	}
 }
 
@@ -216,8 +213,6 @@ func TestHasherHoldsBackWhileBusy(t *testing.T) {
 		t.Fatalf("Running = %d, %d; want 1 of 2", running, limit)
 	}
 	busy.Store(false)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, done)
 	h.slots.release()
 }

@@ -4,6 +4,10 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/internal/config"
+	"github.com/vigilauth/vigil/internal/testkit"
 )
 
 // TestServingFollowsThisProcessCPU burns a core in this process until the
@@ -47,8 +51,16 @@ func TestServingFollowsThisProcessCPU(t *testing.T) {
 	until(false)
 }
 
-func TestOneHashSlotPerCore(t *testing.T) {
-	if got, want := hashSlots(), runtime.GOMAXPROCS(0); got != want {
-		t.Fatalf("hashSlots() = %d; want %d", got, want)
+// TestServerHasherHasASlotPerCore reads the slots off the hasher the
+// server and the command line are wired with.
+func TestServerHasherHasASlotPerCore(t *testing.T) {
+	cfg, err := config.LoadPolicy(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hasher := newEngine(testkit.SQLite(t), cfg.Policy(), cfg.PasswordMinLength, auth.Options{CacheSize: -1})
+	defer hasher.Close()
+	if running, limit := hasher.Running(); running != 0 || limit != runtime.GOMAXPROCS(0) {
+		t.Fatalf("Running() = %d, %d; want 0 of GOMAXPROCS = %d", running, limit, runtime.GOMAXPROCS(0))
 	}
 }

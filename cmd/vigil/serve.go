@@ -60,12 +60,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	extra, refused := extraRoutes(cfg, engine, log)
-	handler := httpapi.NewServer(httpapi.Deps{
-		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, Ready: store.Ping, Extra: extra, RefusedPage: refused, IdleWarning: cfg.IdleWarning,
-		RoutePrefix: cfg.RoutePrefix, Fallback: upstream(cfg, log),
-	})
+	handler := newHandler(cfg, engine, store.Ping, log)
 	if cfg.MetricsAddr != "" {
 		m := newMetrics(engine, hasher)
 		handler = m.instrument(handler)
@@ -83,6 +78,18 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return runServer(ctx, srv, ln, engine, log, cfg.Dev)
+}
+
+// newHandler is the whole HTTP tree of serve: the API, forward auth, the
+// pages, health, and "/" or the reverse proxy, behind one middleware chain.
+// ready reports whether the store can serve (GET /readyz).
+func newHandler(cfg *config.Config, engine *auth.Engine, ready func(context.Context) error, log *slog.Logger) http.Handler {
+	extra, refused := extraRoutes(cfg, engine, log)
+	return httpapi.NewServer(httpapi.Deps{
+		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies, Ready: ready, Extra: extra, RefusedPage: refused, IdleWarning: cfg.IdleWarning,
+		RoutePrefix: cfg.RoutePrefix, Fallback: upstream(cfg, log),
+	})
 }
 
 // runServer serves on ln with the engine's background work until ctx ends.

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/vigilauth/vigil"
@@ -22,7 +23,12 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) {
 		s.verifyFailed(w, r, err)
 		return
 	}
-	orig := s.original(r)
+	orig, err := s.original(r)
+	if err != nil {
+		s.log.Warn("forward auth: proxy configuration", "err", err.Error())
+		s.verifyFailed(w, r, err)
+		return
+	}
 	if err := s.cop.Check(orig); err != nil {
 		s.verifyFailed(w, r, errCrossOrigin)
 		return
@@ -69,24 +75,41 @@ func (s *server) verifyFailed(w http.ResponseWriter, r *http.Request, err error)
 		if cur, verr := s.sessions.Verify(r, false); verr == nil {
 			r = r.WithContext(vigilhttp.WithCurrent(r.Context(), &cur))
 		}
-		s.csrfRejected(w, s.original(r))
+		orig, _ := s.original(r) // it was read once already
+		s.csrfRejected(w, orig)
 		return
 	}
 	s.fail(w, r, err)
 }
 
-// verifyRoles reads ?role= without parsing a query that is not there.
+// verifyRoles reads the query of a forward-auth request. Its one
+// parameter is role; an unknown key (roles=, Role=), a repeated one, a
+// query that does not parse (role=admin;x) or an empty role list is a
+// 400, never ignored: a proxy whose role check was mistyped must not let
+// every role through (fail closed, OWASP ASVS 5.0 8.2.1).
 func verifyRoles(r *http.Request) ([]vigil.Role, error) {
 	if r.URL.RawQuery == "" {
 		return nil, nil
 	}
-	return parseRoles(r.URL.Query().Get("role"))
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, invalid("The forward-auth query %q does not parse: %v. Use ?role=clinician,admin.", r.URL.RawQuery, err)
+	}
+	for key, values := range q {
+		if key != "role" {
+			return nil, invalid("Unknown forward-auth parameter %q: the only parameter is role (?role=clinician,admin).", key)
+		}
+		if len(values) > 1 {
+			return nil, invalid("Parameter role is given %d times: list the roles once, separated by commas.", len(values))
+		}
+	}
+	return parseRoles(q.Get("role"))
 }
 
 // parseRoles reads ?role=clinician,admin.
 func parseRoles(s string) ([]vigil.Role, error) {
-	if s == "" {
-		return nil, nil
+	if strings.TrimSpace(s) == "" {
+		return nil, invalid("Parameter role is empty: name at least one role, or leave the parameter out.")
 	}
 	var roles []vigil.Role
 	for _, name := range strings.Split(s, ",") {
@@ -104,21 +127,27 @@ func parseRoles(s string) ([]vigil.Role, error) {
 // it is the verify request itself (a GET: always allowed). The result is
 // only read: it shares r's headers, which are not copied (this runs on
 // every forward-auth request).
-func (s *server) original(r *http.Request) *http.Request {
+//
+// A trusted proxy that names the original address or host but not its
+// method is misconfigured: taking the verify request's GET would let a
+// cross-origin POST through the CSRF check, so it is refused, naming the
+// header to add.
+func (s *server) original(r *http.Request) (*http.Request, error) {
 	if len(s.proxies) == 0 || !s.trusted(vigilhttp.RemoteIP(r)) {
-		return r
+		return r, nil
 	}
 	m := first(r.Header, "X-Forwarded-Method", "X-Original-Method")
 	u := first(r.Header, "X-Forwarded-Uri", "X-Original-URI")
 	h := r.Header.Get("X-Forwarded-Host")
 	if m == "" && u == "" && h == "" {
-		return r
+		return r, nil
+	}
+	if m == "" {
+		return nil, errNoMethod(r.Header)
 	}
 	o := new(http.Request)
 	*o = *r
-	if m != "" {
-		o.Method = strings.ToUpper(m)
-	}
+	o.Method = strings.ToUpper(m)
 	if u != "" {
 		if parsed, err := r.URL.Parse(u); err == nil {
 			o.URL = parsed
@@ -127,7 +156,22 @@ func (s *server) original(r *http.Request) *http.Request {
 	if h != "" {
 		o.Host = h
 	}
-	return o
+	return o, nil
+}
+
+// errNoMethod is the answer to a proxy that sent the original address or
+// host without the method: a configuration error, named.
+func errNoMethod(h http.Header) error {
+	sent := "X-Forwarded-Host"
+	switch {
+	case h.Get("X-Forwarded-Uri") != "":
+		sent = "X-Forwarded-Uri"
+	case h.Get("X-Original-URI") != "":
+		sent = "X-Original-URI"
+	}
+	return invalid("Forward auth is misconfigured: the proxy sent %s but not X-Forwarded-Method (or X-Original-Method), "+
+		"so the original request's method is unknown and its cross-origin check cannot be made. "+
+		"Set X-Forwarded-Method to the original method in the proxy's auth request.", sent)
 }
 
 func first(h http.Header, names ...string) string {

@@ -177,3 +177,65 @@ func TestClientIP(t *testing.T) {
 		})
 	}
 }
+
+// TestForwardAuthQueryFailsClosed: a mistyped role check is a 400 naming
+// the mistake, never a 200 for a role the proxy meant to keep out.
+func TestForwardAuthQueryFailsClosed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	alice := loggedIn(h, "alice", alicePW) // a patient
+	for _, tc := range []struct{ query, says string }{
+		{"roles=admin", `"roles"`},
+		{"Role=admin", `"Role"`},
+		{"ROLE=admin", `"ROLE"`},
+		{"role=admin;x", "does not parse"},
+		{"role=admin&role=clinician", "2 times"},
+		{"role=admin&extra=1", `"extra"`},
+		{"role=", "empty"},
+		{"role", "empty"},
+		{"role=%20", "empty"},
+		{"role=%zz", "does not parse"},
+		{"role=admin,", "Parameter role"},
+		{"=admin", `""`},
+	} {
+		r := alice.Do("GET", "/api/auth/verify?"+tc.query, nil)
+		expect(t, tc.query, r, 400, vigil.CodeInvalidRequest, "")
+		if msg, _ := r.Body["error"].(string); !strings.Contains(msg, tc.says) {
+			t.Errorf("?%s: message %q does not say %s", tc.query, msg, tc.says)
+		}
+		if r.Header.Get("Remote-User") != "" {
+			t.Errorf("?%s: the 400 carries Remote-User", tc.query)
+		}
+	}
+	expect(t, "the right spelling still refuses the patient", alice.Do("GET", "/api/auth/verify?role=admin", nil), 403, vigil.CodeForbidden, "")
+}
+
+// TestForwardAuthNeedsTheOriginalMethod: a trusted proxy that names the
+// original address or host but not the method gets a configuration error
+// naming the missing header — never the verify request's own GET, which
+// would let a cross-origin POST through.
+func TestForwardAuthNeedsTheOriginalMethod(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, trustProxies("127.0.0.1/32"))
+	c := loggedIn(h, "alice", alicePW)
+	for _, hdr := range [][]string{
+		{"X-Forwarded-Uri", "/notes/1", "X-Forwarded-Host", "app.example", "Origin", "https://evil.example"},
+		{"X-Forwarded-Uri", "/notes/1"},
+		{"X-Original-URI", "/notes/1", "Sec-Fetch-Site", "cross-site"},
+		{"X-Forwarded-Host", "app.example", "Origin", "https://evil.example"},
+	} {
+		r := c.Do("GET", "/api/auth/verify", nil, hdr...)
+		expect(t, strings.Join(hdr, " "), r, 400, vigil.CodeInvalidRequest, "")
+		msg, _ := r.Body["error"].(string)
+		if !strings.Contains(msg, "X-Forwarded-Method") || !strings.Contains(msg, hdr[0]) {
+			t.Errorf("%v: message %q names neither the missing X-Forwarded-Method nor what was sent", hdr, msg)
+		}
+		if r.Header.Get("Remote-User") != "" {
+			t.Errorf("%v: the 400 carries Remote-User", hdr)
+		}
+	}
+	must(t, "with the method", c.Do("GET", "/api/auth/verify", nil, "X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/notes/1", "X-Forwarded-Host", "app.example"), 200)
+	// From an untrusted peer the headers are not read at all.
+	u := loggedIn(newHarness(t), "alice", alicePW)
+	must(t, "untrusted peer", u.Do("GET", "/api/auth/verify", nil, "X-Forwarded-Uri", "/notes/1"), 200)
+}

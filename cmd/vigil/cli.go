@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
@@ -111,7 +112,7 @@ func userList(ctx context.Context, e *env, args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "USERNAME\tROLE\tCLINICIAN ID\tSTATUS\tLAST LOGIN")
 		for _, u := range users {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, dash(u.ClinicianID), status(u), when(u.LastLogin))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", dash(u.Username), u.Role, dash(u.ClinicianID), status(u), when(u.LastLogin))
 		}
 		return tw.Flush()
 	})
@@ -206,7 +207,7 @@ func sessionsList(ctx context.Context, e *env, args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "USERNAME\tSESSION ID\tSIGNED IN\tLAST ACTIVE\tIP\tUSER AGENT")
 		for _, l := range lines {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Username, l.ID, when(l.CreatedAt), when(l.LastActivity), dash(l.IP), dash(clip(l.UserAgent, 40)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dash(l.Username), dash(l.ID), when(l.CreatedAt), when(l.LastActivity), dash(l.IP), dash(clip(l.UserAgent, 40)))
 		}
 		return tw.Flush()
 	})
@@ -286,7 +287,7 @@ func auditCmd(ctx context.Context, e *env, args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "TIME\tEVENT\tUSERNAME\tACTOR\tIP\tDETAIL")
 		for _, ev := range events {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ev.Time.UTC().Format(time.RFC3339), ev.Event, dash(ev.Username), dash(ev.Actor), dash(ev.IP), ev.Detail)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ev.Time.UTC().Format(time.RFC3339), dash(ev.Event), dash(ev.Username), dash(ev.Actor), dash(ev.IP), dash(ev.Detail))
 		}
 		return tw.Flush()
 	})
@@ -322,11 +323,13 @@ func printJSONLines[T any](w io.Writer, items []T, shape func(T) any) error {
 	return nil
 }
 
+// dash returns s for a cell of a text table: escaped (printable), or "-"
+// when empty.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return printable(s)
 }
 
 func status(u vigil.User) string {
@@ -346,9 +349,10 @@ func when(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// clip shortens s to at most n characters, the last of them "…".
 func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n-1] + "…"
+	if utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return s
+	return string([]rune(s)[:n-1]) + "…"
 }

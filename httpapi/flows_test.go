@@ -128,7 +128,9 @@ func TestSessionEndpoints(t *testing.T) {
 	if ck == nil || !ck.HttpOnly || ck.Path != "/" || ck.Secure || ck.Expires.IsZero() {
 		t.Errorf("login cookie: %v", login.Header.Values("Set-Cookie"))
 	}
-	if exp := parseTime(t, login.Str("session", "expires_at")); !ck.Expires.Equal(exp.Truncate(time.Second)) {
+	// Expires is whole seconds, rounded up: the cookie never ends before
+	// the session does.
+	if exp := parseTime(t, login.Str("session", "expires_at")); ck.Expires.Before(exp) || !ck.Expires.Before(exp.Add(time.Second)) {
 		t.Errorf("cookie Expires %v, session expires_at %v", ck.Expires, exp)
 	}
 	s := must(t, "session", c.Do("GET", "/api/auth/session", nil), 200)

@@ -37,9 +37,22 @@ func (c Cookies) Name() string {
 func (c Cookies) Set(w http.ResponseWriter, tok vigil.Token, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{
 		Name: c.Name(), Value: tok.String(), Path: "/",
-		Expires: expires.UTC(),
+		Expires: ceilSecond(expires),
 		Secure:  !c.Dev, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	})
+}
+
+// ceilSecond rounds t up to a whole second, in UTC. A cookie's Expires is
+// written in whole seconds; rounded down, the browser would drop the
+// cookie up to a second before the session ends, and its next request
+// would be UNAUTHENTICATED instead of SESSION_EXPIRED with its reason: the
+// server decides when a session ends, and the cookie never ends first.
+func ceilSecond(t time.Time) time.Time {
+	t = t.UTC().Round(0)
+	if down := t.Truncate(time.Second); down.Before(t) {
+		return down.Add(time.Second)
+	}
+	return t
 }
 
 // Clear tells the browser to drop the session cookie.

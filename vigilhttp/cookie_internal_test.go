@@ -2,8 +2,12 @@ package vigilhttp
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/vigilauth/vigil"
 )
 
 // FuzzCookieValue: the allocation-free cookie reader finds exactly what
@@ -48,5 +52,27 @@ func TestCookieValueAllocates(t *testing.T) {
 	r := &http.Request{Header: http.Header{"Cookie": {"theme=dark; vigil_session=" + strings.Repeat("A", 43) + "; lang=en"}}}
 	if n := testing.AllocsPerRun(100, func() { cookieValue(r, DevCookieName) }); n != 0 {
 		t.Errorf("%v allocations", n)
+	}
+}
+
+// TestCookieNeverEndsBeforeTheSession: Expires is the session's end
+// rounded up to a whole second.
+func TestCookieNeverEndsBeforeTheSession(t *testing.T) {
+	base := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ end, want time.Time }{
+		{base, base},
+		{base.Add(time.Nanosecond), base.Add(time.Second)},
+		{base.Add(999 * time.Millisecond), base.Add(time.Second)},
+		{base.Add(1300 * time.Millisecond).In(time.FixedZone("x", 3600)), base.Add(2 * time.Second)},
+	} {
+		rec := httptest.NewRecorder()
+		Cookies{Dev: true}.Set(rec, vigil.NewToken(), tc.end)
+		c, err := http.ParseSetCookie(rec.Header().Get("Set-Cookie"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Expires.Equal(tc.want) {
+			t.Errorf("session ends %v: cookie Expires %v, want %v", tc.end, c.Expires, tc.want)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -16,22 +18,51 @@ import (
 // DefaultChannel is the pub/sub channel revocation notices travel on.
 const DefaultChannel = "vigil:revocations"
 
-// publishTimeout bounds how long a revocation waits for Redis: the
-// revocation itself is already committed to the store.
-const publishTimeout = 250 * time.Millisecond
+// publishTimeout bounds one attempt to publish a notice. No request waits
+// for it: notices are published by a goroutine of their own.
+const publishTimeout = 2 * time.Second
+
+// queueSize bounds the notices waiting for the publisher. A notice only
+// says "the revocation log grew", so one that finds the queue full is
+// dropped: the notices still queued are published after it was committed,
+// and the store's own path (LISTEN/NOTIFY, the poll of the log) covers the
+// rest.
+const queueSize = 64
 
 // Store is a vigil.Store whose revocations are also announced on Redis.
+// The announcement is made after the store has committed the revocation,
+// by one goroutine draining a bounded queue: a revocation never waits for
+// Redis.
 type Store struct {
 	vigil.Store
 	client  *goredis.Client
 	channel string
 	log     *slog.Logger
+
+	queue     chan struct{}
+	stop      context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+	published atomic.Uint64
+	failed    atomic.Uint64
+	dropped   atomic.Uint64
+	// Owned by the publisher goroutine: whether the last publish failed,
+	// and the counts before the failures began.
+	down                    bool
+	downFailed, downDropped uint64
 }
 
 var (
 	_ vigil.Store              = (*Store)(nil)
 	_ vigil.RevocationNotifier = (*Store)(nil)
 )
+
+// Stats counts the revocation notices since Wrap.
+type Stats struct {
+	Published uint64 // publishes Redis accepted (one may cover several revocations)
+	Failed    uint64 // publishes that failed (Redis unreachable or too slow)
+	Dropped   uint64 // notices dropped because the queue was full
+}
 
 // Connect parses a redis:// or rediss:// URL and returns a client. It does
 // not fail when Redis is down: vigil runs without it.
@@ -63,7 +94,8 @@ func (l clientLogger) Printf(ctx context.Context, format string, v ...any) {
 }
 
 // Wrap returns store with its revocations published on channel ("" for
-// DefaultChannel). Closing the returned store closes store and client.
+// DefaultChannel), and starts the goroutine that publishes them. Closing
+// the returned store stops it and closes store and client.
 func Wrap(store vigil.Store, client *goredis.Client, channel string, log *slog.Logger) *Store {
 	if channel == "" {
 		channel = DefaultChannel
@@ -71,15 +103,71 @@ func Wrap(store vigil.Store, client *goredis.Client, channel string, log *slog.L
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{Store: store, client: client, channel: channel, log: log}
+	ctx, stop := context.WithCancel(context.Background())
+	s := &Store{Store: store, client: client, channel: channel, log: log,
+		queue: make(chan struct{}, queueSize), stop: stop, done: make(chan struct{})}
+	go s.publisher(ctx)
+	return s
 }
 
-// publish announces that the revocation log grew.
+// Stats returns the counts of notices published, failed and dropped.
+func (s *Store) Stats() Stats {
+	return Stats{Published: s.published.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load()}
+}
+
+// announce queues a notice that the revocation log grew, without waiting.
+func (s *Store) announce() {
+	select {
+	case s.queue <- struct{}{}:
+	default:
+		s.dropped.Add(1)
+	}
+}
+
+// publisher publishes queued notices until ctx ends. Notices queued while
+// it publishes are answered by one publish: each revocation was committed
+// before its notice was queued, so a publish after it covers it.
+func (s *Store) publisher(ctx context.Context) {
+	defer close(s.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.queue:
+		}
+		for drained := false; !drained; {
+			select {
+			case <-s.queue:
+			default:
+				drained = true
+			}
+		}
+		s.publish(ctx)
+	}
+}
+
+// publish sends one notice. While Redis is unreachable it logs one warning
+// when the first publish fails and one line when a publish succeeds again.
 func (s *Store) publish(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	attempt, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
-	if err := s.client.Publish(ctx, s.channel, "1").Err(); err != nil {
-		s.log.Warn("redis: revocation notice not published; instances will see it at their next poll", "err", err)
+	err := s.client.Publish(attempt, s.channel, "1").Err()
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return // closing
+	case err != nil:
+		s.failed.Add(1)
+		if !s.down {
+			s.down, s.downFailed, s.downDropped = true, s.failed.Load()-1, s.dropped.Load()
+			s.log.Warn("redis: revocation notices cannot be published; until Redis answers, instances see revocations at their next poll of the store", "err", err)
+		}
+	default:
+		s.published.Add(1)
+		if s.down {
+			s.down = false
+			s.log.Info("redis: revocation notices are published again",
+				"failed", s.failed.Load()-s.downFailed, "dropped", s.dropped.Load()-s.downDropped)
+		}
 	}
 }
 
@@ -87,7 +175,7 @@ func (s *Store) publish(ctx context.Context) {
 func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, at time.Time) (bool, error) {
 	ended, err := s.Store.EndSession(ctx, id, reason, at)
 	if ended {
-		s.publish(ctx)
+		s.announce()
 	}
 	return ended, err
 }
@@ -96,7 +184,7 @@ func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, 
 func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID string, reason vigil.Reason, at time.Time) ([]string, error) {
 	ids, err := s.Store.EndUserSessions(ctx, userID, exceptID, reason, at)
 	if len(ids) > 0 {
-		s.publish(ctx)
+		s.announce()
 	}
 	return ids, err
 }
@@ -105,7 +193,7 @@ func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID stri
 func (s *Store) RotateSession(ctx context.Context, id string, h vigil.TokenHash, reauthAt time.Time) error {
 	err := s.Store.RotateSession(ctx, id, h, reauthAt)
 	if err == nil {
-		s.publish(ctx)
+		s.announce()
 	}
 	return err
 }
@@ -143,7 +231,13 @@ func (s *Store) WatchRevocations(ctx context.Context, notify func()) error {
 // ready without it.
 func (s *Store) Ping(ctx context.Context) error { return s.Store.Ping(ctx) }
 
-// Close closes the wrapped store and the Redis client.
+// Close stops the publisher (notices still queued are dropped: instances
+// see those revocations at their next poll) and closes the wrapped store
+// and the Redis client.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.stop()
+		<-s.done
+	})
 	return errors.Join(s.Store.Close(), s.client.Close())
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -20,25 +21,30 @@ func invalidCredentials() *vigil.Error {
 // so a session is never carried across a login (no session fixation, OWASP
 // ASVS 5.0 7.2.4).
 //
+// A username that is not valid (vigil.ValidateUsername, after
+// NormalizeUsername) is answered and throttled like an unknown user, under
+// one key shared by all such names, and its text is never stored: the
+// audit trail records only its length.
+//
 // Errors: INVALID_CREDENTIALS, RATE_LIMITED (with RetryAfter; no password
 // hash is computed), or a store or context error.
 func (e *Engine) Login(ctx context.Context, username, password string, presented *vigil.Token, a Actor) (*Current, error) {
-	username = vigil.NormalizeUsername(username)
-	a.Username = username
+	s := loginSubject(username)
+	a.Username = s.username
 	now := e.now()
-	if err := e.admit(ctx, username, a, now); err != nil {
+	if err := e.admit(ctx, s, a, now); err != nil {
 		return nil, err
 	}
-	u, err := e.verify(ctx, username, password)
+	u, err := e.verify(ctx, s.username, password)
 	if err != nil {
-		e.failed(ctx, username, a, now)
+		e.failed(ctx, s, a, now)
 		if vigil.ErrorCode(err) == vigil.CodeInvalidCredentials {
 			e.stats.loginFailures.Add(1)
-			e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginFailed})
+			e.Audit(ctx, a, s.event(vigil.EventLoginFailed))
 		}
 		return nil, err
 	}
-	if err := e.throttle.settle(ctx, username, a.IP, now, e.now(), true); err != nil {
+	if err := e.throttle.settle(ctx, s.key, a.IP, now, e.now(), true); err != nil {
 		return nil, storeErr("reset throttle", err)
 	}
 	if presented != nil {
@@ -50,9 +56,40 @@ func (e *Engine) Login(ctx context.Context, username, password string, presented
 	}
 	a.SessionID = cur.Session.ID
 	e.stats.logins.Add(1)
-	e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginSucceeded})
+	e.Audit(ctx, a, s.event(vigil.EventLoginSucceeded))
 	e.enforceLimit(ctx, u, cur.Session.ID, a)
 	return cur, nil
+}
+
+// subject is whom a password check is for, as the throttle and the audit
+// trail see it.
+type subject struct {
+	username string // normalized; "" for a name that is not a valid username
+	key      string // the throttle key the check counts under
+	detail   string // said in the check's audit events
+}
+
+// loginSubject is the subject of a login as the client typed the name. A
+// name that is not a valid username is no account's (an unknown user), and
+// shares one throttle key with every other such name, so that neither its
+// throttle row nor its audit events hold what the client sent (OWASP ASVS
+// 5.0 2.2.1: input validated against an allow list; 2.4.1).
+func loginSubject(typed string) subject {
+	name := vigil.NormalizeUsername(typed)
+	if vigil.ValidateUsername(name) != nil {
+		return subject{key: invalidUsernameKey, detail: fmt.Sprintf("username not valid (%d bytes)", len(typed))}
+	}
+	return userSubject(name)
+}
+
+// userSubject is the subject of a check of username's password.
+func userSubject(username string) subject {
+	return subject{username: username, key: userKey(username)}
+}
+
+// event is an authentication event about the subject.
+func (s subject) event(name string) vigil.Event {
+	return vigil.Event{Username: s.username, Category: vigil.CategoryAuthentication, Event: name, Detail: s.detail}
 }
 
 // verify returns the user if password is theirs and the account may sign
@@ -95,16 +132,16 @@ func (e *Engine) rehash(ctx context.Context, u *vigil.User, password string) {
 	e.Audit(ctx, Actor{Username: "system"}, vigil.Event{Username: u.Username, Category: vigil.CategoryAccount, Event: vigil.EventPasswordRehashed})
 }
 
-// admit lets one password check for username through the throttle, or
-// audits login_throttled and returns RATE_LIMITED.
-func (e *Engine) admit(ctx context.Context, username string, a Actor, now time.Time) error {
-	wait, err := e.throttle.attempt(ctx, username, a.IP, now)
+// admit lets one password check for s through the throttle, or audits
+// login_throttled and returns RATE_LIMITED.
+func (e *Engine) admit(ctx context.Context, s subject, a Actor, now time.Time) error {
+	wait, err := e.throttle.attempt(ctx, s.key, a.IP, now)
 	if err != nil {
 		return storeErr("throttle", err)
 	}
 	if wait > 0 {
 		e.stats.throttled.Add(1)
-		e.Audit(ctx, a, vigil.Event{Username: username, Category: vigil.CategoryAuthentication, Event: vigil.EventLoginThrottled})
+		e.Audit(ctx, a, s.event(vigil.EventLoginThrottled))
 		return rateLimited(wait)
 	}
 	return nil
@@ -114,9 +151,9 @@ func (e *Engine) admit(ctx context.Context, username string, a Actor, now time.T
 // confirmed (wrong, or the check could not finish): it counts as a
 // failure. If the store cannot take it now, the attempt counts as failed
 // once it has been pending for too long.
-func (e *Engine) failed(ctx context.Context, username string, a Actor, at time.Time) {
-	if err := e.throttle.settle(ctx, username, a.IP, at, e.now(), false); err != nil {
-		e.log.Warn("failed attempt not recorded yet", "username", username, "err", err)
+func (e *Engine) failed(ctx context.Context, s subject, a Actor, at time.Time) {
+	if err := e.throttle.settle(ctx, s.key, a.IP, at, e.now(), false); err != nil {
+		e.log.Warn("failed attempt not recorded yet", "key", s.key, "err", err)
 	}
 }
 
@@ -139,7 +176,7 @@ func (e *Engine) startSession(ctx context.Context, u *vigil.User, a Actor) (*Cur
 	s := vigil.Session{
 		ID: vigil.NewID(), TokenHash: tok.Hash(), UserID: u.ID,
 		CreatedAt: now, LastActivity: now, ReauthAt: now,
-		IP: a.IP, UserAgent: truncate(a.UserAgent, 512),
+		IP: bounded(a.IP, maxAuditIP), UserAgent: bounded(a.UserAgent, maxAuditAgent),
 	}
 	if err := e.store.CreateSession(ctx, &s); err != nil {
 		return nil, storeErr("create session", err)
@@ -176,13 +213,6 @@ func (e *Engine) enforceLimit(ctx context.Context, u *vigil.User, keep string, a
 		}
 		extra--
 	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // verifyErr sorts a failed verification: a cancelled request stays

@@ -13,17 +13,18 @@ import (
 // current-password checks count too).
 func (e *Engine) checkPassword(ctx context.Context, cur *Current, password string, a Actor, failEvent string) error {
 	name, now := cur.User.Username, e.now()
-	if err := e.admit(ctx, name, a, now); err != nil {
+	sub := userSubject(name)
+	if err := e.admit(ctx, sub, a, now); err != nil {
 		return err
 	}
 	u, err := e.store.UserByID(ctx, cur.User.ID)
 	if err != nil {
-		e.failed(ctx, name, a, now)
+		e.failed(ctx, sub, a, now)
 		return storeErr("find user", err)
 	}
 	ok, _, err := e.hasher.Verify(ctx, password, u.PasswordHash)
 	if !ok || err != nil {
-		e.failed(ctx, name, a, now)
+		e.failed(ctx, sub, a, now)
 	}
 	if err != nil {
 		if err := e.verifyErr(ctx, name, err); vigil.ErrorCode(err) != vigil.CodeInvalidCredentials {
@@ -35,7 +36,7 @@ func (e *Engine) checkPassword(ctx context.Context, cur *Current, password strin
 		e.Audit(ctx, a, vigil.Event{Username: name, Category: vigil.CategoryAuthentication, Event: failEvent})
 		return vigil.Errorf(vigil.CodeInvalidCredentials, "The password is not correct.")
 	}
-	if err := e.throttle.settle(ctx, name, a.IP, now, e.now(), true); err != nil {
+	if err := e.throttle.settle(ctx, sub.key, a.IP, now, e.now(), true); err != nil {
 		return storeErr("reset throttle", err)
 	}
 	return nil

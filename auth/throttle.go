@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -57,14 +58,31 @@ var (
 	ipRule   = rule{fail: ipFailure, full: ipFull}
 )
 
-func userKey(username string) string { return "user:" + username }
-func ipKey(ip string) string         { return "ip:" + ip }
+// Throttle keys. The username rule applies to the key of a username, and
+// to one key shared by every name that is not a valid username, so that
+// such a name is throttled like an unknown user without its text (up to
+// the body limit) ever being stored.
+const invalidUsernameKey = "user:(invalid)" // "(" is never in a valid username
 
-// attempt admits one password check for the username from the address at
-// now, or returns how long to wait. An admitted attempt is pending until
-// settle; a refused one counts nothing and must compute no hash.
-func (t *throttle) attempt(ctx context.Context, username, ip string, now time.Time) (time.Duration, error) {
-	if wait, err := t.admit(ctx, userKey(username), now, userRule); err != nil || wait > 0 {
+func userKey(username string) string { return "user:" + username }
+
+// ipKey is the key of a client address: the address in its canonical form
+// (an IPv4-mapped IPv6 address as IPv4, no zone), so that one client has
+// one key however its address is spelled; anything else the client-address
+// function returned is bounded like an audit field.
+func ipKey(ip string) string {
+	if addr, err := netip.ParseAddr(ip); err == nil {
+		return "ip:" + addr.Unmap().WithZone("").String()
+	}
+	return "ip:" + bounded(ip, maxAuditIP)
+}
+
+// attempt admits one password check counted under key (a username's, see
+// userKey) from the address at now, or returns how long to wait. An
+// admitted attempt is pending until settle; a refused one counts nothing
+// and must compute no hash.
+func (t *throttle) attempt(ctx context.Context, key, ip string, now time.Time) (time.Duration, error) {
+	if wait, err := t.admit(ctx, key, now, userRule); err != nil || wait > 0 {
 		return wait, err
 	}
 	if ip == "" {
@@ -72,13 +90,13 @@ func (t *throttle) attempt(ctx context.Context, username, ip string, now time.Ti
 	}
 	wait, err := t.admit(ctx, ipKey(ip), now, ipRule)
 	if err != nil || wait > 0 {
-		// Refused after all: the username's pending entry goes, uncounted,
+		// Refused after all: the pending entry under key goes, uncounted,
 		// even if the client has just left (else it would count as a
 		// failure once it expired).
 		ctx, cancel := detached(ctx)
 		defer cancel()
 		keep := func(st vigil.ThrottleState, _ bool) vigil.ThrottleState { return st }
-		if uerr := t.settleKey(ctx, userKey(username), now, keep); err == nil {
+		if uerr := t.settleKey(ctx, key, now, keep); err == nil {
 			err = uerr
 		}
 	}
@@ -104,15 +122,15 @@ func (t *throttle) admit(ctx context.Context, key string, now time.Time, r rule)
 	return max(wait, 0), err
 }
 
-// settle ends the attempt admitted at `at`, at now: ok means the password
-// was right, and the username's failures are forgotten (SPEC: a success
-// resets the count); otherwise a failure at now is recorded under both
-// keys. An attempt that took so long its pending entry already expired
+// settle ends the attempt admitted at `at` under key, at now: ok means the
+// password was right, and key's failures are forgotten (SPEC: a success
+// resets the count); otherwise a failure at now is recorded under key and
+// the address. An attempt that took so long its pending entry already expired
 // into a failure (at `at`) is not counted twice: a success takes that
 // failure back, a failure leaves it. It writes even if ctx has ended (a
 // client that left mid-check has its attempt counted); an attempt it
 // cannot settle counts as failed after pendingTTL.
-func (t *throttle) settle(ctx context.Context, username, ip string, at, now time.Time, ok bool) error {
+func (t *throttle) settle(ctx context.Context, key, ip string, at, now time.Time, ok bool) error {
 	ctx, cancel := detached(ctx)
 	defer cancel()
 	user := func(st vigil.ThrottleState, pending bool) vigil.ThrottleState {
@@ -124,7 +142,7 @@ func (t *throttle) settle(ctx context.Context, username, ip string, at, now time
 		}
 		return st // already counted when it expired
 	}
-	if err := t.settleKey(ctx, userKey(username), at, user); err != nil || ip == "" {
+	if err := t.settleKey(ctx, key, at, user); err != nil || ip == "" {
 		return err
 	}
 	return t.settleKey(ctx, ipKey(ip), at, func(st vigil.ThrottleState, pending bool) vigil.ThrottleState {

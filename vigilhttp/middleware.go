@@ -139,6 +139,11 @@ func (s *Sessions) WriteError(w http.ResponseWriter, r *http.Request, err error)
 	WriteError(w, r, s.opt.Logger, err)
 }
 
+// ClientIP returns the client's address as the sessions see it
+// (Options.ClientIP): the address audited, and the one the reverse proxy
+// reports to the app behind it.
+func (s *Sessions) ClientIP(r *http.Request) string { return s.opt.ClientIP(r) }
+
 // Actor returns the audit actor of a request (the session's user, if any).
 func (s *Sessions) Actor(r *http.Request) auth.Actor {
 	if cur := CurrentFrom(r.Context()); cur != nil {

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	pathpkg "path"
 	"strings"
@@ -12,10 +13,6 @@ import (
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
-// identityHeaders are the headers vigil sets for the upstream; a client's
-// own copies are always removed first, so the upstream can trust them.
-var identityHeaders = []string{"Remote-User", "Remote-Role", "Remote-Clinician-Id", "Remote-Session-Id"}
-
 // Options configure the proxy.
 type Options struct {
 	// PublicPaths are path prefixes passed on without a session.
@@ -23,7 +20,15 @@ type Options struct {
 	// LoginPath is where a page request without a session is sent
 	// (default /auth/login).
 	LoginPath string
-	Logger    *slog.Logger
+	// PublicURL is the external origin (--public-url): the host the
+	// upstream is told the client asked for, and the scheme unless the
+	// connection or a trusted proxy says which. Default: none.
+	PublicURL *url.URL
+	// TrustedProxies are the peers (--trusted-proxies) whose
+	// X-Forwarded-Proto and X-Forwarded-Host are believed. Default: none.
+	// (Their X-Forwarded-For is read by the sessions' ClientIP.)
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
 }
 
 // Proxy passes requests with a live session to the upstream.
@@ -132,24 +137,18 @@ func wantsPage(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-// rewrite builds the upstream request: the identity headers from the
-// session (never from the client), X-Forwarded-*, and no vigil cookie —
-// the session token is vigil's secret, not the application's.
+// rewrite builds the upstream request: no header vigil reserves comes
+// from the client (reserved); who the user is comes from the session, and
+// where the request came from from vigil's own view of it (viewOf); and
+// no vigil cookie — the session token is vigil's secret, not the
+// application's.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest, upstream *url.URL) {
 	pr.SetURL(upstream)
-	pr.SetXForwarded() // the original host stays in X-Forwarded-Host
-	for _, h := range identityHeaders {
-		pr.Out.Header.Del(h)
-	}
+	stripReserved(pr.Out.Header)
+	stripReserved(pr.Out.Trailer)
 	stripCookie(pr.Out, p.sessions.Cookies().Name())
-	cur := vigilhttp.CurrentFrom(pr.In.Context())
-	if cur == nil {
-		return
-	}
-	pr.Out.Header.Set("Remote-User", cur.User.Username)
-	pr.Out.Header.Set("Remote-Role", string(cur.User.Role))
-	pr.Out.Header.Set("Remote-Clinician-Id", cur.User.ClinicianID)
-	pr.Out.Header.Set("Remote-Session-Id", cur.Session.ID)
+	p.viewOf(pr.In).set(pr.Out.Header)
+	setIdentity(pr.Out.Header, vigilhttp.CurrentFrom(pr.In.Context()))
 }
 
 // stripCookie removes the named cookie from r's Cookie headers and keeps

@@ -1,25 +1,37 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
+// ErrDraining is what Deps.Ready returns once the server is stopping:
+// /readyz then answers 503 with status "draining", so that a load balancer
+// sends no new requests while the ones it sent are still served.
+var ErrDraining = errors.New("httpapi: draining")
+
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, map[string]string{"status": "ok"})
 }
 
-// readyz answers 503 while the store is unreachable.
+// readyz answers 503 while the server is draining, or while Ready fails
+// (the store is unreachable, or its writes fail).
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.ready(r.Context()); err != nil {
+	err := s.ready(r.Context())
+	switch {
+	case err == nil:
+		s.ok(w, map[string]string{"status": "ready"})
+	case errors.Is(err, ErrDraining):
+		vigilhttp.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{
+			"status": "draining", "code": vigil.CodeUnavailable, "error": "The server is shutting down."})
+	default:
 		s.log.Warn("not ready", "err", err)
 		vigilhttp.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{
-			"status": "unavailable", "code": vigil.CodeUnavailable, "error": "The store is unreachable."})
-		return
+			"status": "unavailable", "code": vigil.CodeUnavailable, "error": "The store is unreachable or failing."})
 	}
-	s.ok(w, map[string]string{"status": "ready"})
 }
 
 // notFound answers unknown API paths with 404, and known paths with the

@@ -20,8 +20,12 @@ type Deps struct {
 	Dev            bool           // plain-HTTP cookie, no HSTS
 	PublicURL      *url.URL       // the external origin, trusted for Origin checks
 	TrustedProxies []netip.Prefix // whose X-Forwarded-* headers are believed
-	Ready          func(ctx context.Context) error
-	IdleWarning    time.Duration // how long before the idle timeout pages warn; default 2m
+	// Ready reports whether this instance should get requests (GET
+	// /readyz): nil when it should; ErrDraining while it is stopping;
+	// any other error while it cannot serve (the store is unreachable, or
+	// its writes fail). Nil Ready is always ready.
+	Ready       func(ctx context.Context) error
+	IdleWarning time.Duration // how long before the idle timeout pages warn; default 2m
 	// Extra lets the caller add routes (the pages) to the same mux.
 	Extra func(mux *http.ServeMux, s *vigilhttp.Sessions)
 	// Fallback, if set, makes the handler of every request outside vigil's

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigilauth/vigil/auth"
@@ -60,11 +61,15 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	handler := newHandler(cfg, engine, store.Ping, log)
+	stop := &drain{grace: cfg.ShutdownGrace}
+	handler := stop.handler(newHandler(cfg, engine, stop.ready(store.Ping), log))
 	if cfg.MetricsAddr != "" {
 		m := newMetrics(engine, hasher)
 		handler = m.instrument(handler)
-		if err := m.serve(ctx, cfg.MetricsAddr, log); err != nil {
+		// Until serve returns: the metrics show the drain too.
+		life, end := context.WithCancel(context.WithoutCancel(ctx))
+		defer end()
+		if err := m.serve(life, cfg.MetricsAddr, log); err != nil {
 			return err
 		}
 	}
@@ -77,7 +82,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return runServer(ctx, srv, ln, engine, log, cfg.Dev)
+	return runServer(ctx, srv, ln, engine, log, cfg.Dev, stop)
 }
 
 // newHandler is the whole HTTP tree of serve: the API, forward auth, the
@@ -92,12 +97,16 @@ func newHandler(cfg *config.Config, engine *auth.Engine, ready func(context.Cont
 	})
 }
 
-// runServer serves on ln with the engine's background work until ctx ends.
-func runServer(ctx context.Context, srv *http.Server, ln net.Listener, engine *auth.Engine, log *slog.Logger, dev bool) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go engine.Run(ctx)
-	go engine.Sweep(ctx)
+// runServer serves on ln with the engine's background work until ctx ends,
+// then drains: /readyz answers 503 at once while the listener keeps
+// serving for the grace period, so a load balancer takes the instance out
+// before it stops accepting; then it shuts down gracefully.
+func runServer(ctx context.Context, srv *http.Server, ln net.Listener, engine *auth.Engine, log *slog.Logger, dev bool, d *drain) error {
+	// The engine keeps the session cache current until the last request.
+	bg, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBg()
+	go engine.Run(bg)
+	go engine.Sweep(bg)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	scheme := "https (behind TLS termination)"
@@ -110,13 +119,65 @@ func runServer(ctx context.Context, srv *http.Server, ln net.Listener, engine *a
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	shutdown, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	if err := d.wait(log, errc); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	shutdown, stop := context.WithTimeout(bg, 10*time.Second)
 	defer stop()
 	if err := srv.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("vigil stopped")
 	return nil
+}
+
+// drain is serve's stop sequence (--shutdown-grace): once it begins,
+// /readyz answers 503 "draining" while requests are still served for the
+// grace period.
+type drain struct {
+	grace time.Duration
+	on    atomic.Bool
+}
+
+// ready is the readiness of serve: httpapi.ErrDraining once the drain has
+// begun, else what store says.
+func (d *drain) ready(store func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if d.on.Load() {
+			return httpapi.ErrDraining
+		}
+		return store(ctx)
+	}
+}
+
+// handler asks clients to close their connection after each answer while
+// draining, so that their next request goes through the load balancer to
+// another instance instead of reusing this one's connection.
+func (d *drain) handler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d.on.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// wait begins the drain and returns when the grace period is over, or
+// with the server's error if it stopped serving meanwhile.
+func (d *drain) wait(log *slog.Logger, errc <-chan error) error {
+	d.on.Store(true)
+	if d.grace <= 0 {
+		return nil
+	}
+	log.Info("vigil draining: /readyz answers 503, requests are served until the grace period ends", "grace", d.grace)
+	t := time.NewTimer(d.grace)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case err := <-errc:
+		return err
+	}
 }
 
 // extraRoutes adds the pages (package web, always: vigil serves /auth/

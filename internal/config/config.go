@@ -40,6 +40,7 @@ type Config struct {
 	RoutePrefix       string                       // --route-prefix: "" or "/name" without trailing slash
 	LogFormat         string                       // --log-format: "text" or "json"
 	SessionCache      int                          // --session-cache: sessions kept in memory per instance (0: no cache)
+	ShutdownGrace     time.Duration                // --shutdown-grace: how long to drain on the stop signal (0 with Dev unless given)
 }
 
 // Load parses the flags of `vigil serve` (args are what follows "serve") and
@@ -132,6 +133,9 @@ func (c *Config) crossCheck(src map[string]string, failed, given map[string]bool
 	var problems []string
 	if c.Demo {
 		c.Dev = true
+	}
+	if c.Dev && !given["shutdown-grace"] {
+		c.ShutdownGrace = 0 // no load balancer to drain from: stop at once
 	}
 	if !given["idle-warning"] && !failed["idle-timeout"] {
 		// The default warning (2m) fits any idle timeout: with a shorter

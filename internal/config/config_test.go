@@ -50,6 +50,7 @@ func TestDefaults(t *testing.T) {
 		ReauthWindow:      10 * time.Minute,
 		LogFormat:         "text",
 		SessionCache:      100000,
+		ShutdownGrace:     5 * time.Second,
 	}
 	for _, getenv := range []func(string) string{nil, env(nil)} {
 		c, pos, err := Load(nil, getenv)
@@ -128,6 +129,20 @@ func TestSources(t *testing.T) {
 			func(c *Config) any { return c.PublicPaths }, []string{"/static/", "/favicon.ico"}},
 		{"upstream with path", []string{"--upstream", "http://app:5000/base"}, nil,
 			func(c *Config) any { return c.Upstream.String() }, "http://app:5000/base"},
+		{"shutdown grace", []string{"--shutdown-grace", "30s"}, nil,
+			func(c *Config) any { return c.ShutdownGrace }, 30 * time.Second},
+		{"shutdown grace from env", nil, map[string]string{"VIGIL_SHUTDOWN_GRACE": "1m"},
+			func(c *Config) any { return c.ShutdownGrace }, time.Minute},
+		{"no shutdown grace", []string{"--shutdown-grace", "0"}, nil,
+			func(c *Config) any { return c.ShutdownGrace }, time.Duration(0)},
+		{"dev: no shutdown grace by default", []string{"--dev"}, nil,
+			func(c *Config) any { return c.ShutdownGrace }, time.Duration(0)},
+		{"demo: no shutdown grace by default", nil, map[string]string{"VIGIL_DEMO": "true"},
+			func(c *Config) any { return c.ShutdownGrace }, time.Duration(0)},
+		{"dev with a shutdown grace given", []string{"--dev", "--shutdown-grace", "2s"}, nil,
+			func(c *Config) any { return c.ShutdownGrace }, 2 * time.Second},
+		{"demo with a shutdown grace from env", []string{"--demo"}, map[string]string{"VIGIL_SHUTDOWN_GRACE": "3s"},
+			func(c *Config) any { return c.ShutdownGrace }, 3 * time.Second},
 		{"trusted proxies", []string{"--trusted-proxies", "10.1.2.3/8, 192.168.1.7,::1,fd00::/8"}, nil,
 			func(c *Config) any { return c.TrustedProxies }, []netip.Prefix{
 				netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"),
@@ -251,6 +266,8 @@ func TestProblems(t *testing.T) {
 		{"idle warning zero", []string{"--idle-warning", "0s"}, nil, `--idle-warning "0s": must be positive`},
 		{"idle warning vs role", []string{"--idle-warning", "2m", "--role-idle-timeout", "admin=90s"}, nil,
 			"--idle-warning 2m must be shorter than the admin idle timeout 1m30s (--role-idle-timeout)"},
+		{"negative shutdown grace", []string{"--shutdown-grace", "-1s"}, nil, `--shutdown-grace "-1s": must not be negative`},
+		{"bad shutdown grace env", nil, map[string]string{"VIGIL_SHUTDOWN_GRACE": "soon"}, `VIGIL_SHUTDOWN_GRACE "soon": invalid duration`},
 		{"unknown flag", []string{"--idle", "5m"}, nil, "unknown flag --idle"},
 		{"missing value", []string{"--addr"}, nil, "flag --addr needs a value"},
 		{"positional", []string{"now"}, nil, `unexpected argument "now"`},
@@ -302,7 +319,8 @@ func TestHelp(t *testing.T) {
 	}
 	var b bytes.Buffer
 	Usage(&b)
-	for _, want := range []string{"vigil serve", "--idle-timeout duration", "VIGIL_IDLE_TIMEOUT", "default 30m", "--dev ", "VIGIL_ROUTE_PREFIX"} {
+	for _, want := range []string{"vigil serve", "--idle-timeout duration", "VIGIL_IDLE_TIMEOUT", "default 30m", "--dev ", "VIGIL_ROUTE_PREFIX",
+		"--shutdown-grace duration", "VIGIL_SHUTDOWN_GRACE", "default 5s"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("Usage lacks %q:\n%s", want, b.String())
 		}
@@ -367,7 +385,7 @@ func FuzzLoad(f *testing.F) {
 		case err != nil:
 			t.Fatalf("Load(%q): unexpected error %v", args, err)
 		}
-		if c.IdleWarning <= 0 || c.IdleWarning >= c.IdleTimeout || c.Lifetime <= 0 ||
+		if c.IdleWarning <= 0 || c.IdleWarning >= c.IdleTimeout || c.Lifetime <= 0 || c.ShutdownGrace < 0 ||
 			c.PasswordMinLength < 8 || c.PasswordMinLength > 256 || c.MaxSessions < 0 ||
 			(c.Demo && !c.Dev) || (len(c.PublicPaths) > 0 && c.Upstream == nil) {
 			t.Fatalf("Load(%q) accepted %+v", args, c)

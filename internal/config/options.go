@@ -48,6 +48,7 @@ func options(c *Config) []option {
 		{"route-prefix", "path", "", "moves all of vigil's own routes under this prefix, e.g. /vigil", routePrefix(&c.RoutePrefix)},
 		{"log-format", "text|json", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
 		{"session-cache", "n", "100000", "sessions kept in memory per instance (about 520 bytes of heap each; 0: no cache)", intRange(&c.SessionCache, 0, 100_000_000)},
+		{"shutdown-grace", "duration", "5s", "drain on SIGTERM: /readyz answers 503 while requests are still served this long, then the listener closes (0 with --dev unless set)", nonNegative(&c.ShutdownGrace)},
 	}
 }
 
@@ -64,6 +65,20 @@ func positive(dst *time.Duration) func(string) []problem {
 		d, reason := positiveDuration(s)
 		*dst = d
 		return fail(s, reason)
+	}
+}
+
+func nonNegative(dst *time.Duration) func(string) []problem {
+	return func(s string) []problem {
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			return fail(s, "invalid duration (want Go syntax such as 5s or 1m)")
+		case d < 0:
+			return fail(s, "must not be negative")
+		}
+		*dst = d
+		return nil
 	}
 }
 

@@ -208,7 +208,7 @@ func upstream(cfg *config.Config, log *slog.Logger) func(*vigilhttp.Sessions) ht
 	}
 	return func(s *vigilhttp.Sessions) http.Handler {
 		return proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log,
-			LoginPath: cfg.RoutePrefix + "/auth/login"})
+			LoginPath: cfg.RoutePrefix + "/auth/login", PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies})
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/httpapi"
 	"github.com/vigilauth/vigil/internal/config"
+	"github.com/vigilauth/vigil/internal/health"
 	"github.com/vigilauth/vigil/password"
 	"github.com/vigilauth/vigil/proxy"
 	"github.com/vigilauth/vigil/redis"
@@ -49,6 +50,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 		store = redis.Wrap(store, client, "", log)
 	}
 	defer store.Close()
+	// Ready while the store answers and its writes succeed: an instance
+	// whose disk is full is taken out of the load balancer.
+	store, writes := health.Watch(store, health.Options{})
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log, CacheSize: cacheSize(cfg.SessionCache)})
 	hashWorkers(hasher, e, log)
 	defer hasher.Close()
@@ -62,7 +66,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	stop := &drain{grace: cfg.ShutdownGrace}
-	handler := stop.handler(newHandler(cfg, engine, stop.ready(store.Ping), log))
+	handler := stop.handler(newHandler(cfg, engine, stop.ready(writes.Ready), log))
 	if cfg.MetricsAddr != "" {
 		m := newMetrics(engine, hasher)
 		handler = m.instrument(handler)

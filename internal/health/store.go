@@ -1,0 +1,113 @@
+package health
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigilauth/vigil"
+)
+
+// watched is a store whose writes report their outcome to m. Reads, Ping
+// and Close go to the store unchanged, and so does ServerKey, which writes
+// only the first time a key is asked for.
+type watched struct {
+	vigil.Store
+	m *Monitor
+}
+
+// notifying is watched for a store that pushes revocation notices.
+type notifying struct {
+	*watched
+	vigil.RevocationNotifier
+}
+
+var (
+	_ vigil.Store              = (*watched)(nil)
+	_ vigil.RevocationNotifier = notifying{}
+)
+
+// done records err and returns it.
+func (s *watched) done(err error) error {
+	s.m.record(err)
+	return err
+}
+
+func (s *watched) CreateUser(ctx context.Context, u *vigil.User) error {
+	return s.done(s.Store.CreateUser(ctx, u))
+}
+
+func (s *watched) SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error {
+	return s.done(s.Store.SetPassword(ctx, userID, hash, at))
+}
+
+func (s *watched) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
+	return s.done(s.Store.SetDisabled(ctx, userID, disabled))
+}
+
+func (s *watched) RecordLogin(ctx context.Context, userID int64, at time.Time) error {
+	return s.done(s.Store.RecordLogin(ctx, userID, at))
+}
+
+func (s *watched) CreateSession(ctx context.Context, sess *vigil.Session) error {
+	return s.done(s.Store.CreateSession(ctx, sess))
+}
+
+func (s *watched) TouchSessions(ctx context.Context, touches []vigil.Touch) error {
+	return s.done(s.Store.TouchSessions(ctx, touches))
+}
+
+func (s *watched) EndSession(ctx context.Context, id string, reason vigil.Reason, at time.Time) (bool, error) {
+	ended, err := s.Store.EndSession(ctx, id, reason, at)
+	return ended, s.done(err)
+}
+
+func (s *watched) EndUserSessions(ctx context.Context, userID int64, exceptID string, reason vigil.Reason, at time.Time) ([]string, error) {
+	ids, err := s.Store.EndUserSessions(ctx, userID, exceptID, reason, at)
+	return ids, s.done(err)
+}
+
+func (s *watched) RotateSession(ctx context.Context, id string, h vigil.TokenHash, reauthAt time.Time) error {
+	return s.done(s.Store.RotateSession(ctx, id, h, reauthAt))
+}
+
+func (s *watched) DeleteRevocationsBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	n, err := s.Store.DeleteRevocationsBefore(ctx, before, limit)
+	return n, s.done(err)
+}
+
+func (s *watched) DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error) {
+	n, err := s.Store.DeleteEndedSessions(ctx, before, limit)
+	return n, s.done(err)
+}
+
+func (s *watched) DeleteSessionsCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	n, err := s.Store.DeleteSessionsCreatedBefore(ctx, before, limit)
+	return n, s.done(err)
+}
+
+func (s *watched) CreateResetToken(ctx context.Context, t vigil.ResetToken) error {
+	return s.done(s.Store.CreateResetToken(ctx, t))
+}
+
+func (s *watched) ConsumeResetToken(ctx context.Context, h vigil.TokenHash, now time.Time) (int64, error) {
+	id, err := s.Store.ConsumeResetToken(ctx, h, now)
+	return id, s.done(err)
+}
+
+func (s *watched) AppendEvent(ctx context.Context, e *vigil.Event) error {
+	return s.done(s.Store.AppendEvent(ctx, e))
+}
+
+func (s *watched) UpdateThrottle(ctx context.Context, key string, fn func(vigil.ThrottleState) vigil.ThrottleState) (vigil.ThrottleState, error) {
+	st, err := s.Store.UpdateThrottle(ctx, key, fn)
+	return st, s.done(err)
+}
+
+func (s *watched) ResetThrottle(ctx context.Context, key string) error {
+	return s.done(s.Store.ResetThrottle(ctx, key))
+}
+
+func (s *watched) DeleteThrottleBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	n, err := s.Store.DeleteThrottleBefore(ctx, before, limit)
+	return n, s.done(err)
+}

@@ -161,6 +161,21 @@ type ThrottleStore interface {
 	DeleteThrottleBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
+// ServerKeyBytes is the size of a server key (see KeyStore).
+const ServerKeyBytes = 32
+
+// KeyStore keeps the server's own secrets (the key that signs known-device
+// cookies), so that every instance on the same store uses the same ones.
+type KeyStore interface {
+	// ServerKey returns the key named name: ServerKeyBytes bytes from
+	// crypto/rand, created by the first call for that name on the store
+	// and returned unchanged by every later one, from any instance. Calls
+	// that race to create it all return the one key that was stored.
+	// Different names have independent keys. A key is never changed or
+	// deleted through the contract.
+	ServerKey(ctx context.Context, name string) ([]byte, error)
+}
+
 // Store is everything a backend provides.
 type Store interface {
 	UserStore
@@ -168,6 +183,7 @@ type Store interface {
 	ResetTokenStore
 	AuditLog
 	ThrottleStore
+	KeyStore
 	// Ping reports whether the store answers; ErrUnavailable if not.
 	Ping(ctx context.Context) error
 	// Close releases the store.

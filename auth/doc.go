@@ -1,6 +1,8 @@
 // Package auth is vigil's engine: login, the session check, logout,
 // re-authentication, password change and reset, session listing and
-// revocation, the administrator's actions, throttling and the audit trail.
+// revocation, the administrator's actions, throttling (with known devices,
+// which a lock of their username by others does not refuse) and the audit
+// trail.
 //
 // It knows no HTTP and no SQL: it works on the store contracts of package
 // vigil, a password hasher and a password policy, all given to New, with an

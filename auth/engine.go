@@ -49,6 +49,7 @@ type Engine struct {
 	cache     *cache
 	follow    *follower
 	throttle  *throttle
+	devices   *devices
 	activity  *activity
 	stats     counters
 }
@@ -78,6 +79,7 @@ func New(store vigil.Store, hasher Hasher, passwords PasswordPolicy, opt Options
 	e.cache = newCache(opt.CacheSize)
 	e.follow = newFollower(store, e.cache, opt.PollInterval, opt.Logger)
 	e.throttle = &throttle{store: store}
+	e.devices = &devices{store: store}
 	e.activity = newActivity(store, opt.Logger)
 	return e
 }

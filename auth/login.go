@@ -29,11 +29,27 @@ func invalidCredentials() *vigil.Error {
 // Errors: INVALID_CREDENTIALS, RATE_LIMITED (with RetryAfter; no password
 // hash is computed), or a store or context error.
 func (e *Engine) Login(ctx context.Context, username, password string, presented *vigil.Token, a Actor) (*Current, error) {
-	s := loginSubject(username)
-	a.Username = s.username
+	cur, _, err := e.LoginWithDevice(ctx, username, password, presented, "", a)
+	return cur, err
+}
+
+// LoginWithDevice is Login for a client that may hold a device credential
+// from an earlier login (device: its value; "" for none). A credential
+// valid for this username (see DeviceLifetime) makes the attempt count
+// under the device's own throttle key instead of the username's: a lock of
+// the username does not refuse it, its failures lock only that device, and
+// its success clears only that device's failures. Any other value is
+// ignored. On success it also returns the credential for the client to
+// keep: the same device's, renewed, or a new device's (none, with a
+// logged warning, if the store cannot give the signing key).
+//
+// Errors: as Login.
+func (e *Engine) LoginWithDevice(ctx context.Context, username, password string, presented *vigil.Token, device string, a Actor) (*Current, DeviceCredential, error) {
 	now := e.now()
+	s := e.loginSubject(ctx, username, device, now)
+	a.Username = s.username
 	if err := e.admit(ctx, s, a, now); err != nil {
-		return nil, err
+		return nil, DeviceCredential{}, err
 	}
 	u, err := e.verify(ctx, s.username, password)
 	if err != nil {
@@ -42,23 +58,23 @@ func (e *Engine) Login(ctx context.Context, username, password string, presented
 			e.stats.loginFailures.Add(1)
 			e.Audit(ctx, a, s.event(vigil.EventLoginFailed))
 		}
-		return nil, err
+		return nil, DeviceCredential{}, err
 	}
 	if err := e.throttle.settle(ctx, s.key, a.IP, now, e.now(), true); err != nil {
-		return nil, storeErr("reset throttle", err)
+		return nil, DeviceCredential{}, storeErr("reset throttle", err)
 	}
 	if presented != nil {
 		e.endPresented(ctx, *presented, a)
 	}
 	cur, err := e.startSession(ctx, u, a)
 	if err != nil {
-		return nil, err
+		return nil, DeviceCredential{}, err
 	}
 	a.SessionID = cur.Session.ID
 	e.stats.logins.Add(1)
 	e.Audit(ctx, a, s.event(vigil.EventLoginSucceeded))
 	e.enforceLimit(ctx, u, cur.Session.ID, a)
-	return cur, nil
+	return cur, e.deviceFor(ctx, s), nil
 }
 
 // subject is whom a password check is for, as the throttle and the audit
@@ -66,20 +82,47 @@ func (e *Engine) Login(ctx context.Context, username, password string, presented
 type subject struct {
 	username string // normalized; "" for a name that is not a valid username
 	key      string // the throttle key the check counts under
+	device   string // the id of the known device it comes through, if any
 	detail   string // said in the check's audit events
 }
 
-// loginSubject is the subject of a login as the client typed the name. A
-// name that is not a valid username is no account's (an unknown user), and
-// shares one throttle key with every other such name, so that neither its
-// throttle row nor its audit events hold what the client sent (OWASP ASVS
-// 5.0 2.2.1: input validated against an allow list; 2.4.1).
-func loginSubject(typed string) subject {
+// loginSubject is the subject of a login as the client typed the name,
+// with the device credential it presented. A name that is not a valid
+// username is no account's (an unknown user), and shares one throttle key
+// with every other such name, so that neither its throttle row nor its
+// audit events hold what the client sent (OWASP ASVS 5.0 2.2.1: input
+// validated against an allow list; 2.4.1). A credential that is not valid
+// for the username is ignored.
+func (e *Engine) loginSubject(ctx context.Context, typed, device string, now time.Time) subject {
 	name := vigil.NormalizeUsername(typed)
 	if vigil.ValidateUsername(name) != nil {
 		return subject{key: invalidUsernameKey, detail: fmt.Sprintf("username not valid (%d bytes)", len(typed))}
 	}
-	return userSubject(name)
+	if device == "" {
+		return userSubject(name)
+	}
+	id, err := e.devices.known(ctx, device, name, now)
+	if err != nil {
+		if !errors.Is(err, errNotKnown) {
+			e.log.Warn("device credential not checked", "username", name, "err", err)
+		}
+		return userSubject(name)
+	}
+	return subject{username: name, key: deviceKey(id), device: id, detail: "known device " + id}
+}
+
+// deviceFor issues the credential a client keeps after signing in as s:
+// the known device's it came through, renewed, or a new device's.
+func (e *Engine) deviceFor(ctx context.Context, s subject) DeviceCredential {
+	id := s.device
+	if id == "" {
+		id = vigil.NewID()
+	}
+	cred, err := e.devices.issue(ctx, id, s.username, e.now())
+	if err != nil {
+		e.log.Warn("device credential not issued", "username", s.username, "err", err)
+	}
+	return cred
 }
 
 // userSubject is the subject of a check of username's password.

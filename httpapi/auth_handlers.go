@@ -37,12 +37,14 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	if tok, ok, err := s.cookies.Token(r); ok && err == nil {
 		presented = &tok
 	}
-	cur, err := s.engine.Login(r.Context(), in.Username, in.Password, presented, s.sessions.Actor(r))
+	device := s.cookies.Device()
+	cur, cred, err := s.engine.LoginWithDevice(r.Context(), in.Username, in.Password, presented, device.Value(r), s.sessions.Actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
+	device.Set(w, cred)
 	s.ok(w, s.sessionBody(cur))
 }
 

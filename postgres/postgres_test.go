@@ -113,7 +113,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"audit_events", "reset_tokens", "revocations", "schema_migrations", "sessions", "throttle", "users"}
+	want := []string{"audit_events", "reset_tokens", "revocations", "schema_migrations", "server_keys", "sessions", "throttle", "users"}
 	if !slices.Equal(tables, want) {
 		t.Errorf("tables in schema %s = %v, want %v", schema, tables, want)
 	}
@@ -171,6 +171,13 @@ func TestTwoStoresUpdateOneThrottleKey(t *testing.T) {
 	_, url := freshSchema(t)
 	a, b := open(t, url), open(t, url)
 	storetest.TwoStoresOneThrottleKey(t, a, b)
+}
+
+// TestTwoStoresOneServerKey: instances on one schema sign with one key.
+func TestTwoStoresOneServerKey(t *testing.T) {
+	_, url := freshSchema(t)
+	a, b := open(t, url), open(t, url)
+	storetest.TwoStoresOneServerKey(t, a, b)
 }
 
 // TestRevocationLogFollowedWhileWritten is what a caching instance does:

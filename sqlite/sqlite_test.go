@@ -170,6 +170,13 @@ func TestTwoStoresOnOneFile(t *testing.T) {
 	storetest.TwoStoresOneThrottleKey(t, a, b)
 }
 
+// TestTwoStoresOneServerKey: the server and the CLI sign with one key.
+func TestTwoStoresOneServerKey(t *testing.T) {
+	path := dbPath(t)
+	a, b := open(t, path), open(t, path)
+	storetest.TwoStoresOneServerKey(t, a, b)
+}
+
 func TestEventLimits(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, dbPath(t))

@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
 		{"ResetTokens", resetTests},
 		{"Audit", auditTests},
 		{"Throttle", throttleTests},
+		{"ServerKeys", keyTests},
 		{"Ping", []test{{"Answers", testPing}}},
 		{"Errors", errorTests},
 	}

@@ -46,10 +46,11 @@ func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, 
 	p.render(w, r, status, "login", view{Title: "Sign in", Data: d})
 }
 
-// loginSubmit signs in from the form: on success the session cookie is set
-// and the browser goes to rd with 303 (post/redirect/get), so it works
-// without JavaScript. A session cookie sent along is ended by the engine
-// (no session fixation).
+// loginSubmit signs in from the form: on success the session cookie and the
+// device cookie are set and the browser goes to rd with 303
+// (post/redirect/get), so it works without JavaScript. A session cookie
+// sent along is ended by the engine (no session fixation); a device cookie
+// sent along lets the browser past a lock of the username by others.
 func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		p.badForm(w, r, err)
@@ -69,12 +70,14 @@ func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if tok, ok, err := p.cookies.Token(r); ok && err == nil {
 		presented = &tok
 	}
-	cur, err := p.engine.Login(r.Context(), name, pw, presented, p.actor(r, nil))
+	device := p.cookies.Device()
+	cur, cred, err := p.engine.LoginWithDevice(r.Context(), name, pw, presented, device.Value(r), p.actor(r, nil))
 	if err != nil {
 		p.loginFailed(w, r, d, err)
 		return
 	}
 	p.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
+	device.Set(w, cred)
 	redirect(w, d.RD)
 }
 

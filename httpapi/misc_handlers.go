@@ -35,15 +35,18 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // notFound answers unknown API paths with 404, and known paths with the
-// wrong method with 405, both as JSON.
+// wrong method with 405 and Allow, both as JSON.
 func (s *server) notFound(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/auth/" && pattern != "/api/admin/" {
+			if _, pattern := mux.Handler(probe); !isCatchAll(pattern) {
 				allow = append(allow, m)
+				if m == http.MethodGet {
+					allow = append(allow, http.MethodHead)
+				}
 			}
 		}
 		if len(allow) > 0 {

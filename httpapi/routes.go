@@ -1,9 +1,15 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
 
-// routes lists every route of the API (SPEC §3).
-func (s *server) routes(mux *http.ServeMux) {
+// routes lists every route of the API (SPEC §3). allAPI says whether every
+// path under /api/ is vigil's: true unless an application behind vigil
+// (--upstream) shares /api/ with it, outside /api/auth/ and /api/admin/.
+func (s *server) routes(mux *http.ServeMux, allAPI bool) {
 	req, passive := s.sessions.Require, s.sessions.RequirePassive
 	admin := func(h http.HandlerFunc) http.Handler {
 		return req(s.sessions.RequireRole("admin")(h))
@@ -33,8 +39,66 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	// Unknown paths under vigil's own prefixes get JSON 404/405; the rest of
-	// /api/ may belong to an application behind vigil (--upstream).
-	mux.HandleFunc("/api/auth/", s.notFound(mux))
-	mux.HandleFunc("/api/admin/", s.notFound(mux))
+
+	// Any other method or path of vigil's own JSON routes gets JSON 404 or
+	// 405 (SPEC §3), never the router's text answer or its redirect to a
+	// trailing slash (which would lose the route prefix).
+	for _, p := range ownPaths(allAPI) {
+		mux.HandleFunc(p, s.notFound(mux))
+	}
+}
+
+// ownPaths are the catch-all patterns of routes: every path under them
+// that no route takes is answered by notFound.
+func ownPaths(allAPI bool) []string {
+	paths := []string{"/api/auth", "/api/auth/", "/api/admin", "/api/admin/", "/healthz", "/readyz"}
+	if allAPI {
+		paths = append(paths, "/api", "/api/")
+	}
+	return paths
+}
+
+// strayAPI answers the /api/ paths outside the route prefix with JSON 404,
+// on the root of a prefixed vigil with no application behind it: a client
+// that left the prefix out is told in the API's own terms.
+func (s *server) strayAPI(root *http.ServeMux, prefix string) {
+	for _, p := range []string{"/api", "/api/"} {
+		if p != prefix && p != prefix+"/" {
+			root.HandleFunc(p, s.notFound(root))
+		}
+	}
+}
+
+// isCatchAll reports whether pattern is no route of its own: a catch-all
+// of routes, or the application's "/" behind vigil.
+func isCatchAll(pattern string) bool {
+	return pattern == "" || pattern == "/" || slices.Contains(ownPaths(true), pattern)
+}
+
+// stripPrefix serves h with prefix, which the router matched on the
+// decoded path, removed from the path. Unlike http.StripPrefix it also
+// serves a path whose raw form spells the prefix with escapes
+// ("/%73so/api/..."), which http.StripPrefix answers with a text 404: the
+// raw path loses as many segments as the prefix has.
+func stripPrefix(prefix string, h http.Handler) http.Handler {
+	segments := strings.Count(prefix, "/")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := *r.URL
+		u.Path = strings.TrimPrefix(r.URL.Path, prefix)
+		if u.RawPath != "" {
+			raw := u.RawPath
+			for range segments {
+				if i := strings.IndexByte(raw[1:], '/'); i >= 0 {
+					raw = raw[i+1:]
+				} else {
+					raw = ""
+				}
+			}
+			u.RawPath = raw
+		}
+		r2 := new(http.Request)
+		*r2 = *r
+		r2.URL = &u
+		h.ServeHTTP(w, r2)
+	})
 }

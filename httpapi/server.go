@@ -78,7 +78,7 @@ func NewServer(d Deps) http.Handler {
 	s.cookies = s.sessions.Cookies()
 	s.cop = newCrossOrigin(d.PublicURL, s.csrfRejected)
 	mux := http.NewServeMux()
-	s.routes(mux)
+	s.routes(mux, d.Fallback == nil || d.RoutePrefix != "")
 	if d.Extra != nil {
 		d.Extra(mux, s.sessions)
 	}
@@ -91,11 +91,12 @@ func NewServer(d Deps) http.Handler {
 	switch {
 	case d.RoutePrefix != "":
 		root := http.NewServeMux()
-		root.Handle(d.RoutePrefix+"/", http.StripPrefix(d.RoutePrefix, mux))
+		root.Handle(d.RoutePrefix+"/", stripPrefix(d.RoutePrefix, mux))
 		if fallback != nil {
 			root.Handle("/", fallback)
 		} else {
 			root.Handle("GET /{$}", http.RedirectHandler(d.RoutePrefix+"/", http.StatusFound))
+			s.strayAPI(root, d.RoutePrefix)
 		}
 		h = root
 		ours = func(r *http.Request) bool {

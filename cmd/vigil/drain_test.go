@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,30 +13,62 @@ import (
 	"github.com/vigilauth/vigil/internal/testkit"
 )
 
+// opsPW is alice's password in the operations tests.
+const opsPW = "violet-quarry-lantern-6082"
+
 // stoppable is a vigil started through run() that the test stops itself,
 // as a service manager sends SIGTERM: run's context ends.
 type stoppable struct {
 	*server
 	stop func()
-	exit <-chan int // run's exit status, once it returned
+	done chan struct{} // closed when run returned
+	code int           // run's exit status, once done
 }
 
-func startStoppable(t *testing.T, flags ...string) *stoppable {
+// jsonListenLine is listenLine in a JSON log.
+var jsonListenLine = regexp.MustCompile(`"msg":"vigil listening","addr":"([^"]+)"`)
+
+// startStoppable runs `vigil serve` on 127.0.0.1:0 with a database in a
+// temp dir (or db, if given) and the extra flags; it is stopped, and
+// waited for, at cleanup.
+func startStoppable(t *testing.T, db string, flags ...string) *stoppable {
 	t.Helper()
-	s := &server{DB: filepath.Join(t.TempDir(), "vigil.db"), stdout: &testkit.SyncBuffer{}, stderr: &testkit.SyncBuffer{}}
+	if db == "" {
+		db = filepath.Join(t.TempDir(), "vigil.db")
+	}
+	s := &stoppable{server: &server{DB: db, stdout: &testkit.SyncBuffer{}, stderr: &testkit.SyncBuffer{}}, done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	exit := make(chan int, 1)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", s.DB}, flags...)
-	go func() { exit <- run(ctx, args, noEnv, strings.NewReader(""), s.stdout, s.stderr) }()
-	t.Cleanup(cancel)
+	s.stop = cancel
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, flags...)
+	go func() {
+		defer close(s.done)
+		s.code = run(ctx, args, noEnv, strings.NewReader(""), s.stdout, s.stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-s.done
+	})
 	for deadline := time.Now().Add(30 * time.Second); s.URL == ""; time.Sleep(10 * time.Millisecond) {
-		if m := listenLine.FindStringSubmatch(s.stderr.String()); m != nil {
+		logs := s.stderr.String()
+		if m := listenLine.FindStringSubmatch(logs); m != nil {
+			s.URL = "http://" + m[1]
+		} else if m := jsonListenLine.FindStringSubmatch(logs); m != nil {
 			s.URL = "http://" + m[1]
 		} else if time.Now().After(deadline) {
-			t.Fatalf("server did not start: %s", s.stderr.String())
+			t.Fatalf("server did not start: %s", logs)
 		}
 	}
-	return &stoppable{server: s, stop: cancel, exit: exit}
+	return s
+}
+
+// exited reports whether run has returned.
+func (s *stoppable) exited() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // fresh returns a device sharing d's cookies whose every request opens a
@@ -53,20 +86,18 @@ func fresh(d *device) *device {
 // served for --shutdown-grace; then vigil exits 0 and stops listening.
 func TestStopDrainsBeforeClosing(t *testing.T) {
 	const grace = 5 * time.Second
-	srv := startStoppable(t, "--dev", "--shutdown-grace", grace.String())
-	srv.addUser(t, "alice", "patient", alicePW)
+	srv := startStoppable(t, "", "--dev", "--shutdown-grace", grace.String())
+	srv.addUser(t, "alice", "patient", opsPW)
 	d := srv.device(t)
-	d.Login("alice", alicePW)
+	d.Login("alice", opsPW)
 	expect(t, "readyz before the stop", fresh(d).Do("GET", "/readyz", nil), 200)
 
 	stopped := time.Now()
 	srv.stop()
 	var r testkit.Response
 	for r.Status != 503 {
-		select {
-		case code := <-srv.exit:
-			t.Fatalf("vigil exited (%d) without draining: %s", code, srv.stderr.String())
-		default:
+		if srv.exited() {
+			t.Fatalf("vigil exited (%d) without draining: %s", srv.code, srv.stderr.String())
 		}
 		r = fresh(d).Do("GET", "/readyz", nil)
 	}
@@ -83,14 +114,12 @@ func TestStopDrainsBeforeClosing(t *testing.T) {
 	if resp.StatusCode != 200 || !resp.Close {
 		t.Errorf("a request on a kept-alive connection while draining: status %d, Connection: close %v; want 200 and close", resp.StatusCode, resp.Close)
 	}
-	select {
-	case code := <-srv.exit:
-		t.Fatalf("vigil exited (%d) before the requests made while draining were answered", code)
-	default:
+	if srv.exited() {
+		t.Fatalf("vigil exited (%d) before the requests made while draining were answered", srv.code)
 	}
 
-	if code := <-srv.exit; code != 0 {
-		t.Fatalf("vigil exited %d: %s", code, srv.stderr.String())
+	if <-srv.done; srv.code != 0 {
+		t.Fatalf("vigil exited %d: %s", srv.code, srv.stderr.String())
 	}
 	if waited := time.Since(stopped); waited < grace {
 		t.Errorf("vigil exited %v after the stop signal, before the grace period of %v", waited, grace)
@@ -107,10 +136,10 @@ func TestStopDrainsBeforeClosing(t *testing.T) {
 // TestDevStopsAtOnce: with --dev and no --shutdown-grace, vigil stops as
 // soon as it is told to, and its /readyz never said draining for long.
 func TestDevStopsAtOnce(t *testing.T) {
-	srv := startStoppable(t, "--dev")
+	srv := startStoppable(t, "", "--dev")
 	srv.stop()
-	if code := <-srv.exit; code != 0 {
-		t.Fatalf("vigil exited %d: %s", code, srv.stderr.String())
+	if <-srv.done; srv.code != 0 {
+		t.Fatalf("vigil exited %d: %s", srv.code, srv.stderr.String())
 	}
 	if logs := srv.stderr.String(); strings.Contains(logs, "vigil draining") || !strings.Contains(logs, "vigil stopped") {
 		t.Errorf("log of a stop without grace: %s", logs)

@@ -44,14 +44,14 @@ func TestReadyzFollowsFailingWrites(t *testing.T) {
 	u.User = url.User(role)
 
 	srv := startServer(t, u.String(), "--dev")
-	srv.addUser(t, "alice", "patient", alicePW)
+	srv.addUser(t, "alice", "patient", opsPW)
 	signedIn := srv.device(t)
-	signedIn.Login("alice", alicePW)
+	signedIn.Login("alice", opsPW)
 	expect(t, "readyz while writes succeed", signedIn.Do("GET", "/readyz", nil), 200)
 
 	exec("REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + ident + "FROM " + pgx.Identifier{role}.Sanitize())
 	login := func() testkit.Response {
-		return srv.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW})
+		return srv.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": opsPW})
 	}
 	if r := login(); r.Status < 500 {
 		t.Fatalf("login with writes refused: %d %s", r.Status, r.Raw)

@@ -16,6 +16,7 @@ import (
 	"github.com/vigilauth/vigil/httpapi"
 	"github.com/vigilauth/vigil/internal/config"
 	"github.com/vigilauth/vigil/internal/health"
+	"github.com/vigilauth/vigil/internal/lograte"
 	"github.com/vigilauth/vigil/password"
 	"github.com/vigilauth/vigil/proxy"
 	"github.com/vigilauth/vigil/redis"
@@ -36,6 +37,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return &usageError{strings.TrimSpace(err.Error()) + "\n(run vigil serve --help for the flags)"}
 	}
 	log := newLogger(e, cfg.LogFormat)
+	defer flushLog(log)
 	store, err := openStore(ctx, cfg.DB, log)
 	if err != nil {
 		return err
@@ -216,11 +218,22 @@ func upstream(cfg *config.Config, log *slog.Logger) func(*vigilhttp.Sessions) ht
 	}
 }
 
+// newLogger logs to stderr in format, with warnings and errors of one kind
+// (an outage's store errors) written at most once a second, with a count
+// (package lograte).
 func newLogger(e *env, format string) *slog.Logger {
+	var h slog.Handler = slog.NewTextHandler(e.stderr, nil)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(e.stderr, nil))
+		h = slog.NewJSONHandler(e.stderr, nil)
 	}
-	return slog.New(slog.NewTextHandler(e.stderr, nil))
+	return slog.New(lograte.New(h, time.Second))
+}
+
+// flushLog writes the repeats log still holds back.
+func flushLog(log *slog.Logger) {
+	if h, ok := log.Handler().(*lograte.Handler); ok {
+		h.Flush()
+	}
 }
 
 // cacheSize maps --session-cache to the engine's setting (0: no cache).

@@ -128,6 +128,21 @@ func TestNotReadyOnlyWithinTheWindow(t *testing.T) {
 	f.ready("failed again", health.ErrWritesFail)
 }
 
+// TestServerKeySuccessProvesNothing: reading a server key that exists
+// writes nothing, so it does not make a store whose writes fail ready.
+func TestServerKeySuccessProvesNothing(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.store.ServerKey(t.Context(), "device"); err != nil {
+		t.Fatal(err)
+	}
+	f.inner.full.Store(true)
+	f.login()
+	if _, err := f.store.ServerKey(t.Context(), "device"); err != nil {
+		t.Fatal(err)
+	}
+	f.ready("a key read after a failed write", health.ErrWritesFail)
+}
+
 // TestOutcomesAreNotFailures: the contract's own answers (conflict, not
 // found) and a caller that gave up say nothing against the store.
 func TestOutcomesAreNotFailures(t *testing.T) {
@@ -185,12 +200,11 @@ func TestKeepsRevocationNotices(t *testing.T) {
 	}
 }
 
-// reads are the methods of vigil.Store that write nothing (ServerKey
-// writes only the first time a name is asked for, at start).
+// reads are the methods of vigil.Store that write nothing.
 var reads = map[string]bool{
 	"UserByUsername": true, "UserByID": true, "ListUsers": true, "SessionByToken": true, "SessionByID": true,
 	"ListSessions": true, "ListAllSessions": true, "RevocationsSince": true, "LastRevocation": true,
-	"ResetTokenUser": true, "Events": true, "Throttle": true, "ServerKey": true, "Ping": true, "Close": true,
+	"ResetTokenUser": true, "Events": true, "Throttle": true, "Ping": true, "Close": true,
 }
 
 // closedStore is a store closed under the caller: every call that reaches

@@ -8,8 +8,7 @@ import (
 )
 
 // watched is a store whose writes report their outcome to m. Reads, Ping
-// and Close go to the store unchanged, and so does ServerKey, which writes
-// only the first time a key is asked for.
+// and Close go to the store unchanged.
 type watched struct {
 	vigil.Store
 	m *Monitor
@@ -110,4 +109,14 @@ func (s *watched) ResetThrottle(ctx context.Context, key string) error {
 func (s *watched) DeleteThrottleBefore(ctx context.Context, before time.Time, limit int) (int, error) {
 	n, err := s.Store.DeleteThrottleBefore(ctx, before, limit)
 	return n, s.done(err)
+}
+
+// ServerKey writes only the first time a key is asked for: its failure
+// counts, its success proves nothing about writes.
+func (s *watched) ServerKey(ctx context.Context, name string) ([]byte, error) {
+	k, err := s.Store.ServerKey(ctx, name)
+	if err != nil {
+		s.m.record(err)
+	}
+	return k, err
 }

@@ -10,13 +10,30 @@ import (
 
 // Report is the effective session policy per role, held against the
 // standards a clinical deployment answers to, with every deviation named.
+// Each check carries the standard's own word for how strongly it asks
+// (Level), and vigil's own recommendations are kept apart from what the
+// standards say.
 type Report struct {
-	Roles      []RoleReport `json:"roles"`
-	Settings   Settings     `json:"settings"`
-	Deviations []string     `json:"deviations"`
+	Roles    []RoleReport `json:"roles"`
+	Settings Settings     `json:"settings"`
+	// Checks are the checks of the settings that apply to every role.
+	Checks []Check `json:"checks"`
+	// Deviations names every check of a standard that is not met, SHOULD
+	// as well as SHALL, each with its level.
+	Deviations []string `json:"deviations"`
+	// Recommendations names every recommendation of vigil's own that is
+	// not followed; no standard asks for them.
+	Recommendations []string `json:"recommendations"`
+	// RequirementsMet reports whether every binding check (see
+	// Check.Binding) is met.
+	RequirementsMet bool `json:"requirements_met"`
+	// ShouldMet reports whether every SHOULD of the standards is met too.
+	ShouldMet bool `json:"should_met"`
 }
 
-// RoleReport is one role's limits and how they compare.
+// RoleReport is one role's limits and how they compare. Lifetime and
+// IdleTimeout are written as a person says them ("7 days", "1 hour 30
+// minutes"); the *Seconds fields carry the numbers.
 type RoleReport struct {
 	Role               vigil.Role `json:"role"`
 	Lifetime           string     `json:"lifetime"`
@@ -26,89 +43,182 @@ type RoleReport struct {
 	Checks             []Check    `json:"checks"`
 }
 
-// Check is one requirement of one standard.
+// Check is one requirement of one standard, or one recommendation of
+// vigil's own (Standard is then RecommendationSource).
 type Check struct {
 	Standard    string `json:"standard"`
 	Control     string `json:"control"`
 	Requirement string `json:"requirement"`
-	OK          bool   `json:"ok"`
-	Deviation   string `json:"deviation,omitempty"`
+	// Level is how strongly the source asks: LevelShall, LevelShould,
+	// LevelRequired, LevelAddressable or LevelRecommendation.
+	Level     string `json:"level"`
+	OK        bool   `json:"ok"`
+	Deviation string `json:"deviation,omitempty"`
+}
+
+// The levels of a check, each in its source's own words.
+const (
+	// LevelShall is a NIST SP 800-63B-4 SHALL: a requirement.
+	LevelShall = "SHALL"
+	// LevelShould is a NIST SP 800-63B-4 SHOULD: recommended, and a
+	// deviation a deployment has to be able to justify.
+	LevelShould = "SHOULD"
+	// LevelRequired is an OWASP ASVS 5.0 requirement at the level the
+	// report holds the policy against (Level 2).
+	LevelRequired = "required"
+	// LevelAddressable is a HIPAA Security Rule addressable implementation
+	// specification: implemented, or its absence justified in writing.
+	LevelAddressable = "addressable"
+	// LevelRecommendation is vigil's own recommendation, not a standard's.
+	LevelRecommendation = "recommendation"
+)
+
+// RecommendationSource is the Standard of vigil's own recommendations.
+const RecommendationSource = "vigil recommendation"
+
+// Binding reports whether a miss of c means the policy does not meet its
+// standard: SHALL, ASVS requirements and HIPAA specifications. vigil
+// cannot see a written justification for leaving out an addressable
+// specification, so it counts one as binding. SHOULD and vigil's
+// recommendations are not binding.
+func (c Check) Binding() bool {
+	return c.Level == LevelShall || c.Level == LevelRequired || c.Level == LevelAddressable
+}
+
+// Met reports whether the report passes: every binding check is met, and
+// with strict every SHOULD too. vigil's recommendations never count.
+func (r Report) Met(strict bool) bool {
+	return r.RequirementsMet && (!strict || r.ShouldMet)
 }
 
 // Settings are the policy values that apply to every role.
 type Settings struct {
-	MaxSessions        int    `json:"max_sessions"`
-	ReauthWindow       string `json:"reauth_window"`
-	PasswordMinLength  int    `json:"password_min_length"`
-	PasswordMaxLength  int    `json:"password_max_length"`
-	PasswordHash       string `json:"password_hash"`
-	SessionToken       string `json:"session_token"`
-	ActivityResolution string `json:"activity_resolution"`
+	MaxSessions         int    `json:"max_sessions"`
+	ReauthWindow        string `json:"reauth_window"`
+	ReauthWindowSeconds int64  `json:"reauth_window_seconds"`
+	PasswordMinLength   int    `json:"password_min_length"`
+	PasswordMaxLength   int    `json:"password_max_length"`
+	PasswordHash        string `json:"password_hash"`
+	SessionToken        string `json:"session_token"`
+	ActivityResolution  string `json:"activity_resolution"`
 }
 
-// Limits the report holds the policy against.
+// The sources the report quotes, and their limits.
 const (
-	nistAAL2Lifetime = 24 * time.Hour // NIST SP 800-63B-4 §2.2.3: reauthenticate at least every 24 h
-	nistAAL2Idle     = time.Hour      // ... and after 1 h of inactivity
-	hipaaStaffIdle   = 15 * time.Minute
-	hipaaPatientIdle = 30 * time.Minute
+	nist  = "NIST SP 800-63B-4"
+	aal2  = nist + " AAL2"
+	asvs  = "OWASP ASVS 5.0"
+	hipaa = "HIPAA Security Rule"
+
+	// NIST SP 800-63B-4 §2.2.3: an overall timeout SHALL be established,
+	// which SHOULD be no more than 24 hours; the inactivity timeout SHOULD
+	// be no more than 1 hour.
+	nistAAL2Lifetime = 24 * time.Hour
+	nistAAL2Idle     = time.Hour
+	// NIST SP 800-63B-4 §3.1.1.2: single-factor passwords SHALL have at
+	// least 15 characters; the maximum SHOULD be at least 64.
+	nistSingleFactorMin = 15
+	nistMaxAtLeast      = 64
+	// vigil's recommendation for clinical use, not a standard's: staff
+	// open other people's records on shared screens; patients their own.
+	staffIdle   = 15 * time.Minute
+	patientIdle = 30 * time.Minute
+
+	passwordMaxLength = 256
 )
 
 // PolicyReport returns the report for the engine's policy.
 func (e *Engine) PolicyReport() Report {
 	p := e.opt.Policy
 	r := Report{Settings: Settings{
-		MaxSessions:        p.MaxSessions,
-		ReauthWindow:       p.ReauthWindow.String(),
-		PasswordMinLength:  e.opt.PasswordMinLength,
-		PasswordMaxLength:  256,
-		PasswordHash:       "argon2id, at least 19 MiB, 2 passes, 1 lane (OWASP minimum)",
-		SessionToken:       "32 random bytes; only the SHA-256 is stored",
-		ActivityResolution: "1% of the idle timeout (sessions may end up to 1% early, never late)",
-	}, Deviations: []string{}}
+		MaxSessions:         p.MaxSessions,
+		ReauthWindow:        HumanDuration(p.ReauthWindow),
+		ReauthWindowSeconds: int64(p.ReauthWindow / time.Second),
+		PasswordMinLength:   e.opt.PasswordMinLength,
+		PasswordMaxLength:   passwordMaxLength,
+		PasswordHash:        "argon2id, at least 19 MiB, 2 passes, 1 lane (OWASP minimum)",
+		SessionToken:        "32 random bytes; only the SHA-256 is stored",
+		ActivityResolution:  "1% of the idle timeout (sessions may end up to 1% early, never late)",
+	}, Deviations: []string{}, Recommendations: []string{}, RequirementsMet: true, ShouldMet: true}
 	for _, role := range vigil.Roles {
 		rr := roleReport(role, p.For(role))
-		for _, c := range rr.Checks {
-			if !c.OK {
-				r.Deviations = append(r.Deviations, fmt.Sprintf("%s: %s %s: %s", role, c.Standard, c.Control, c.Deviation))
-			}
-		}
+		r.tally(string(role), rr.Checks)
 		r.Roles = append(r.Roles, rr)
 	}
-	if e.opt.PasswordMinLength < 15 {
-		r.Deviations = append(r.Deviations, fmt.Sprintf("all: NIST SP 800-63B-4 §3.1.1.2: single-factor passwords need at least 15 characters; the minimum is %d", e.opt.PasswordMinLength))
-	}
+	r.Checks = passwordChecks(e.opt.PasswordMinLength)
+	r.tally("all roles", r.Checks)
 	return r
 }
 
+// tally adds the misses among checks to the lists and the verdicts.
+func (r *Report) tally(who string, checks []Check) {
+	for _, c := range checks {
+		if c.OK {
+			continue
+		}
+		line := fmt.Sprintf("%s: %s %s (%s): %s", who, c.Standard, c.Control, c.Level, c.Deviation)
+		switch {
+		case c.Level == LevelRecommendation:
+			r.Recommendations = append(r.Recommendations, fmt.Sprintf("%s: %s: %s", who, c.Requirement, c.Deviation))
+			continue
+		case c.Binding():
+			r.RequirementsMet = false
+		case c.Level == LevelShould:
+			r.ShouldMet = false
+		}
+		r.Deviations = append(r.Deviations, line)
+	}
+}
+
 func roleReport(role vigil.Role, l vigil.Limits) RoleReport {
-	idleLimit, idleWhy := hipaaPatientIdle, "30 minutes for patients on their own devices"
+	idle, why := patientIdle, "inactivity timeout at most 30 minutes for patients, on their own devices"
 	if role != vigil.RolePatient {
-		idleLimit, idleWhy = hipaaStaffIdle, "15 minutes for staff who see other people's records"
+		idle, why = staffIdle, "inactivity timeout at most 15 minutes for staff, who open other people's records"
 	}
 	return RoleReport{
-		Role: role, Lifetime: l.Lifetime.String(), LifetimeSeconds: int64(l.Lifetime / time.Second),
-		IdleTimeout: l.IdleTimeout.String(), IdleTimeoutSeconds: int64(l.IdleTimeout / time.Second),
+		Role: role, Lifetime: HumanDuration(l.Lifetime), LifetimeSeconds: int64(l.Lifetime / time.Second),
+		IdleTimeout: HumanDuration(l.IdleTimeout), IdleTimeoutSeconds: int64(l.IdleTimeout / time.Second),
 		Checks: []Check{
-			atMost("NIST SP 800-63B-4 AAL2", "§2.2.3 reauthentication", "absolute session lifetime at most 24 hours", l.Lifetime, nistAAL2Lifetime),
-			atMost("NIST SP 800-63B-4 AAL2", "§2.2.3 reauthentication", "inactivity timeout at most 1 hour", l.IdleTimeout, nistAAL2Idle),
-			present("OWASP ASVS 5.0", "V7.3.1", "an inactivity timeout enforced server-side", l.IdleTimeout),
-			present("OWASP ASVS 5.0", "V7.3.2", "an absolute maximum session lifetime enforced server-side", l.Lifetime),
-			atMost("HIPAA Security Rule", "§164.312(a)(2)(iii) automatic logoff", "terminate sessions after a predetermined inactivity: "+idleWhy, l.IdleTimeout, idleLimit),
+			present(aal2, "§2.2.3 reauthentication", "a definite overall timeout (absolute session lifetime) is established", LevelShall, l.Lifetime),
+			atMost(aal2, "§2.2.3 reauthentication", "overall timeout no more than 24 hours", LevelShould, l.Lifetime, nistAAL2Lifetime, "24 hours"),
+			atMost(aal2, "§2.2.3 reauthentication", "inactivity timeout no more than 1 hour", LevelShould, l.IdleTimeout, nistAAL2Idle, "1 hour"),
+			present(asvs, "V7.3.1", "an inactivity timeout enforced server-side", LevelRequired, l.IdleTimeout),
+			present(asvs, "V7.3.2", "an absolute maximum session lifetime enforced server-side", LevelRequired, l.Lifetime),
+			present(hipaa, "§164.312(a)(2)(iii) automatic logoff",
+				"electronic procedures that terminate an electronic session after a predetermined time of inactivity", LevelAddressable, l.IdleTimeout),
+			atMost(RecommendationSource, "for clinical use", why, LevelRecommendation, l.IdleTimeout, idle, HumanDuration(idle)),
 		},
 	}
 }
 
-func atMost(std, control, req string, got, limit time.Duration) Check {
-	c := Check{Standard: std, Control: control, Requirement: req, OK: got <= limit}
-	if !c.OK {
-		c.Deviation = fmt.Sprintf("%s is longer than %s", HumanDuration(got), HumanDuration(limit))
+// passwordChecks holds the password length limits against NIST SP
+// 800-63B-4 §3.1.1.2. vigil's passwords are a single factor.
+func passwordChecks(minLength int) []Check {
+	const control = "§3.1.1.2 password verifiers"
+	least := Check{Standard: nist, Control: control, Level: LevelShall, OK: minLength >= nistSingleFactorMin,
+		Requirement: "passwords used as a single factor have at least 15 characters"}
+	if !least.OK {
+		least.Deviation = fmt.Sprintf("the minimum is %d characters", minLength)
+	}
+	return []Check{least, {Standard: nist, Control: control, Level: LevelShould, OK: passwordMaxLength >= nistMaxAtLeast,
+		Requirement: "a maximum password length of at least 64 characters is permitted"}}
+}
+
+// atMost checks that got is set and no longer than limit, which the
+// deviation names in the source's own words (NIST's "24 hours", not "1 day").
+func atMost(std, control, req, level string, got, limit time.Duration, limitWords string) Check {
+	c := Check{Standard: std, Control: control, Requirement: req, Level: level, OK: got > 0 && got <= limit}
+	switch {
+	case got <= 0:
+		c.Deviation = "not set"
+	case !c.OK:
+		c.Deviation = fmt.Sprintf("%s is longer than %s", HumanDuration(got), limitWords)
 	}
 	return c
 }
 
-func present(std, control, req string, got time.Duration) Check {
-	c := Check{Standard: std, Control: control, Requirement: req, OK: got > 0}
+func present(std, control, req, level string, got time.Duration) Check {
+	c := Check{Standard: std, Control: control, Requirement: req, Level: level, OK: got > 0}
 	if !c.OK {
 		c.Deviation = "not set"
 	}

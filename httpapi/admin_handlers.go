@@ -192,6 +192,9 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 
 var errSince = errors.New("want a duration such as 1h or an RFC 3339 time")
 
+// adminPolicy answers GET /api/admin/policy with the engine's policy report:
+// the report `vigil compliance --json` prints, which adds what the
+// database tells.
 func (s *server) adminPolicy(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, s.engine.PolicyReport())
 }

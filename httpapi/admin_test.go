@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +191,73 @@ func TestAdminSessionsUseEachRolesLimits(t *testing.T) {
 		for _, s := range list {
 			if s.(map[string]any)["username"] == "bob" {
 				t.Errorf("list %q: bob's expired session is listed: %v", q, s)
+			}
+		}
+	}
+}
+
+// TestAdminPolicyLabels: GET /api/admin/policy labels every check with its
+// source's level, lists SHOULD misses among the deviations with their
+// level, keeps vigil's own recommendations apart, and writes durations as
+// a person says them.
+func TestAdminPolicyLabels(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPolicy(func(p *vigil.Policy) {
+		p.Lifetime = 7 * 24 * time.Hour
+		p.RoleIdle = map[vigil.Role]time.Duration{vigil.RoleClinician: 15 * time.Minute}
+	}))
+	r := must(t, "policy", loggedIn(h, "root", rootPW).Do("GET", "/api/admin/policy", nil), 200)
+	var rep struct {
+		Roles []struct {
+			Role        string `json:"role"`
+			Lifetime    string `json:"lifetime"`
+			IdleTimeout string `json:"idle_timeout"`
+			Checks      []struct {
+				Standard string `json:"standard"`
+				Level    string `json:"level"`
+				OK       bool   `json:"ok"`
+			} `json:"checks"`
+		} `json:"roles"`
+		Settings struct {
+			ReauthWindow string `json:"reauth_window"`
+		} `json:"settings"`
+		Deviations      []string `json:"deviations"`
+		Recommendations []string `json:"recommendations"`
+		RequirementsMet bool     `json:"requirements_met"`
+		ShouldMet       bool     `json:"should_met"`
+	}
+	if err := json.Unmarshal([]byte(r.Raw), &rep); err != nil {
+		t.Fatalf("policy: %v: %s", err, r.Raw)
+	}
+	if !rep.RequirementsMet || rep.ShouldMet {
+		t.Errorf("requirements_met %v, should_met %v; want true, false: %s", rep.RequirementsMet, rep.ShouldMet, r.Raw)
+	}
+	if len(rep.Deviations) != 3 {
+		t.Errorf("deviations: %q", rep.Deviations)
+	}
+	for _, d := range rep.Deviations {
+		if !strings.Contains(d, "(SHOULD): 7 days is longer than 24 hours") || strings.Contains(d, "HIPAA") {
+			t.Errorf("deviation %q", d)
+		}
+	}
+	if len(rep.Recommendations) != 1 || !strings.HasPrefix(rep.Recommendations[0], "admin: inactivity timeout at most 15 minutes") {
+		t.Errorf("recommendations: %q", rep.Recommendations)
+	}
+	if rep.Settings.ReauthWindow != "10 minutes" {
+		t.Errorf("reauth_window %q", rep.Settings.ReauthWindow)
+	}
+	for _, rr := range rep.Roles {
+		if rr.Lifetime != "7 days" || (rr.Role == "clinician") != (rr.IdleTimeout == "15 minutes") {
+			t.Errorf("%s: lifetime %q, idle %q", rr.Role, rr.Lifetime, rr.IdleTimeout)
+		}
+		for _, c := range rr.Checks {
+			switch {
+			case c.Level == "":
+				t.Errorf("%s: check without a level: %+v", rr.Role, c)
+			case strings.HasPrefix(c.Standard, "HIPAA") && (!c.OK || c.Level != "addressable"):
+				t.Errorf("%s: HIPAA automatic logoff is met by any inactivity timeout, and addressable: %+v", rr.Role, c)
+			case c.Level == "recommendation" && c.Standard != "vigil recommendation":
+				t.Errorf("%s: a recommendation not labelled as vigil's: %+v", rr.Role, c)
 			}
 		}
 	}

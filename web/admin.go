@@ -297,7 +297,8 @@ type adminPolicyData struct {
 }
 
 // adminPolicy holds the effective policy against NIST SP 800-63B-4,
-// OWASP ASVS 5.0 and HIPAA, deviations first.
+// OWASP ASVS 5.0 and HIPAA: the verdict and the deviations first, then
+// vigil's own recommendations apart, then each check with its level.
 func (p *Pages) adminPolicy(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
 	d := adminPolicyData{adminBase: p.adminBase(r, cur), Report: p.engine.PolicyReport()}
 	p.render(w, r, http.StatusOK, "admin_policy", view{Title: "Policy", Cur: cur, Nav: "admin", Data: d})

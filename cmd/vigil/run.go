@@ -45,6 +45,9 @@ Commands:
   sessions list [USERNAME] [--json]
   sessions revoke USERNAME            every session of the user
   audit [--user U] [--event E] [--since 1h|RFC3339] [--limit N] [--json]
+  compliance [--json|--markdown] [--strict] [policy flags]
+                                      the policy report against NIST, ASVS and HIPAA;
+                                      exit 1 when a requirement is not met
   migrate                             create or update the database schema
   version
 
@@ -90,6 +93,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return sessionsCmd(ctx, e, rest)
 	case "audit":
 		return auditCmd(ctx, e, rest)
+	case "compliance":
+		return complianceCmd(ctx, e, rest)
 	case "migrate":
 		return migrateCmd(ctx, e, rest)
 	case workerCommand:

@@ -3,8 +3,11 @@ package password
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -40,8 +43,15 @@ func FuzzVerify(f *testing.F) {
 func FuzzCheck(f *testing.F) {
 	p := NewPolicy(15)
 	for _, s := range []string{"", "correct horse battery staple", "password123!!!", "aaaaaaaaaaaaaaaa",
-		"abcdefghijklmnop", "\xff\t11111111", "ＰＡＳＳＷＯＲＤ", "\ufdfa"} {
+		"abcdefghijklmnop", "\xff\t11111111", "ＰＡＳＳＷＯＲＤ", "\ufdfa",
+		"purple walrus juggles lanterns", "qwertyuiopasdfghjkl", "パスワードパスワードパスワードパス",
+		"4@8({[<369|1!70$5+2%4@8({[<369|1", "мой пароль очень длинный", "12/04/1987 and 01-01-2000",
+		"4l1c3 l0ves gr33n tea", "vigil is my password"} {
 		f.Add(s, "alice")
+	}
+	known := []string{msgShort15, msgTooLong, msgBadUTF8, msgControl, msgCommon, msgService, msgUsername, msgPattern}
+	for w := range numWeaknesses {
+		known = append(known, w.message())
 	}
 	f.Fuzz(func(t *testing.T, password, username string) {
 		problems := p.Check(password, username)
@@ -53,6 +63,43 @@ func FuzzCheck(f *testing.F) {
 		}
 		if len(slices.Compact(slices.Clone(problems))) != len(problems) {
 			t.Fatalf("a problem listed twice: %q", problems)
+		}
+		for _, pr := range problems {
+			// A fixed sentence: never the password or a part of it.
+			if !slices.Contains(known, pr) {
+				t.Fatalf("problem %q is not one of the policy's sentences", pr)
+			}
+		}
+	})
+}
+
+// FuzzEstimate runs the guess estimate on any text Check would give it
+// (valid UTF-8 without control characters), of any length and script: it
+// must not panic, and its answer must lie between 1 guess and what brute
+// force on the estimated characters takes (zxcvbn gives 10 guesses a
+// character, at least 11, and adds 1 for a reading of one piece).
+func FuzzEstimate(f *testing.F) {
+	words := newWordLists()
+	for _, s := range []string{"purple walrus juggles lanterns", "パスワードパスワードパスワードパス",
+		"мой пароль очень длинный", "4@8({[<369|1!70$5+2%", "x", "ab", "ιωάννης ιωάννης", "🐢 slow 🏁",
+		"2024-01-01 1qaz2wsx", "c0rrect h0rse", "ａｌｉｃｅ vigil"} {
+		f.Add(s, "alice")
+	}
+	f.Fuzz(func(t *testing.T, password, username string) {
+		n := Normalize(password)
+		if !utf8.ValidString(n) || strings.IndexFunc(n, unicode.IsControl) >= 0 {
+			return
+		}
+		log10, reasons := words.estimate(n, username)
+		runes := utf8.RuneCountInString(firstRunes(joinWords(n), estimateRunes))
+		bound := math.Log10(max(math.Pow(10, float64(runes)), 11) + 1) // plus 1: zxcvbn's 10,000^0
+		if math.IsNaN(log10) || log10 < 0 || log10 > bound+1e-9 {
+			t.Fatalf("estimate(%q) = 10^%v guesses for %d characters", n, log10, runes)
+		}
+		for _, w := range reasons {
+			if w < 0 || w >= numWeaknesses {
+				t.Fatalf("estimate(%q): weakness %d", n, w)
+			}
 		}
 	})
 }

@@ -51,9 +51,13 @@ func (p *Policy) MaxLength() int { return maxLength }
 // be at least 15 characters"), or nil when the password is acceptable.
 //
 // The password is NFKC-normalized first and its length counted in code
-// points (NIST SP 800-63B-4 §3.1.1.2). Check does not compare with the
-// user's current password; the caller does that with Hasher.Verify. It
-// runs in time linear in the length of its input and computes no hash.
+// points (NIST SP 800-63B-4 §3.1.1.2). A password that meets every other
+// rule is then given zxcvbn's guess estimate (see guessable), which
+// reports the patterns that make it easy to guess, never the password or
+// its parts. Check does not compare with
+// the user's current password; the caller does that with Hasher.Verify.
+// It computes no hash; its time is linear in the length of its input plus
+// a bounded estimate (only the first 32 characters are estimated).
 func (p *Policy) Check(password, username string) []string {
 	n := Normalize(password)
 	lower := strings.ToLower(n)
@@ -73,6 +77,13 @@ func (p *Policy) Check(password, username string) []string {
 	add(p.words.anyService(f), msgService)
 	add(containsUsername(lower, username), msgUsername)
 	add(isTrivial(lower), msgPattern)
+	// The guess estimate (NIST SP 800-63B-4 §3.1.1.2: refuse what is
+	// commonly used, expected or compromised) is made for a password that
+	// meets every rule above: a blocklist rule has already said what makes
+	// it guessable, and a change of length changes the estimate.
+	if len(problems) == 0 {
+		problems = p.words.guessable(n, username)
+	}
 	return problems
 }
 
@@ -94,6 +105,7 @@ func (p *Policy) Describe() []string {
 		"Not based on the name of this service.",
 		"Not containing your username.",
 		"Not a repeated character, a short repeated pattern, or a simple sequence such as abcdef or 987654.",
+		"Not easy to guess: a password an attacker would find in fewer than 10 billion guesses is refused (zxcvbn's estimate, score 4, which knows common words, names and passwords, keyboard patterns, repeats, sequences, dates, look-alike swaps such as 4 for a, well-known phrases, your username and this service's name). Four or more unrelated words pass.",
 		"No control characters such as tabs or line breaks.",
 		"Not your current password, when you change it.",
 		"No other rules: no required mix of upper and lower case letters, digits or symbols.",

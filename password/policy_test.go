@@ -16,7 +16,7 @@ func TestCheck(t *testing.T) {
 		name, password, username string
 		want                     []string // exactly these problems, in order
 	}{
-		{"good passphrase", "correct horse battery staple", "alice", nil},
+		{"good passphrase", "purple walrus juggles lanterns", "alice", nil},
 		{"good passphrase with digits", "violet tuesday umbrella 42", "alice", nil},
 		{"good non-Latin passphrase", "мой пароль очень длинный", "alice", nil},
 		{"good emoji passphrase", "🐢 slow turtles win races 🏁", "alice", nil},
@@ -67,10 +67,14 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// passphrase returns n characters of an ordinary passphrase.
+// passphrase returns n characters of an ordinary passphrase: common words
+// in turn, then "!".
 func passphrase(n int) string {
-	s := strings.Repeat("correct horse battery staple ", n/29+1)[:n-1]
-	return s + "!"
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(commonWords[i%len(commonWords)] + " ")
+	}
+	return b.String()[:n-1] + "!"
 }
 
 func TestCheckFlagsListedPasswords(t *testing.T) {
@@ -101,7 +105,8 @@ func TestPolicyLengths(t *testing.T) {
 func TestDescribe(t *testing.T) {
 	d := NewPolicy(17).Describe()
 	all := strings.Join(d, "\n")
-	for _, want := range []string{"17 characters", "256 characters", "commonly used", "username"} {
+	for _, want := range []string{"17 characters", "256 characters", "commonly used", "username",
+		"keyboard patterns", "10 billion"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Describe() does not mention %q:\n%s", want, all)
 		}

@@ -7,10 +7,13 @@ import (
 	"github.com/trustelem/zxcvbn/frequency"
 )
 
-// wordLists are the blocklists Check looks password forms up in.
+// wordLists are the blocklists Check looks password forms up in, and the
+// context words of the guess estimate.
 type wordLists struct {
-	common  map[string]struct{} // commonly used and breached passwords
-	service map[string]struct{} // the service's own name
+	common       map[string]struct{} // commonly used and breached passwords
+	service      map[string]struct{} // the service's own names
+	serviceNames []string            // the same, in order
+	phrases      []string            // well-known passphrases, letters only
 }
 
 // newWordLists builds the blocklists. The common list is the "passwords"
@@ -24,8 +27,17 @@ func newWordLists() *wordLists {
 	}
 	// NIST SP 800-63B-4 §3.1.1.2: context-specific words such as the
 	// name of the service.
-	service := map[string]struct{}{"vigil": {}, "vigilauth": {}}
-	return &wordLists{common: common, service: service}
+	names := []string{"vigil", "vigilauth"}
+	service := make(map[string]struct{}, len(names))
+	for _, n := range names {
+		service[n] = struct{}{}
+	}
+	// Passphrases known from their use as examples (xkcd 936, the typing
+	// pangram, placeholder text, famous lines), letters only: a password
+	// containing one is expected (NIST SP 800-63B-4 §3.1.1.2).
+	phrases := []string{"correcthorsebatterystaple", "thequickbrownfoxjumpsoverthelazydog",
+		"loremipsumdolorsitamet", "tobeornottobe", "maytheforcebewithyou", "onetwothreefourfive"}
+	return &wordLists{common: common, service: service, serviceNames: names, phrases: phrases}
 }
 
 // anyCommon reports whether any of forms is a common password.

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	pathpkg "path"
+	"slices"
 	"strings"
 
 	"github.com/vigilauth/vigil"
@@ -146,18 +147,20 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest, upstream *url.URL) {
 	pr.SetURL(upstream)
 	stripReserved(pr.Out.Header)
 	stripReserved(pr.Out.Trailer)
-	stripCookie(pr.Out, p.sessions.Cookies().Name())
+	c := p.sessions.Cookies()
+	stripCookies(pr.Out, c.Name(), c.Device().Name())
 	p.viewOf(pr.In).set(pr.Out.Header)
 	setIdentity(pr.Out.Header, vigilhttp.CurrentFrom(pr.In.Context()))
 }
 
-// stripCookie removes the named cookie from r's Cookie headers and keeps
-// the others.
-func stripCookie(r *http.Request, name string) {
+// stripCookies removes the named cookies from r's Cookie headers and
+// keeps the others: vigil's session token and known-device credential are
+// vigil's secrets, not the application's.
+func stripCookies(r *http.Request, names ...string) {
 	cookies := r.Cookies()
 	r.Header.Del("Cookie")
 	for _, c := range cookies {
-		if c.Name != name {
+		if !slices.Contains(names, c.Name) {
 			r.AddCookie(c)
 		}
 	}

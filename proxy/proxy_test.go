@@ -73,7 +73,7 @@ func get(t *testing.T, url string, cookie string, headers ...string) (*http.Resp
 // vigil, never from the client, and never sees the session token.
 func TestIdentityComesFromTheSession(t *testing.T) {
 	front, _, tok := setup(t)
-	resp, got := get(t, front.URL+"/notes/42", "vigil_session="+tok.String()+"; app_pref=dark",
+	resp, got := get(t, front.URL+"/notes/42", "vigil_session="+tok.String()+"; app_pref=dark; vigil_device=djF8.c2ln",
 		"Remote-User", "admin", "Remote-Role", "admin")
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
@@ -86,7 +86,7 @@ func TestIdentityComesFromTheSession(t *testing.T) {
 		t.Fatalf("client's Remote-User passed through: %v", got.Header.Values("Remote-User"))
 	}
 	if strings.Contains(strings.Join(got.Cookies, ";"), tok.String()) || len(got.Cookies) != 1 || got.Cookies[0] != "app_pref=dark" {
-		t.Fatalf("upstream cookies %v: want only app_pref", got.Cookies)
+		t.Fatalf("upstream cookies %v: want only app_pref (no session token, no device credential)", got.Cookies)
 	}
 	if got.Header.Get("X-Forwarded-Host") == "" {
 		t.Errorf("no X-Forwarded-Host")

@@ -168,15 +168,22 @@ func (f *forwardAuth) checkIdentity(t *testing.T) {
 func (f *forwardAuth) checkCookie(t *testing.T) {
 	_, _, token := f.signIn(t, "alice", patientPW)
 	name := f.cookieName
+	// The known-device credential is vigil's too (a value of the right
+	// shape; the app must not get it whatever it holds).
+	device, cred := strings.Replace(name, "session", "device", 1), "djF8ZGV2aWNl.c2lnbmF0dXJl"
 	for _, c := range []struct{ cookie, keep string }{
 		{"theme=dark; " + name + "=" + token + "; lang=en", "theme=dark lang=en"},
 		{name + "=" + token + "; lang=en", "lang=en"},
 		{"theme=dark; " + name + "=" + token, "theme=dark"},
 		{name + "=" + token, ""},
 		{"theme=dark; __Host-vigil_session=" + token + "; vigil_session=" + token + "; lang=en", ""},
+		{"theme=dark; " + name + "=" + token + "; " + device + "=" + cred + "; lang=en", "theme=dark lang=en"},
+		{device + "=" + cred + "; " + name + "=" + token, ""},
+		{name + "=" + token + "; lang=en; " + device + "=" + cred, "lang=en"},
 	} {
 		v := f.saw(t, "cookie "+c.cookie, f.bare(t, c.cookie).Do("GET", "/notes/1", nil))
 		noToken(t, v, token)
+		noToken(t, v, cred)
 		for _, k := range strings.Fields(c.keep) {
 			if !hasCookie(v.Header.Get("Cookie"), k) {
 				t.Errorf("sent %q, the app got Cookie %q: it lost %s", c.cookie, v.Header.Get("Cookie"), k)

@@ -22,7 +22,7 @@ import (
 // JavaScript exception in any tab it opened.
 
 const (
-	browserPW    = "correct horse battery staple"
+	browserPW    = "orchid walrus copper lantern"
 	browserNewPW = "plum tractor velvet lantern"
 )
 

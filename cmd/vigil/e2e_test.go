@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	alicePW = "correct horse battery staple"
+	alicePW = "orchid walrus copper lantern"
 	bobPW   = "a clinician's long passphrase"
 	adminPW = "the keeper of all the keys"
 )

@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,11 @@ func startServer(t *testing.T, db string, flags ...string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, flags...)
+	if !slices.Contains(flags, "--shutdown-grace") {
+		// A test's server stops at once, production mode or not (the
+		// drain has tests of its own).
+		args = append(args, "--shutdown-grace", "0")
+	}
 	go func() { done <- run(ctx, args, noEnv, strings.NewReader(""), s.stdout, s.stderr) }()
 	t.Cleanup(func() {
 		cancel()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.Demo {
+		fmt.Fprintf(e.stdout, "\nOpen %s and sign in as one of them.\n", signInURL(ln.Addr(), cfg.RoutePrefix))
 	}
 	stop := &drain{grace: cfg.ShutdownGrace}
 	handler := stop.handler(newHandler(cfg, engine, stop.ready(writes.Ready), log))
@@ -242,4 +246,15 @@ func cacheSize(n int) int {
 		return -1
 	}
 	return n
+}
+
+// signInURL is the sign-in page of a development server listening on addr:
+// a browser on the same machine reaches an address that listens on every
+// interface as localhost.
+func signInURL(addr net.Addr, prefix string) string {
+	host := addr.String()
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		host = net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+	}
+	return "http://" + host + prefix + "/auth/login"
 }

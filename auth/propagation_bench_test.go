@@ -30,7 +30,7 @@ func BenchmarkRevocationPropagationPostgres(b *testing.B) {
 }
 
 // BenchmarkRevocationPropagationSQLite is the same for two instances on one
-// SQLite file, which have only the 250 ms poll of the revocation log.
+// SQLite file, which have only the 50 ms poll of the revocation log.
 func BenchmarkRevocationPropagationSQLite(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "vigil.db")
 	benchPropagation(b, func() vigil.Store {

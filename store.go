@@ -31,62 +31,108 @@ type UserStore interface {
 	RecordLogin(ctx context.Context, userID int64, at time.Time) error
 }
 
-// SessionStore keeps sessions by the hash of their token. Ending a session
-// keeps its row (with EndedAt and EndReason) so a later request with its
-// token is told why; DeleteEndedSessions removes old rows.
+// SessionStore keeps sessions by the hash of their token: what the engine
+// does with one session or one user's sessions (log in, check, rotate,
+// list, sign out). The store keeps times; it never judges expiry, which is
+// the policy's (package auth): a session past its idle timeout or lifetime
+// is live to the store until something ends it.
 //
-// Every method that ends a session or changes its token also appends to the
-// revocation log in the same transaction: an entry names either one session
-// (SessionID) or every session of a user (UserID), never both. Changes to a
-// user (password, disabled) are always followed by EndUserSessions, which
-// logs them, so a cache of sessions with their users stays correct by
-// following the log alone.
+// Ending a session keeps its row, with EndedAt and EndReason, so that a
+// later request with its token is told why; Pruner removes old rows. Every
+// method that ends a session or changes its token also appends to the
+// revocation log (RevocationLog) in the same transaction: an entry names
+// either one session (SessionID) or every session of a user (UserID), never
+// both. Changes to a user (password, disabled) are always followed by
+// EndUserSessions, which logs them, so a cache of sessions with their users
+// stays correct by following the log alone.
 type SessionStore interface {
-	// CreateSession inserts s. s.ID and s.TokenHash must be unique.
+	// CreateSession inserts s, live (or ended, when s.EndedAt is set).
+	// ErrConflict if s.ID or s.TokenHash is already taken; ErrNotFound if
+	// s.UserID names no user. Nothing is logged.
 	CreateSession(ctx context.Context, s *Session) error
-	// SessionByToken returns the session whose token hash is h, live or
-	// ended, with its user. ErrNotFound if no session has that hash.
+	// SessionByToken returns the session whose token hash is h, with its
+	// user. A live session is returned whether or not it is past its expiry;
+	// an ended one is returned too, with EndedAt and EndReason set, so the
+	// caller can say why it ended. ErrNotFound if no session has hash h: it
+	// never had, or the session was rotated to another hash, or deleted.
 	SessionByToken(ctx context.Context, h TokenHash) (*Session, *User, error)
-	// SessionByID returns a session, live or ended, or ErrNotFound.
+	// SessionByID returns the session with public id id, live or ended, as
+	// SessionByToken does. ErrNotFound if there is none (or it was deleted).
 	SessionByID(ctx context.Context, id string) (*Session, error)
-	// ListSessions returns the user's live sessions, most recent activity
-	// first (ties: newest first).
+	// ListSessions returns the user's live (not ended) sessions, most recent
+	// activity first (ties: newest CreatedAt first). A user with none, or no
+	// such user, gets an empty list and no error.
 	ListSessions(ctx context.Context, userID int64) ([]Session, error)
-	// ListAllSessions returns every live session with its username, most
-	// recent activity first.
+	// ListAllSessions returns every live session with the name and role of
+	// its user, most recent activity first (ties: newest first); an empty
+	// list and no error when there are none.
 	ListAllSessions(ctx context.Context) ([]SessionWithUser, error)
 	// TouchSessions records activity, in one transaction: for each touch,
-	// the session's LastActivity becomes At if that is later. Ended or
-	// missing sessions are left alone without error.
+	// the session's LastActivity becomes At if that is later. An earlier or
+	// equal At, an ended session and a missing one are left alone without
+	// error; no touches is no write and no error. Nothing is logged.
 	TouchSessions(ctx context.Context, touches []Touch) error
-	// EndSession ends a live session for reason. It reports false, with no
-	// error, when the session is missing or already ended, so that a
-	// session ends (and is audited) exactly once.
+	// EndSession ends a live session at at for reason, logs it, and reports
+	// true. It reports false, with no error, when the session is missing or
+	// already ended (then nothing changes and nothing is logged), so that of
+	// any number of concurrent calls exactly one ends it (and audits it). A
+	// zero at is an error (neither sentinel).
 	EndSession(ctx context.Context, id string, reason Reason, at time.Time) (bool, error)
 	// EndUserSessions ends every live session of the user but exceptID (""
-	// for none) and returns the ids it ended.
+	// for none) at at for reason, and returns the ids it ended, in no
+	// particular order; none, with no error, when there are none (also when
+	// there is no such user). It logs one entry naming the user when no
+	// session was excepted, else one entry per session it ended; nothing
+	// when it ended none. Concurrent calls end each session once: its id is
+	// returned by one of them only. A zero at is an error (neither sentinel).
 	EndUserSessions(ctx context.Context, userID int64, exceptID string, reason Reason, at time.Time) ([]string, error)
-	// RotateSession gives a live session a new token hash and sets
-	// ReauthAt. ErrNotFound if the session is missing or ended.
+	// RotateSession gives a live session the token hash h and sets ReauthAt,
+	// and logs the session, so that caches drop the old token; the old hash
+	// then finds nothing (ErrNotFound). ErrNotFound if the session is missing
+	// or ended, ErrConflict if h is taken; in both cases nothing changes.
 	RotateSession(ctx context.Context, id string, h TokenHash, reauthAt time.Time) error
-	// RevocationsSince returns up to limit log entries with Seq > after, in
-	// order. An entry becomes visible only after every entry with a lower
-	// Seq, so a follower that remembers the last Seq it saw never skips one.
+}
+
+// RevocationLog is the ordered log of sessions ended or changed, which the
+// session cache of every instance follows (package auth, follow.go) to
+// drop what it names. SessionStore's writes append to it; Pruner deletes
+// old entries.
+type RevocationLog interface {
+	// RevocationsSince returns up to limit entries with Seq > after, in
+	// increasing Seq; none, with no error, when there is nothing newer or
+	// limit <= 0. An entry becomes visible only after every entry with a
+	// lower Seq, so a follower that remembers the last Seq it saw never
+	// skips one.
 	RevocationsSince(ctx context.Context, after int64, limit int) ([]Revocation, error)
-	// LastRevocation returns the highest Seq in the log (0 when empty).
+	// LastRevocation returns the highest Seq the log holds; 0 when it holds
+	// none (never written, or pruned empty). Seqs are never reused, so a
+	// follower that starts from it sees every later entry.
 	LastRevocation(ctx context.Context) (int64, error)
-	// DeleteRevocationsBefore deletes up to limit log entries made before
-	// `before` (by the time passed with the change that logged them) and
-	// returns how many it deleted. Seqs are never reused afterwards.
-	DeleteRevocationsBefore(ctx context.Context, before time.Time, limit int) (int, error)
-	// DeleteEndedSessions deletes up to limit sessions that ended before
-	// `before`, and returns how many it deleted (none when limit <= 0).
+}
+
+// Pruner deletes what no one can need any more, in batches: sessions past
+// any lifetime, old revocation-log entries and stale throttle state (the
+// engine's sweep, package auth, sweep.go). Each method deletes up to limit
+// of the rows that before selects and returns how many it deleted; it
+// deletes none when limit <= 0. Nothing it deletes is logged: a deleted
+// session is already ended, or past any lifetime.
+type Pruner interface {
+	// DeleteEndedSessions deletes sessions that ended before `before`. Live
+	// sessions are never deleted by it. A deleted session is ErrNotFound to
+	// SessionByToken and SessionByID.
 	DeleteEndedSessions(ctx context.Context, before time.Time, limit int) (int, error)
-	// DeleteSessionsCreatedBefore deletes up to limit sessions, live or
-	// ended, created before `before` (past any lifetime when before is now
-	// minus the longest lifetime), and returns how many it deleted (none
-	// when limit <= 0).
+	// DeleteSessionsCreatedBefore deletes sessions, live or ended, created
+	// before `before` (past any lifetime when before is now minus the
+	// longest lifetime).
 	DeleteSessionsCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	// DeleteRevocationsBefore deletes revocation-log entries made before
+	// `before` (by the time passed with the change that logged them). Seqs
+	// are never reused afterwards.
+	DeleteRevocationsBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	// DeleteThrottleBefore deletes throttle keys last updated before
+	// `before` by the store's own clock (wall time at UpdateThrottle); a
+	// deleted key reads as the zero state.
+	DeleteThrottleBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Touch is activity to record on one session.
@@ -153,12 +199,9 @@ type ThrottleStore interface {
 	// it. fn must be quick and must not call the store: it may run while the
 	// store holds a write lock.
 	UpdateThrottle(ctx context.Context, key string, fn func(ThrottleState) ThrottleState) (ThrottleState, error)
-	// ResetThrottle forgets key.
+	// ResetThrottle forgets key (Throttle then returns the zero state); a
+	// key it does not have is no error. Pruner deletes stale keys.
 	ResetThrottle(ctx context.Context, key string) error
-	// DeleteThrottleBefore deletes up to limit keys last updated before
-	// `before` by the store's own clock (wall time at UpdateThrottle), and
-	// returns how many it deleted.
-	DeleteThrottleBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // ServerKeyBytes is the size of a server key (see KeyStore).
@@ -176,10 +219,14 @@ type KeyStore interface {
 	ServerKey(ctx context.Context, name string) ([]byte, error)
 }
 
-// Store is everything a backend provides.
+// Store is everything a backend provides: every contract above as one
+// value, which cmd/vigil opens and hands to the engine. Each part of the
+// engine, and each test fake, takes only the contract it uses.
 type Store interface {
 	UserStore
 	SessionStore
+	RevocationLog
+	Pruner
 	ResetTokenStore
 	AuditLog
 	ThrottleStore

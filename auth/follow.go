@@ -24,7 +24,7 @@ const pollTimeout = time.Second
 // follower reads the revocation log and drops what it names from the cache.
 // The cache is used only while the follower is current (fresh).
 type follower struct {
-	store    vigil.SessionStore
+	store    vigil.RevocationLog
 	cache    *cache
 	interval time.Duration
 	log      *slog.Logger
@@ -34,7 +34,7 @@ type follower struct {
 	wake     chan struct{} // a pushed notice: poll now
 }
 
-func newFollower(store vigil.SessionStore, c *cache, interval time.Duration, log *slog.Logger) *follower {
+func newFollower(store vigil.RevocationLog, c *cache, interval time.Duration, log *slog.Logger) *follower {
 	return &follower{store: store, cache: c, interval: interval, log: log, start: time.Now(), wake: make(chan struct{}, 1)}
 }
 

@@ -21,7 +21,7 @@ const flushEvery = 100 * time.Millisecond
 // store's copy still lags true activity by at most 1% of the idle timeout
 // and no instance ends a session more than 1% early.
 type activity struct {
-	store   vigil.SessionStore
+	store   toucher
 	log     *slog.Logger
 	on      atomic.Bool // a flusher is running
 	mu      sync.Mutex
@@ -40,7 +40,12 @@ type writtenActivity struct{ at, wrote time.Time }
 // longer than a store read lasts.
 const keepWritten = 5 * time.Second
 
-func newActivity(store vigil.SessionStore, log *slog.Logger) *activity {
+// toucher is the one store method activity uses (vigil.SessionStore has it).
+type toucher interface {
+	TouchSessions(ctx context.Context, touches []vigil.Touch) error
+}
+
+func newActivity(store toucher, log *slog.Logger) *activity {
 	return &activity{store: store, log: log, pending: make(map[string]time.Time), written: make(map[string]writtenActivity)}
 }
 

@@ -46,21 +46,26 @@ const (
 // still be alive), revocation-log entries older than an hour and throttle
 // keys untouched for two hours. It returns how many sessions it deleted.
 func (e *Engine) SweepOnce(ctx context.Context) (int, error) {
-	now := e.now()
-	before := now.Add(-e.longestLifetime())
-	ended, err := deleteAll(ctx, e.store.DeleteEndedSessions, before)
+	return sweep(ctx, e.store, e.now(), e.longestLifetime())
+}
+
+// sweep is SweepOnce with the store's pruning methods, the engine's now and
+// the longest lifetime of any role.
+func sweep(ctx context.Context, p vigil.Pruner, now time.Time, longest time.Duration) (int, error) {
+	before := now.Add(-longest)
+	ended, err := deleteAll(ctx, p.DeleteEndedSessions, before)
 	if err != nil {
 		return ended, err
 	}
-	old, err := deleteAll(ctx, e.store.DeleteSessionsCreatedBefore, before)
+	old, err := deleteAll(ctx, p.DeleteSessionsCreatedBefore, before)
 	if err != nil {
 		return ended + old, err
 	}
-	if _, err := deleteAll(ctx, e.store.DeleteRevocationsBefore, now.Add(-revocationHorizon)); err != nil {
+	if _, err := deleteAll(ctx, p.DeleteRevocationsBefore, now.Add(-revocationHorizon)); err != nil {
 		return ended + old, err
 	}
 	// The store stamps throttle keys with its own (wall) clock.
-	_, err = deleteAll(ctx, e.store.DeleteThrottleBefore, time.Now().Add(-throttleHorizon))
+	_, err = deleteAll(ctx, p.DeleteThrottleBefore, time.Now().Add(-throttleHorizon))
 	return ended + old, err
 }
 

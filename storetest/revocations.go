@@ -12,7 +12,6 @@ var revocationTests = []test{
 	{"RotateSessionLogs", testRotateLogs},
 	{"EndUserSessionsLogs", testEndUserSessionsLogs},
 	{"SinceAndLimit", testRevocationsSince},
-	{"DeleteBeforeKeepsSeqs", testDeleteRevocations},
 }
 
 // lastRevocation returns LastRevocation.
@@ -139,30 +138,4 @@ func (f *fixture) checkPage(after int64, limit int, want []vigil.Revocation) {
 			f.Errorf("RevocationsSince(%d, %d) = %+v, want %+v", after, limit, got, want)
 		}
 	}
-}
-
-func testDeleteRevocations(f *fixture) {
-	alice := f.user("alice")
-	early, late := f.session(alice, t0), f.session(alice, t0)
-	f.end(early, vigil.ReasonLogout, at(time.Minute))
-	f.end(late, vigil.ReasonLogout, at(time.Hour))
-	last := f.lastRevocation()
-	n, err := f.s.DeleteRevocationsBefore(f.ctx, at(30*time.Minute), 100)
-	f.ok(err, "DeleteRevocationsBefore")
-	if n != 1 {
-		f.Errorf("DeleteRevocationsBefore = %d, want 1", n)
-	}
-	f.checkNamed("after deleting the early entry", 0, late)
-	if named(f.revocationsAfter(0), early) {
-		f.Errorf("the early entry survived DeleteRevocationsBefore")
-	}
-	n, err = f.s.DeleteRevocationsBefore(f.ctx, at(2*time.Hour), 100)
-	if n != 1 || err != nil {
-		f.Errorf("DeleteRevocationsBefore(all) = %d, %v; want 1, nil", n, err)
-	}
-	// A follower that saw `last` must see what comes next: seqs go on
-	// rising even with the log emptied.
-	next := f.session(alice, t0)
-	f.end(next, vigil.ReasonLogout, at(3*time.Hour))
-	f.checkNamed("a new entry after pruning", last, next)
 }

@@ -19,9 +19,6 @@ var sessionTests = []test{
 	{"RotateSession", testRotateSession},
 	{"ListSessions", testListSessions},
 	{"ListAllSessions", testListAllSessions},
-	{"DeleteEndedSessions", testDeleteEnded},
-	{"DeleteEndedSessionsInBatches", testDeleteEndedBatches},
-	{"DeleteSessionsCreatedBefore", testDeleteCreatedBefore},
 }
 
 // session creates a live session of u, logged in (and last active) at login.
@@ -251,68 +248,6 @@ func testListAllSessions(f *fixture) {
 			f.Errorf("ListAllSessions[%d].Username = %q, want %q", i, list[i].Username, w.name)
 		}
 	}
-}
-
-func testDeleteEnded(f *fixture) {
-	alice := f.user("alice")
-	e1, e2, e3, live := f.session(alice, t0), f.session(alice, t0), f.session(alice, t0), f.session(alice, t0)
-	f.end(e1, vigil.ReasonLogout, at(time.Hour))
-	f.end(e2, vigil.ReasonLogout, at(2*time.Hour))
-	f.end(e3, vigil.ReasonLogout, at(3*time.Hour))
-	n, err := f.s.DeleteEndedSessions(f.ctx, at(150*time.Minute), 100)
-	f.ok(err, "DeleteEndedSessions")
-	if n != 2 {
-		f.Errorf("DeleteEndedSessions = %d, want 2", n)
-	}
-	for _, s := range []*vigil.Session{e1, e2} {
-		_, err := f.s.SessionByID(f.ctx, s.ID)
-		f.isErr(err, vigil.ErrNotFound, "SessionByID(deleted)")
-		_, _, err = f.s.SessionByToken(f.ctx, s.TokenHash)
-		f.isErr(err, vigil.ErrNotFound, "SessionByToken(deleted)")
-	}
-	f.checkSession("ended later, kept", f.stored(e3), e3)
-	f.checkSession("live, kept", f.stored(live), live)
-	n, err = f.s.DeleteEndedSessions(f.ctx, at(150*time.Minute), 100)
-	if n != 0 || err != nil {
-		f.Errorf("DeleteEndedSessions again = %d, %v; want 0, nil", n, err)
-	}
-}
-
-func testDeleteEndedBatches(f *fixture) {
-	alice := f.user("alice")
-	for range 5 {
-		f.end(f.session(alice, t0), vigil.ReasonLogout, at(time.Hour))
-	}
-	live := f.session(alice, t0)
-	for _, want := range []int{2, 2, 1, 0} {
-		n, err := f.s.DeleteEndedSessions(f.ctx, at(2*time.Hour), 2)
-		f.ok(err, "DeleteEndedSessions")
-		if n != want {
-			f.Errorf("DeleteEndedSessions(limit 2) = %d, want %d", n, want)
-		}
-	}
-	f.checkSession("live, kept", f.stored(live), live)
-}
-
-func testDeleteCreatedBefore(f *fixture) {
-	alice := f.user("alice")
-	old1, old2, oldEnded := f.session(alice, t0), f.session(alice, at(time.Minute)), f.session(alice, at(2*time.Minute))
-	f.end(oldEnded, vigil.ReasonLogout, at(time.Hour))
-	young := f.session(alice, at(time.Hour))
-	n, err := f.s.DeleteSessionsCreatedBefore(f.ctx, at(30*time.Minute), 2)
-	f.ok(err, "DeleteSessionsCreatedBefore")
-	if n != 2 {
-		f.Errorf("DeleteSessionsCreatedBefore(limit 2) = %d, want 2", n)
-	}
-	n, err = f.s.DeleteSessionsCreatedBefore(f.ctx, at(30*time.Minute), 100)
-	if n != 1 || err != nil {
-		f.Errorf("DeleteSessionsCreatedBefore again = %d, %v; want 1, nil", n, err)
-	}
-	for _, s := range []*vigil.Session{old1, old2, oldEnded} {
-		_, _, err := f.s.SessionByToken(f.ctx, s.TokenHash)
-		f.isErr(err, vigil.ErrNotFound, "SessionByToken(deleted)")
-	}
-	f.checkSession("created later, kept", f.stored(young), young)
 }
 
 func testTouchMany(f *fixture) {

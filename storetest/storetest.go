@@ -9,7 +9,8 @@ import (
 	"github.com/vigilauth/vigil"
 )
 
-// Run runs the suite, one subtest per contract area and one store per leaf
+// Run runs the suite, one subtest per contract of vigil.Store (and the
+// concurrency and error cases that span them), and one store per leaf
 // test. open must return a fresh, empty, migrated store; Run closes it when
 // the leaf test ends.
 func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
@@ -17,16 +18,17 @@ func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
 		name  string
 		tests []test
 	}{
-		{"Users", userTests},
-		{"Sessions", sessionTests},
-		{"RevocationLog", revocationTests},
-		{"Concurrency", concurrencyTests},
-		{"ResetTokens", resetTests},
-		{"Audit", auditTests},
-		{"Throttle", throttleTests},
-		{"ServerKeys", keyTests},
-		{"Ping", []test{{"Answers", testPing}}},
-		{"Errors", errorTests},
+		{"Users", userTests},                    // vigil.UserStore
+		{"Sessions", sessionTests},              // vigil.SessionStore
+		{"RevocationLog", revocationTests},      // vigil.RevocationLog
+		{"Pruner", pruneTests},                  // vigil.Pruner
+		{"Concurrency", concurrencyTests},       // SessionStore with RevocationLog
+		{"ResetTokens", resetTests},             // vigil.ResetTokenStore
+		{"Audit", auditTests},                   // vigil.AuditLog
+		{"Throttle", throttleTests},             // vigil.ThrottleStore
+		{"ServerKeys", keyTests},                // vigil.KeyStore
+		{"Ping", []test{{"Answers", testPing}}}, // vigil.Store
+		{"Errors", errorTests},                  // every contract
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {

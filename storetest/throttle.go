@@ -14,7 +14,6 @@ var throttleTests = []test{
 	{"UpdateIsAtomic", testThrottleAtomic},
 	{"UpdatesRaceResets", testThrottleRacesReset},
 	{"Reset", testThrottleReset},
-	{"DeleteBefore", testThrottleDelete},
 }
 
 // checkState compares a throttle state the store returned with want.
@@ -131,29 +130,4 @@ func testThrottleReset(f *fixture) {
 	f.throttle("user:bob", locked)
 	f.ok(f.s.ResetThrottle(f.ctx, "user:nobody"), "ResetThrottle(unknown)")
 	f.update("user:alice", vigil.ThrottleState{}, vigil.ThrottleState{Streak: 1})
-}
-
-// testThrottleDelete: keys are stamped with the store's own clock when
-// updated, so everything updated before now goes, and nothing before a
-// time long past.
-func testThrottleDelete(f *fixture) {
-	st := vigil.ThrottleState{Failures: []time.Time{t0}, Streak: 1}
-	f.update("ip:192.0.2.1", vigil.ThrottleState{}, st)
-	f.update("user:alice", vigil.ThrottleState{}, st)
-	n, err := f.s.DeleteThrottleBefore(f.ctx, time.Now().Add(-time.Hour), 100)
-	if n != 0 || err != nil {
-		f.Errorf("DeleteThrottleBefore(an hour ago) = %d, %v; want 0, nil", n, err)
-	}
-	f.throttle("user:alice", st)
-	n, err = f.s.DeleteThrottleBefore(f.ctx, time.Now().Add(time.Minute), 1)
-	f.ok(err, "DeleteThrottleBefore")
-	if n != 1 {
-		f.Errorf("DeleteThrottleBefore(limit 1) = %d, want 1", n)
-	}
-	n, err = f.s.DeleteThrottleBefore(f.ctx, time.Now().Add(time.Minute), 100)
-	if n != 1 || err != nil {
-		f.Errorf("DeleteThrottleBefore(rest) = %d, %v; want 1, nil", n, err)
-	}
-	f.throttle("user:alice", vigil.ThrottleState{})
-	f.throttle("ip:192.0.2.1", vigil.ThrottleState{})
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/internal/pgtest"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 	"github.com/vigilauth/vigil/internal/testkit/storekit"
 	"github.com/vigilauth/vigil/storetest"
 )
@@ -251,11 +252,11 @@ func TestEventLimits(t *testing.T) {
 	// Appended in one statement: this tests Events, not AppendEvent.
 	_, err := s.pool.Exec(ctx, `INSERT INTO audit_events (time, event)
 		SELECT $2::timestamptz + i * interval '1 microsecond', 'login_failed' FROM generate_series(1, $1) AS i`,
-		maxEventLimit+1, t0)
+		sqlstore.MaxEventLimit+1, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for limit, want := range map[int]int{0: defaultEventLimit, 5: 5, maxEventLimit + 1: maxEventLimit} {
+	for limit, want := range map[int]int{0: sqlstore.DefaultEventLimit, 5: 5, sqlstore.MaxEventLimit + 1: sqlstore.MaxEventLimit} {
 		es, err := s.Events(ctx, vigil.EventFilter{Limit: limit})
 		if err != nil || len(es) != want {
 			t.Errorf("Events(Limit %d) = %d events, %v; want %d", limit, len(es), err, want)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 	"github.com/vigilauth/vigil/internal/testkit/storekit"
 	"github.com/vigilauth/vigil/storetest"
 )
@@ -182,11 +183,11 @@ func TestEventLimits(t *testing.T) {
 	s := open(t, dbPath(t))
 	// Appended in one statement: this tests Events, not AppendEvent.
 	_, err := s.write.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-		INSERT INTO audit_events (time, event) SELECT ? + i, 'login_failed' FROM n`, maxEventLimit+1, t0.UnixMicro())
+		INSERT INTO audit_events (time, event) SELECT ? + i, 'login_failed' FROM n`, sqlstore.MaxEventLimit+1, t0.UnixMicro())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for limit, want := range map[int]int{0: defaultEventLimit, 5: 5, maxEventLimit + 1: maxEventLimit} {
+	for limit, want := range map[int]int{0: sqlstore.DefaultEventLimit, 5: 5, sqlstore.MaxEventLimit + 1: sqlstore.MaxEventLimit} {
 		es, err := s.Events(ctx, vigil.EventFilter{Limit: limit})
 		if err != nil || len(es) != want {
 			t.Errorf("Events(Limit %d) = %d events, %v; want %d", limit, len(es), err, want)

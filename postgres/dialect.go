@@ -1,0 +1,20 @@
+package postgres
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/vigilauth/vigil/internal/sqlstore"
+)
+
+// dialect is how PostgreSQL takes what package sqlstore shares between the
+// stores: $n parameters, times as timestamptz.
+type dialect struct{}
+
+var _ sqlstore.Dialect = dialect{}
+
+// Param returns $n.
+func (dialect) Param(n int) string { return "$" + strconv.Itoa(n) }
+
+// Time returns dbTime(t).
+func (dialect) Time(t time.Time) any { return dbTime(t) }

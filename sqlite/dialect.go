@@ -1,0 +1,20 @@
+package sqlite
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/vigilauth/vigil/internal/sqlstore"
+)
+
+// dialect is how SQLite takes what package sqlstore shares between the
+// stores: numbered ?NNN parameters, times as unix microseconds.
+type dialect struct{}
+
+var _ sqlstore.Dialect = dialect{}
+
+// Param returns ?n.
+func (dialect) Param(n int) string { return "?" + strconv.Itoa(n) }
+
+// Time returns dbTime(t).
+func (dialect) Time(t time.Time) any { return dbTime(t) }

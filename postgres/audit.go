@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/internal/sqlstore"
 )
@@ -32,16 +30,8 @@ func (s *Store) Events(ctx context.Context, f vigil.EventFilter) ([]vigil.Event,
 		if err != nil {
 			return err
 		}
-		list, err = collect(rows, scanEvent)
+		list, err = collect(rows, scan.Event)
 		return err
 	})
 	return list, err
-}
-
-// scanEvent reads one audit event.
-func scanEvent(row pgx.Row) (vigil.Event, error) {
-	var e vigil.Event
-	err := row.Scan(&e.ID, timeCol{&e.Time}, &e.Username, &e.Actor, &e.Category, &e.Event,
-		&e.Detail, &e.IP, &e.UserAgent, &e.SessionID)
-	return e, err
 }

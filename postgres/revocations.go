@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
 // logRevocations appends one log entry per session id (with userID, 0 when
@@ -48,12 +49,12 @@ func (s *Store) RevocationsSince(ctx context.Context, after int64, limit int) ([
 	}
 	var list []vigil.Revocation
 	err := s.run(ctx, "revocations since", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT seq, session_id, user_id FROM revocations
+		rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.RevocationColumns+` FROM revocations
 			WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 		if err != nil {
 			return err
 		}
-		list, err = collect(rows, scanRevocation)
+		list, err = collect(rows, scan.Revocation)
 		return err
 	})
 	return list, err
@@ -66,11 +67,4 @@ func (s *Store) LastRevocation(ctx context.Context) (int64, error) {
 		return s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM revocations`).Scan(&seq)
 	})
 	return seq, err
-}
-
-// scanRevocation reads one log entry.
-func scanRevocation(row pgx.Row) (vigil.Revocation, error) {
-	var r vigil.Revocation
-	err := row.Scan(&r.Seq, &r.SessionID, &r.UserID)
-	return r, err
 }

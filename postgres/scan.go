@@ -7,20 +7,16 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
-// collect scans every row with scan and closes rows.
-func collect[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
+// scan reads rows of the shared column lists (package sqlstore).
+var scan = sqlstore.Scan{Dialect: dialect{}}
+
+// collect reads every row with read and closes rows.
+func collect[T any](rows pgx.Rows, read func(sqlstore.Row) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return sqlstore.Collect(rows, read)
 }
 
 // hashCol scans a 32-byte bytea into *h.
@@ -33,19 +29,6 @@ func (c hashCol) ScanBytes(b []byte) error {
 	}
 	copy(c.h[:], b)
 	return nil
-}
-
-// sessionDest returns the scan destinations for sessionColumns.
-func sessionDest(s *vigil.Session) []any {
-	return []any{&s.ID, hashCol{&s.TokenHash}, &s.UserID, timeCol{&s.CreatedAt},
-		timeCol{&s.LastActivity}, timeCol{&s.ReauthAt}, &s.IP, &s.UserAgent,
-		timeCol{&s.EndedAt}, &s.EndReason}
-}
-
-// userDest returns the scan destinations for userColumns.
-func userDest(u *vigil.User) []any {
-	return []any{&u.ID, &u.Username, &u.Role, &u.ClinicianID, &u.PasswordHash,
-		&u.Disabled, timeCol{&u.CreatedAt}, timeCol{&u.LastLogin}, timeCol{&u.PasswordChangedAt}}
 }
 
 // oneRow returns err, or pgx.ErrNoRows (ErrNotFound, once wrapped) when

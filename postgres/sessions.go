@@ -4,24 +4,15 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
-
-const sessionColumns = `sessions.id, sessions.token_hash, sessions.user_id, sessions.created_at,
-	sessions.last_activity, sessions.reauth_at, sessions.ip, sessions.user_agent,
-	sessions.ended_at, sessions.end_reason`
-
-// liveFirst orders live sessions by most recent activity, ties newest
-// first; a session without activity comes last, as in package sqlite.
-const liveFirst = ` ORDER BY sessions.last_activity DESC NULLS LAST, sessions.created_at DESC NULLS LAST, sessions.id`
 
 // sessionByTokenQuery selects a session and its user by token hash. pgx
 // prepares it once per connection (its statement cache), which matters:
 // it is the session cache's miss path.
-const sessionByTokenQuery = `SELECT ` + sessionColumns + `, ` + userColumns + `
-	FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = $1`
+const sessionByTokenQuery = `SELECT ` + sqlstore.SessionColumns + `, ` + sqlstore.UserColumns +
+	sqlstore.SessionsWithUsers + ` WHERE sessions.token_hash = $1`
 
 // CreateSession inserts s. ErrConflict if its ID or TokenHash is taken,
 // ErrNotFound if its user does not exist.
@@ -39,23 +30,24 @@ func (s *Store) CreateSession(ctx context.Context, ses *vigil.Session) error {
 // SessionByToken returns the session whose token hash is h, live or ended,
 // with its user, in one query. ErrNotFound if no session has that hash.
 func (s *Store) SessionByToken(ctx context.Context, h vigil.TokenHash) (*vigil.Session, *vigil.User, error) {
-	var ses vigil.Session
-	var u vigil.User
-	err := s.run(ctx, "session by token", func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, sessionByTokenQuery, h[:]).Scan(append(sessionDest(&ses), userDest(&u)...)...)
+	var ses *vigil.Session
+	var u *vigil.User
+	err := s.run(ctx, "session by token", func(ctx context.Context) (err error) {
+		ses, u, err = scan.SessionUser(s.pool.QueryRow(ctx, sessionByTokenQuery, h[:]))
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return &ses, &u, nil
+	return ses, u, nil
 }
 
 // SessionByID returns a session, live or ended, or ErrNotFound.
 func (s *Store) SessionByID(ctx context.Context, id string) (*vigil.Session, error) {
 	var ses vigil.Session
-	err := s.run(ctx, "session by id", func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id).
-			Scan(sessionDest(&ses)...)
+	err := s.run(ctx, "session by id", func(ctx context.Context) (err error) {
+		ses, err = scan.Session(s.pool.QueryRow(ctx, `SELECT `+sqlstore.SessionColumns+` FROM sessions WHERE id = $1`, id))
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -68,12 +60,12 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*vigil.Session, err
 func (s *Store) ListSessions(ctx context.Context, userID int64) ([]vigil.Session, error) {
 	var list []vigil.Session
 	err := s.run(ctx, "list sessions", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions
-			WHERE user_id = $1 AND ended_at IS NULL`+liveFirst, userID)
+		rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.SessionColumns+` FROM sessions
+			WHERE user_id = $1 AND ended_at IS NULL`+sqlstore.LiveFirst, userID)
 		if err != nil {
 			return err
 		}
-		list, err = collect(rows, scanSession)
+		list, err = collect(rows, scan.Session)
 		return err
 	})
 	return list, err
@@ -84,13 +76,12 @@ func (s *Store) ListSessions(ctx context.Context, userID int64) ([]vigil.Session
 func (s *Store) ListAllSessions(ctx context.Context) ([]vigil.SessionWithUser, error) {
 	var list []vigil.SessionWithUser
 	err := s.run(ctx, "list all sessions", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+`, users.username, users.role
-			FROM sessions JOIN users ON users.id = sessions.user_id
-			WHERE sessions.ended_at IS NULL`+liveFirst)
+		rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.SessionColumns+`, users.username, users.role`+
+			sqlstore.SessionsWithUsers+` WHERE sessions.ended_at IS NULL`+sqlstore.LiveFirst)
 		if err != nil {
 			return err
 		}
-		list, err = collect(rows, scanSessionWithUser)
+		list, err = collect(rows, scan.SessionWithUser)
 		return err
 	})
 	return list, err
@@ -132,18 +123,4 @@ func (s *Store) DeleteSessionsCreatedBefore(ctx context.Context, before time.Tim
 	return s.deleteLimited(ctx, "delete old sessions",
 		`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 		before, limit)
-}
-
-// scanSession reads the sessionColumns of one row.
-func scanSession(row pgx.Row) (vigil.Session, error) {
-	var ses vigil.Session
-	err := row.Scan(sessionDest(&ses)...)
-	return ses, err
-}
-
-// scanSessionWithUser reads sessionColumns followed by a username and role.
-func scanSessionWithUser(row pgx.Row) (vigil.SessionWithUser, error) {
-	var su vigil.SessionWithUser
-	err := row.Scan(append(sessionDest(&su.Session), &su.Username, &su.Role)...)
-	return su, err
 }

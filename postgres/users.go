@@ -4,13 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
-
-const userColumns = `users.id, users.username, users.role, users.clinician_id, users.password_hash,
-	users.disabled, users.created_at, users.last_login, users.password_changed_at`
 
 // CreateUser inserts u and sets u.ID. ErrConflict if the username is taken.
 func (s *Store) CreateUser(ctx context.Context, u *vigil.User) error {
@@ -25,23 +21,23 @@ func (s *Store) CreateUser(ctx context.Context, u *vigil.User) error {
 
 // UserByUsername returns the user, or ErrNotFound.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*vigil.User, error) {
-	return s.oneUser(ctx, "user by username", `SELECT `+userColumns+` FROM users WHERE username = $1`, username)
+	return s.oneUser(ctx, "user by username", `SELECT `+sqlstore.UserColumns+` FROM users WHERE username = $1`, username)
 }
 
 // UserByID returns the user, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*vigil.User, error) {
-	return s.oneUser(ctx, "user by id", `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+	return s.oneUser(ctx, "user by id", `SELECT `+sqlstore.UserColumns+` FROM users WHERE id = $1`, id)
 }
 
 // ListUsers returns every user ordered by username.
 func (s *Store) ListUsers(ctx context.Context) ([]vigil.User, error) {
 	var users []vigil.User
 	err := s.run(ctx, "list users", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+		rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.UserColumns+` FROM users ORDER BY username`)
 		if err != nil {
 			return err
 		}
-		users, err = collect(rows, scanUser)
+		users, err = collect(rows, scan.User)
 		return err
 	})
 	return users, err
@@ -77,18 +73,12 @@ func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) e
 // oneUser runs a single-row user query.
 func (s *Store) oneUser(ctx context.Context, op, query string, args ...any) (*vigil.User, error) {
 	var u vigil.User
-	err := s.run(ctx, op, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, query, args...).Scan(userDest(&u)...)
+	err := s.run(ctx, op, func(ctx context.Context) (err error) {
+		u, err = scan.User(s.pool.QueryRow(ctx, query, args...))
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &u, nil
-}
-
-// scanUser reads the userColumns of one row.
-func scanUser(row pgx.Row) (vigil.User, error) {
-	var u vigil.User
-	err := row.Scan(userDest(&u)...)
-	return u, err
 }

@@ -27,14 +27,6 @@ func (s *Store) Events(ctx context.Context, f vigil.EventFilter) ([]vigil.Event,
 	if err != nil {
 		return nil, wrap(ctx, "events", err)
 	}
-	list, err := collect(rows, scanEvent)
+	list, err := collect(rows, scan.Event)
 	return list, wrap(ctx, "events", err)
-}
-
-// scanEvent reads one audit event.
-func scanEvent(row scanner) (vigil.Event, error) {
-	var e vigil.Event
-	err := row.Scan(&e.ID, timeCol{&e.Time}, &e.Username, &e.Actor, &e.Category, &e.Event,
-		&e.Detail, &e.IP, &e.UserAgent, &e.SessionID)
-	return e, err
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
@@ -18,3 +19,9 @@ func (dialect) Param(n int) string { return "?" + strconv.Itoa(n) }
 
 // Time returns dbTime(t).
 func (dialect) Time(t time.Time) any { return dbTime(t) }
+
+// TimeDest returns timeCol{t}.
+func (dialect) TimeDest(t *time.Time) any { return timeCol{t} }
+
+// HashDest returns hashCol{h}.
+func (dialect) HashDest(h *vigil.TokenHash) any { return hashCol{h} }

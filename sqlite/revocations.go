@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
 // logRevocation appends r to the revocation log inside tx.
@@ -25,12 +26,12 @@ func (s *Store) RevocationsSince(ctx context.Context, after int64, limit int) ([
 	if err != nil {
 		return nil, wrap(ctx, "revocations since", err)
 	}
-	list, err := collect(rows, scanRevocation)
+	list, err := collect(rows, scan.Revocation)
 	return list, wrap(ctx, "revocations since", err)
 }
 
 // revocationsSinceQuery is RevocationsSince's query (prepared in Open).
-const revocationsSinceQuery = `SELECT seq, session_id, user_id FROM revocations
+const revocationsSinceQuery = `SELECT ` + sqlstore.RevocationColumns + ` FROM revocations
 	WHERE seq > ? ORDER BY seq LIMIT ?`
 
 // LastRevocation returns the highest Seq in the log (0 when empty).
@@ -38,11 +39,4 @@ func (s *Store) LastRevocation(ctx context.Context) (int64, error) {
 	var seq int64
 	err := s.read.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM revocations`).Scan(&seq)
 	return seq, wrap(ctx, "last revocation", err)
-}
-
-// scanRevocation reads one log entry.
-func scanRevocation(row scanner) (vigil.Revocation, error) {
-	var r vigil.Revocation
-	err := row.Scan(&r.Seq, &r.SessionID, &r.UserID)
-	return r, err
 }

@@ -5,25 +5,16 @@ import (
 	"fmt"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+// scan reads rows of the shared column lists (package sqlstore).
+var scan = sqlstore.Scan{Dialect: dialect{}}
 
-// collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+// collect reads every row with read and closes rows.
+func collect[T any](rows *sql.Rows, read func(sqlstore.Row) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return sqlstore.Collect(rows, read)
 }
 
 // oneRow returns ErrNotFound unless the statement changed at least one row.
@@ -49,21 +40,8 @@ func (c hashCol) Scan(v any) error {
 	return nil
 }
 
-// sessionDest returns the scan destinations for sessionColumns.
-func sessionDest(s *vigil.Session) []any {
-	return []any{&s.ID, hashCol{&s.TokenHash}, &s.UserID, timeCol{&s.CreatedAt},
-		timeCol{&s.LastActivity}, timeCol{&s.ReauthAt}, &s.IP, &s.UserAgent,
-		timeCol{&s.EndedAt}, &s.EndReason}
-}
-
-// userDest returns the scan destinations for userColumns.
-func userDest(u *vigil.User) []any {
-	return []any{&u.ID, &u.Username, &u.Role, &u.ClinicianID, &u.PasswordHash,
-		&u.Disabled, timeCol{&u.CreatedAt}, timeCol{&u.LastLogin}, timeCol{&u.PasswordChangedAt}}
-}
-
 // scanString reads one TEXT column.
-func scanString(row scanner) (string, error) {
+func scanString(row sqlstore.Row) (string, error) {
 	var v string
 	err := row.Scan(&v)
 	return v, err

@@ -6,18 +6,12 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
-const sessionColumns = `sessions.id, sessions.token_hash, sessions.user_id, sessions.created_at,
-	sessions.last_activity, sessions.reauth_at, sessions.ip, sessions.user_agent,
-	sessions.ended_at, sessions.end_reason`
-
-// liveFirst orders live sessions by most recent activity, ties newest first.
-const liveFirst = ` ORDER BY sessions.last_activity DESC, sessions.created_at DESC, sessions.id`
-
 // sessionByTokenQuery selects a session and its user by token hash.
-const sessionByTokenQuery = `SELECT ` + sessionColumns + `, ` + userColumns + `
-	FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = ?`
+const sessionByTokenQuery = `SELECT ` + sqlstore.SessionColumns + `, ` + sqlstore.UserColumns +
+	sqlstore.SessionsWithUsers + ` WHERE sessions.token_hash = ?`
 
 // CreateSession inserts s. ErrConflict if its ID or TokenHash is taken,
 // ErrNotFound if its user does not exist.
@@ -33,17 +27,17 @@ func (s *Store) CreateSession(ctx context.Context, ses *vigil.Session) error {
 // SessionByToken returns the session whose token hash is h, live or ended,
 // with its user, in one query. ErrNotFound if no session has that hash.
 func (s *Store) SessionByToken(ctx context.Context, h vigil.TokenHash) (*vigil.Session, *vigil.User, error) {
-	ses, u, err := scanSessionUser(s.byToken.QueryRowContext(ctx, h[:]))
+	ses, u, err := scan.SessionUser(s.byToken.QueryRowContext(ctx, h[:]))
 	if err != nil {
 		return nil, nil, wrap(ctx, "session by token", err)
 	}
-	return &ses, &u, nil
+	return ses, u, nil
 }
 
 // SessionByID returns a session, live or ended, or ErrNotFound.
 func (s *Store) SessionByID(ctx context.Context, id string) (*vigil.Session, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id)
-	ses, err := scanSession(row)
+	row := s.read.QueryRowContext(ctx, `SELECT `+sqlstore.SessionColumns+` FROM sessions WHERE id = ?`, id)
+	ses, err := scan.Session(row)
 	if err != nil {
 		return nil, wrap(ctx, "session by id", err)
 	}
@@ -53,25 +47,24 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*vigil.Session, err
 // ListSessions returns the user's live sessions, most recent activity first
 // (ties: newest first).
 func (s *Store) ListSessions(ctx context.Context, userID int64) ([]vigil.Session, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions
-		WHERE user_id = ? AND ended_at IS NULL`+liveFirst, userID)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+sqlstore.SessionColumns+` FROM sessions
+		WHERE user_id = ? AND ended_at IS NULL`+sqlstore.LiveFirst, userID)
 	if err != nil {
 		return nil, wrap(ctx, "list sessions", err)
 	}
-	list, err := collect(rows, scanSession)
+	list, err := collect(rows, scan.Session)
 	return list, wrap(ctx, "list sessions", err)
 }
 
 // ListAllSessions returns every live session with its username, most recent
 // activity first (ties: newest first).
 func (s *Store) ListAllSessions(ctx context.Context) ([]vigil.SessionWithUser, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+sessionColumns+`, users.username, users.role
-		FROM sessions JOIN users ON users.id = sessions.user_id
-		WHERE sessions.ended_at IS NULL`+liveFirst)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+sqlstore.SessionColumns+`, users.username, users.role`+
+		sqlstore.SessionsWithUsers+` WHERE sessions.ended_at IS NULL`+sqlstore.LiveFirst)
 	if err != nil {
 		return nil, wrap(ctx, "list all sessions", err)
 	}
-	list, err := collect(rows, scanSessionWithUser)
+	list, err := collect(rows, scan.SessionWithUser)
 	return list, wrap(ctx, "list all sessions", err)
 }
 
@@ -112,26 +105,4 @@ func (s *Store) DeleteSessionsCreatedBefore(ctx context.Context, before time.Tim
 	return s.deleteLimited(ctx, "delete old sessions",
 		`DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE created_at < ? LIMIT ?)`,
 		before, limit)
-}
-
-// scanSession reads the sessionColumns of one row.
-func scanSession(row scanner) (vigil.Session, error) {
-	var ses vigil.Session
-	err := row.Scan(sessionDest(&ses)...)
-	return ses, err
-}
-
-// scanSessionUser reads sessionColumns followed by userColumns.
-func scanSessionUser(row scanner) (vigil.Session, vigil.User, error) {
-	var ses vigil.Session
-	var u vigil.User
-	err := row.Scan(append(sessionDest(&ses), userDest(&u)...)...)
-	return ses, u, err
-}
-
-// scanSessionWithUser reads sessionColumns followed by a username.
-func scanSessionWithUser(row scanner) (vigil.SessionWithUser, error) {
-	var su vigil.SessionWithUser
-	err := row.Scan(append(sessionDest(&su.Session), &su.Username, &su.Role)...)
-	return su, err
 }

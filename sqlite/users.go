@@ -6,10 +6,8 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
-
-const userColumns = `users.id, users.username, users.role, users.clinician_id, users.password_hash,
-	users.disabled, users.created_at, users.last_login, users.password_changed_at`
 
 // CreateUser inserts u and sets u.ID. ErrConflict if the username is taken.
 func (s *Store) CreateUser(ctx context.Context, u *vigil.User) error {
@@ -23,23 +21,23 @@ func (s *Store) CreateUser(ctx context.Context, u *vigil.User) error {
 
 // UserByUsername returns the user, or ErrNotFound.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*vigil.User, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username)
+	row := s.read.QueryRowContext(ctx, `SELECT `+sqlstore.UserColumns+` FROM users WHERE username = ?`, username)
 	return oneUser(ctx, "user by username", row)
 }
 
 // UserByID returns the user, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*vigil.User, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
+	row := s.read.QueryRowContext(ctx, `SELECT `+sqlstore.UserColumns+` FROM users WHERE id = ?`, id)
 	return oneUser(ctx, "user by id", row)
 }
 
 // ListUsers returns every user ordered by username.
 func (s *Store) ListUsers(ctx context.Context) ([]vigil.User, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+sqlstore.UserColumns+` FROM users ORDER BY username`)
 	if err != nil {
 		return nil, wrap(ctx, "list users", err)
 	}
-	users, err := collect(rows, scanUser)
+	users, err := collect(rows, scan.User)
 	return users, wrap(ctx, "list users", err)
 }
 
@@ -72,16 +70,9 @@ func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) e
 
 // oneUser scans a single-row user query.
 func oneUser(ctx context.Context, op string, row *sql.Row) (*vigil.User, error) {
-	u, err := scanUser(row)
+	u, err := scan.User(row)
 	if err != nil {
 		return nil, wrap(ctx, op, err)
 	}
 	return &u, nil
-}
-
-// scanUser reads the userColumns of one row.
-func scanUser(row scanner) (vigil.User, error) {
-	var u vigil.User
-	err := row.Scan(userDest(&u)...)
-	return u, err
 }

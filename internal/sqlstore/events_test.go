@@ -10,8 +10,9 @@ import (
 	"github.com/vigilauth/vigil"
 )
 
-// dollar is PostgreSQL's parameter style, with times passed as themselves.
-type dollar struct{}
+// dollar is PostgreSQL's parameter style, with times passed as themselves
+// (nothing is scanned).
+type dollar struct{ Dialect }
 
 func (dollar) Param(n int) string   { return "$" + strconv.Itoa(n) }
 func (dollar) Time(t time.Time) any { return t }

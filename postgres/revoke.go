@@ -2,17 +2,13 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
-
-// errZeroTime refuses to end a session at the zero time, which would be
-// stored as NULL and leave the session live.
-var errZeroTime = errors.New("zero end time")
 
 // EndSession ends a live session for reason and logs its revocation, in one
 // transaction. It reports false, with no error, when the session is missing
@@ -21,7 +17,7 @@ var errZeroTime = errors.New("zero end time")
 // then find ended_at set), and only that one logs.
 func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, at time.Time) (bool, error) {
 	if at.IsZero() {
-		return false, wrap(ctx, "end session", errZeroTime)
+		return false, wrap(ctx, "end session", sqlstore.ErrZeroTime)
 	}
 	var ended bool
 	err := s.inTx(ctx, "end session", func(ctx context.Context, tx pgx.Tx) error {
@@ -44,7 +40,7 @@ func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, 
 // concurrent calls for one user queue instead of deadlocking.
 func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID string, reason vigil.Reason, at time.Time) ([]string, error) {
 	if at.IsZero() {
-		return nil, wrap(ctx, "end user sessions", errZeroTime)
+		return nil, wrap(ctx, "end user sessions", sqlstore.ErrZeroTime)
 	}
 	var ids []string
 	err := s.inTx(ctx, "end user sessions", func(ctx context.Context, tx pgx.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
 // Throttle returns the state of key (the zero state if none).
@@ -48,7 +49,7 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.Th
 			return err
 		}
 		old.Failures, old.Pending = utcTimes(old.Failures), utcTimes(old.Pending)
-		st = normalize(fn(old))
+		st = sqlstore.StoredThrottle(fn(old))
 		_, err = tx.Exec(ctx, `UPDATE throttle SET failures = $2, streak = $3, locked_until = $4, pending = $5,
 			updated_at = now() WHERE key = $1`, key, notNull(st.Failures), st.Streak, dbTime(st.LockedUntil), notNull(st.Pending))
 		return err
@@ -80,24 +81,4 @@ func notNull(ts []time.Time) []time.Time {
 		return []time.Time{}
 	}
 	return ts
-}
-
-// normalize returns st as it reads back from the store: times truncated to
-// the microsecond, in UTC, no empty list.
-func normalize(st vigil.ThrottleState) vigil.ThrottleState {
-	return vigil.ThrottleState{Streak: st.Streak, LockedUntil: utc(st.LockedUntil),
-		Failures: normalTimes(st.Failures), Pending: normalTimes(st.Pending)}
-}
-
-// normalTimes returns a copy of ts as the store keeps them (utc); nil if
-// empty.
-func normalTimes(ts []time.Time) []time.Time {
-	if len(ts) == 0 {
-		return nil
-	}
-	out := make([]time.Time, len(ts))
-	for i, t := range ts {
-		out[i] = utc(t)
-	}
-	return out
 }

@@ -17,15 +17,6 @@ func dbTime(t time.Time) any {
 	return t
 }
 
-// utc returns t as it reads back from the store: truncated to the
-// microsecond, in UTC; the zero time stays zero.
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.Truncate(time.Microsecond).UTC()
-}
-
 // timeCol scans a timestamptz (NULL for the zero time) into *t, in UTC.
 type timeCol struct{ t *time.Time }
 

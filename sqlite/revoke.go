@@ -7,11 +7,8 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
-
-// errZeroTime refuses to end a session at the zero time, which would be
-// stored as NULL and leave the session live.
-var errZeroTime = errors.New("zero end time")
 
 // EndSession ends a live session for reason and logs its revocation, in one
 // transaction. It reports false, with no error, when the session is missing
@@ -19,7 +16,7 @@ var errZeroTime = errors.New("zero end time")
 // of concurrent calls see a changed row.
 func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, at time.Time) (bool, error) {
 	if at.IsZero() {
-		return false, wrap(ctx, "end session", errZeroTime)
+		return false, wrap(ctx, "end session", sqlstore.ErrZeroTime)
 	}
 	var ended bool
 	err := s.inTx(ctx, "end session", func(tx *sql.Tx) error {
@@ -43,7 +40,7 @@ func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, 
 // session (a user entry would also name the session that was kept).
 func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID string, reason vigil.Reason, at time.Time) ([]string, error) {
 	if at.IsZero() {
-		return nil, wrap(ctx, "end user sessions", errZeroTime)
+		return nil, wrap(ctx, "end user sessions", sqlstore.ErrZeroTime)
 	}
 	var ids []string
 	err := s.inTx(ctx, "end user sessions", func(tx *sql.Tx) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
 // Throttle returns the state of key (the zero state if none).
@@ -39,7 +40,7 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.Th
 	if err != nil {
 		return vigil.ThrottleState{}, err
 	}
-	return normalize(st), nil
+	return sqlstore.StoredThrottle(st), nil
 }
 
 // ResetThrottle forgets key.
@@ -70,28 +71,6 @@ func readThrottle(ctx context.Context, q querier, key string) (vigil.ThrottleSta
 	}
 	st.Pending, err = decodeTimes("pending", pending)
 	return st, err
-}
-
-// normalize returns st as it reads back from the store: times truncated to
-// the microsecond, in UTC.
-func normalize(st vigil.ThrottleState) vigil.ThrottleState {
-	out := vigil.ThrottleState{Streak: st.Streak, Failures: normalTimes(st.Failures), Pending: normalTimes(st.Pending)}
-	if !st.LockedUntil.IsZero() {
-		out.LockedUntil = fromMicros(st.LockedUntil.UnixMicro())
-	}
-	return out
-}
-
-// normalTimes returns ts truncated to the microsecond, in UTC; nil if empty.
-func normalTimes(ts []time.Time) []time.Time {
-	if len(ts) == 0 {
-		return nil
-	}
-	out := make([]time.Time, len(ts))
-	for i, t := range ts {
-		out[i] = fromMicros(t.UnixMicro())
-	}
-	return out
 }
 
 // encodeTimes stores times as comma-separated unix microseconds.

@@ -12,6 +12,7 @@ var sessionTests = []test{
 	{"TimesMicrosecondsUTC", testSessionTimes},
 	{"MissingIsNotFound", testMissingSession},
 	{"EndSessionOnce", testEndSessionOnce},
+	{"EndAtZeroTimeRefused", testEndAtZeroTime},
 	{"EndUserSessionsExcept", testEndUserSessions},
 	{"EndUserSessionsMany", testEndManySessions},
 	{"TouchOnlyForward", testTouchSession},
@@ -124,6 +125,22 @@ func testEndSessionOnce(f *fixture) {
 		f.Errorf("an ended session is live")
 	}
 	f.checkSession("ended session by id", f.stored(s), s)
+}
+
+// testEndAtZeroTime: the zero time is no end time (a store would keep it
+// as "not ended"), so ending at it fails and leaves the sessions live.
+func testEndAtZeroTime(f *fixture) {
+	alice := f.user("alice")
+	s := f.session(alice, t0)
+	ended, err := f.s.EndSession(f.ctx, s.ID, vigil.ReasonLogout, time.Time{})
+	if ended || err == nil {
+		f.Errorf("EndSession at the zero time = %v, %v; want false and an error", ended, err)
+	}
+	ids, err := f.s.EndUserSessions(f.ctx, alice.ID, "", vigil.ReasonRevoked, time.Time{})
+	if len(ids) != 0 || err == nil {
+		f.Errorf("EndUserSessions at the zero time = %v, %v; want none and an error", ids, err)
+	}
+	f.checkSession("the session", f.stored(s), s)
 }
 
 func testEndUserSessions(f *fixture) {

@@ -256,12 +256,7 @@ func TestEventLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for limit, want := range map[int]int{0: sqlstore.DefaultEventLimit, 5: 5, sqlstore.MaxEventLimit + 1: sqlstore.MaxEventLimit} {
-		es, err := s.Events(ctx, vigil.EventFilter{Limit: limit})
-		if err != nil || len(es) != want {
-			t.Errorf("Events(Limit %d) = %d events, %v; want %d", limit, len(es), err, want)
-		}
-	}
+	storekit.EventLimits(t, s)
 }
 
 func TestChannelNameFitsAnIdentifier(t *testing.T) {

@@ -1,6 +1,7 @@
 package vigil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -61,8 +62,11 @@ func AsError(err error) *Error {
 	return nil
 }
 
-// ErrorCode returns the code of err: its *Error's code, CodeUnavailable for
-// ErrUnavailable, "" for nil and CodeInternal for anything else.
+// ErrorCode returns the code of err, the one classification of errors for
+// every surface: its *Error's code; CodeUnavailable for ErrUnavailable and
+// for a timeout (context.DeadlineExceeded: the store did not answer in
+// time, so the caller fails closed as for an unreachable one); "" for nil;
+// CodeInternal for anything else.
 func ErrorCode(err error) string {
 	if err == nil {
 		return ""
@@ -70,11 +74,32 @@ func ErrorCode(err error) string {
 	if e := AsError(err); e != nil {
 		return e.Code
 	}
-	if errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		return CodeUnavailable
 	}
 	return CodeInternal
 }
+
+// ErrorMessage returns what a client may read of err: its *Error's
+// message; for a failure, a generic sentence that tells nothing of the
+// cause (the cause is for the log only); "" for nil.
+func ErrorMessage(err error) string {
+	if e := AsError(err); e != nil {
+		return e.Message
+	}
+	switch ErrorCode(err) {
+	case "":
+		return ""
+	case CodeUnavailable:
+		return "The service is temporarily unavailable. Please try again shortly."
+	}
+	return "Internal error."
+}
+
+// ErrUnauthenticated is the answer to a request without a session: no
+// session cookie, a cookie that is not a token, or a token the store does
+// not know. It is one value, shared: never modify it.
+var ErrUnauthenticated = &Error{Code: CodeUnauthenticated, Message: "Authentication required. Please log in."}
 
 // Sentinels the store contracts return.
 var (

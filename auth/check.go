@@ -162,9 +162,7 @@ func (e *Engine) end(ctx context.Context, cur *Current, reason vigil.Reason) err
 	return vigil.SessionEndedError(reason)
 }
 
-func unauthenticated() *vigil.Error {
-	return vigil.Errorf(vigil.CodeUnauthenticated, "Authentication required. Please log in.")
-}
+func unauthenticated() *vigil.Error { return vigil.ErrUnauthenticated }
 
 // storeErr names the operation a store failure interrupted. The failure
 // stays what it was: vigil.ErrUnavailable (answered 503, fail closed) or an

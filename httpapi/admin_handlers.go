@@ -9,32 +9,29 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
-	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // reauthed wraps an admin change: it needs a password entered within
 // --reauth-window (SPEC §3), else 401 REAUTH_REQUIRED.
-func (s *server) reauthed(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *server) reauthed(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := s.engine.RequireRecentAuth(current(r)); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
-		h(w, r)
+		return h(w, r)
 	}
 }
 
-func (s *server) adminUsers(w http.ResponseWriter, r *http.Request) {
+func (s *server) adminUsers(w http.ResponseWriter, r *http.Request) error {
 	users, err := s.engine.Users(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]adminUserJSON, 0, len(users))
 	for _, u := range users {
 		out = append(out, toAdminUser(u))
 	}
-	s.ok(w, map[string]any{"users": out})
+	return ok(w, map[string]any{"users": out})
 }
 
 type createUserRequest struct {
@@ -44,105 +41,99 @@ type createUserRequest struct {
 	Password    string     `json:"password"`
 }
 
-func (s *server) adminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (s *server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 	var in createUserRequest
 	if err := decode(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := required(field("username", in.Username), field("role", string(in.Role))); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := s.engine.CreateUser(r.Context(), auth.NewUser{Username: in.Username, Role: in.Role, ClinicianID: in.ClinicianID, Password: in.Password}, s.sessions.Actor(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := map[string]any{"user": toUser(c.User)}
 	if c.ResetToken != "" {
 		out["reset_token"], out["expires_at"] = c.ResetToken, c.ExpiresAt.UTC()
 	}
-	vigilhttp.WriteJSON(w, http.StatusCreated, out)
+	return reply(w, http.StatusCreated, out)
 }
 
-func (s *server) adminDisable(w http.ResponseWriter, r *http.Request) { s.setDisabled(w, r, true) }
-func (s *server) adminEnable(w http.ResponseWriter, r *http.Request)  { s.setDisabled(w, r, false) }
+func (s *server) adminDisable(w http.ResponseWriter, r *http.Request) error {
+	return s.setDisabled(w, r, true)
+}
 
-func (s *server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) {
+func (s *server) adminEnable(w http.ResponseWriter, r *http.Request) error {
+	return s.setDisabled(w, r, false)
+}
+
+func (s *server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) error {
 	n, err := s.engine.SetDisabled(r.Context(), r.PathValue("username"), disabled, s.sessions.Actor(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.ok(w, map[string]any{"success": true, "revoked": n})
+	return ok(w, map[string]any{"success": true, "revoked": n})
 }
 
-func (s *server) adminRevokeSessions(w http.ResponseWriter, r *http.Request) {
+func (s *server) adminRevokeSessions(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.engine.RevokeUserSessions(r.Context(), r.PathValue("username"), s.sessions.Actor(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.ok(w, map[string]int{"revoked": n})
+	return ok(w, map[string]int{"revoked": n})
 }
 
-func (s *server) adminResetToken(w http.ResponseWriter, r *http.Request) {
+func (s *server) adminResetToken(w http.ResponseWriter, r *http.Request) error {
 	tok, exp, err := s.engine.IssueResetToken(r.Context(), r.PathValue("username"), s.sessions.Actor(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.ok(w, map[string]any{"reset_token": tok, "expires_at": exp.UTC()})
+	return ok(w, map[string]any{"reset_token": tok, "expires_at": exp.UTC()})
 }
 
 // adminSessions lists live sessions: one user's with ?username=, else all.
-func (s *server) adminSessions(w http.ResponseWriter, r *http.Request) {
+func (s *server) adminSessions(w http.ResponseWriter, r *http.Request) error {
 	out := []deviceJSON{}
 	policy := s.engine.Policy()
 	if name := r.URL.Query().Get("username"); name != "" {
 		u, list, err := s.engine.UserSessions(r.Context(), name)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		for _, sess := range list {
 			d := toDevice(sess, policy.For(u.Role), "")
 			d.Username = u.Username
 			out = append(out, d)
 		}
-		s.ok(w, map[string]any{"sessions": out})
-		return
+		return ok(w, map[string]any{"sessions": out})
 	}
 	list, err := s.engine.AllSessions(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	for _, sess := range list {
 		d := toDevice(sess.Session, policy.For(sess.Role), "")
 		d.Username = sess.Username
 		out = append(out, d)
 	}
-	s.ok(w, map[string]any{"sessions": out})
+	return ok(w, map[string]any{"sessions": out})
 }
 
-func (s *server) adminAudit(w http.ResponseWriter, r *http.Request) {
+func (s *server) adminAudit(w http.ResponseWriter, r *http.Request) error {
 	f, err := eventFilter(r, s.engine.Now())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	events, err := s.engine.Events(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]eventJSON, 0, len(events))
 	for _, e := range events {
 		out = append(out, toEvent(e))
 	}
-	s.ok(w, map[string]any{"events": out})
+	return ok(w, map[string]any{"events": out})
 }
 
 // eventFilter reads ?username=&event=&since=&until=&limit=&before=.
@@ -195,6 +186,6 @@ var errSince = errors.New("want a duration such as 1h or an RFC 3339 time")
 // adminPolicy answers GET /api/admin/policy with the engine's policy report:
 // the report `vigil compliance --json` prints, which adds what the
 // database tells.
-func (s *server) adminPolicy(w http.ResponseWriter, r *http.Request) {
-	s.ok(w, s.engine.PolicyReport())
+func (s *server) adminPolicy(w http.ResponseWriter, r *http.Request) error {
+	return ok(w, s.engine.PolicyReport())
 }

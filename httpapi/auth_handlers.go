@@ -4,34 +4,21 @@ import (
 	"net/http"
 
 	"github.com/vigilauth/vigil"
-	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
-
-// fail answers err, clearing the cookie of a session that is gone.
-func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	s.sessions.WriteError(w, r, err)
-}
-
-func (s *server) ok(w http.ResponseWriter, v any) { vigilhttp.WriteJSON(w, http.StatusOK, v) }
-
-// current is the session the middleware checked.
-func current(r *http.Request) *auth.Current { return vigilhttp.CurrentFrom(r.Context()) }
 
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 }
 
-func (s *server) login(w http.ResponseWriter, r *http.Request) {
+func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	var in loginRequest
 	if err := decode(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := required(field("username", in.Username), field("password", in.Password)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var presented *vigil.Token
 	if tok, ok, err := s.cookies.Token(r); ok && err == nil {
@@ -40,70 +27,63 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	device := s.cookies.Device()
 	cur, cred, err := s.engine.LoginWithDevice(r.Context(), in.Username, in.Password, presented, device.Value(r), s.sessions.Actor(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
 	device.Set(w, cred)
-	s.ok(w, s.sessionBody(cur))
+	return ok(w, s.sessionBody(cur))
 }
 
 // logout always succeeds and clears the cookie; with a live session it
 // needs the CSRF token, so a cross-site page cannot sign a user out.
-func (s *server) logout(w http.ResponseWriter, r *http.Request) {
+func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 	tok, present, perr := s.cookies.Token(r)
 	if present && perr == nil {
 		cur, err := s.engine.Check(r.Context(), tok, false)
 		if err == nil {
 			if err := s.sessions.CheckCSRF(r, cur); err != nil {
-				s.fail(w, r, err)
-				return
+				return err
 			}
 			if err := s.engine.Logout(r.Context(), tok, cur.Actor(s.clientIP(r), r.UserAgent())); err != nil {
-				s.fail(w, r, err)
-				return
+				return err
 			}
-		} else if vigil.ErrorCode(err) == vigil.CodeInternal || vigil.ErrorCode(err) == vigil.CodeUnavailable {
-			s.fail(w, r, err)
-			return
+		} else if vigilhttp.IsFailure(err) {
+			return err
 		}
 	}
 	s.cookies.Clear(w)
 	// Also wipe what the pages kept in the browser (OWASP ASVS 5.0 7.4.1).
 	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)
-	s.ok(w, map[string]bool{"success": true})
+	return ok(w, map[string]bool{"success": true})
 }
 
 type passwordRequest struct {
 	Password string `json:"password"`
 }
 
-func (s *server) reauthenticate(w http.ResponseWriter, r *http.Request) {
+func (s *server) reauthenticate(w http.ResponseWriter, r *http.Request) error {
 	var in passwordRequest
 	if err := decode(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := required(field("password", in.Password)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	cur, err := s.engine.Reauthenticate(r.Context(), current(r), in.Password, s.sessions.Actor(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
-	s.ok(w, map[string]any{"session": toSession(cur.Session, cur.Limits), "csrf_token": cur.Token.CSRF()})
+	return ok(w, map[string]any{"session": toSession(cur.Session, cur.Limits), "csrf_token": cur.Token.CSRF()})
 }
 
-func (s *server) session(w http.ResponseWriter, r *http.Request) {
-	s.ok(w, s.sessionBody(current(r)))
+func (s *server) session(w http.ResponseWriter, r *http.Request) error {
+	return ok(w, s.sessionBody(current(r)))
 }
 
-func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
+func (s *server) refresh(w http.ResponseWriter, r *http.Request) error {
 	cur := current(r)
-	s.ok(w, map[string]any{"session": toSession(cur.Session, cur.Limits)})
+	return ok(w, map[string]any{"session": toSession(cur.Session, cur.Limits)})
 }
 
 type changePasswordRequest struct {
@@ -112,58 +92,52 @@ type changePasswordRequest struct {
 	Confirm string `json:"confirm_password"`
 }
 
-func (s *server) changePassword(w http.ResponseWriter, r *http.Request) {
+func (s *server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	var in changePasswordRequest
 	if err := decode(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := required(field("current_password", in.Current), field("new_password", in.New), field("confirm_password", in.Confirm)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.engine.ChangePassword(r.Context(), current(r), in.Current, in.New, in.Confirm, s.sessions.Actor(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.cookies.Clear(w)
-	s.ok(w, map[string]any{"success": true, "message": "Password changed. Every session, this one included, has been signed out; please log in again."})
+	return ok(w, map[string]any{"success": true, "message": "Password changed. Every session, this one included, has been signed out; please log in again."})
 }
 
-func (s *server) listSessions(w http.ResponseWriter, r *http.Request) {
+func (s *server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	cur := current(r)
 	list, err := s.engine.Sessions(r.Context(), &cur.User)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]deviceJSON, 0, len(list))
 	for _, sess := range list {
 		out = append(out, toDevice(sess, cur.Limits, cur.Session.ID))
 	}
-	s.ok(w, map[string]any{"sessions": out})
+	return ok(w, map[string]any{"sessions": out})
 }
 
-func (s *server) revokeSession(w http.ResponseWriter, r *http.Request) {
+func (s *server) revokeSession(w http.ResponseWriter, r *http.Request) error {
 	cur := current(r)
 	id := r.PathValue("id")
 	if err := s.engine.RevokeSession(r.Context(), cur, id, s.sessions.Actor(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if id == cur.Session.ID {
 		s.cookies.Clear(w)
 	}
-	s.ok(w, map[string]int{"revoked": 1})
+	return ok(w, map[string]int{"revoked": 1})
 }
 
-func (s *server) revokeOthers(w http.ResponseWriter, r *http.Request) {
+func (s *server) revokeOthers(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.engine.RevokeOthers(r.Context(), current(r), s.sessions.Actor(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.ok(w, map[string]int{"revoked": n})
+	return ok(w, map[string]int{"revoked": n})
 }
 
 type resetRequest struct {
@@ -172,19 +146,16 @@ type resetRequest struct {
 	Confirm string `json:"confirm_password"`
 }
 
-func (s *server) passwordReset(w http.ResponseWriter, r *http.Request) {
+func (s *server) passwordReset(w http.ResponseWriter, r *http.Request) error {
 	var in resetRequest
 	if err := decode(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := required(field("reset_token", in.Token), field("new_password", in.New), field("confirm_password", in.Confirm)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.engine.ResetPassword(r.Context(), in.Token, in.New, in.Confirm, s.sessions.Actor(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.ok(w, map[string]any{"success": true, "message": "Password set. Please log in with the new password."})
+	return ok(w, map[string]any{"success": true, "message": "Password set. Please log in with the new password."})
 }

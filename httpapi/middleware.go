@@ -72,7 +72,7 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				vigilhttp.WriteError(w, s.withChainHeaders(w, r), s.log, fmt.Errorf("panic: %v", v))
+				s.fail(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -105,17 +105,25 @@ func newCrossOrigin(public *url.URL, deny http.HandlerFunc) *http.CrossOriginPro
 	return cop
 }
 
-// csrfRejected answers a cross-origin unsafe request and audits it.
+// csrfRejected answers a cross-origin unsafe request refused by the
+// middleware chain: a page's with the refusal page, others with JSON.
 func (s *server) csrfRejected(w http.ResponseWriter, r *http.Request) {
-	a := s.sessions.Actor(r)
-	s.engine.Audit(r.Context(), a, vigil.Event{Username: a.Username, Category: vigil.CategoryAccess, Event: vigil.EventCSRFRejected,
-		Detail: fmt.Sprintf("%s %s: cross-origin request (Origin %q, Sec-Fetch-Site %q)",
-			r.Method, r.URL.Path, clip(r.Header.Get("Origin"), 200), clip(r.Header.Get("Sec-Fetch-Site"), 40))})
+	err := s.crossOrigin(r)
 	if rest, ours := strings.CutPrefix(r.URL.Path, s.prefix); s.refusedPage != nil && ours && isPagePath(rest) {
 		s.refusedPage(w, r)
 		return
 	}
-	vigilhttp.WriteError(w, r, s.log, vigil.Errorf(vigil.CodeCSRFFailed, "Cross-origin request refused."))
+	s.fail(w, r, err)
+}
+
+// crossOrigin audits a cross-origin unsafe request (SPEC §3 CSRF layer 1)
+// and returns its error, CSRF_FAILED.
+func (s *server) crossOrigin(r *http.Request) error {
+	a := s.sessions.Actor(r)
+	s.engine.Audit(r.Context(), a, vigil.Event{Username: a.Username, Category: vigil.CategoryAccess, Event: vigil.EventCSRFRejected,
+		Detail: fmt.Sprintf("%s %s: cross-origin request (Origin %q, Sec-Fetch-Site %q)",
+			r.Method, r.URL.Path, clip(r.Header.Get("Origin"), 200), clip(r.Header.Get("Sec-Fetch-Site"), 40))})
+	return vigil.Errorf(vigil.CodeCSRFFailed, "Cross-origin request refused.")
 }
 
 // isPagePath reports whether path, without the route prefix, is one of the

@@ -10,22 +10,20 @@ import (
 // path under /api/ is vigil's: true unless an application behind vigil
 // (--upstream) shares /api/ with it, outside /api/auth/ and /api/admin/.
 func (s *server) routes(mux *http.ServeMux, allAPI bool) {
-	req, passive := s.sessions.Require, s.sessions.RequirePassive
-	admin := func(h http.HandlerFunc) http.Handler {
-		return req(s.sessions.RequireRole("admin")(h))
-	}
+	h, req, passive := s.serve, s.sessions.Require, s.sessions.RequirePassive
+	admin := func(fn handler) http.Handler { return req(s.sessions.RequireRole("admin")(h(fn))) }
 
-	mux.HandleFunc("POST /api/auth/login", s.login)
-	mux.HandleFunc("POST /api/auth/logout", s.logout)
-	mux.Handle("POST /api/auth/reauthenticate", req(http.HandlerFunc(s.reauthenticate)))
-	mux.Handle("GET /api/auth/session", passive(http.HandlerFunc(s.session)))
-	mux.Handle("POST /api/auth/session/refresh", req(http.HandlerFunc(s.refresh)))
-	mux.Handle("POST /api/auth/change-password", req(http.HandlerFunc(s.changePassword)))
-	mux.Handle("GET /api/auth/sessions", req(http.HandlerFunc(s.listSessions)))
-	mux.Handle("DELETE /api/auth/sessions/{id}", req(http.HandlerFunc(s.revokeSession)))
-	mux.Handle("POST /api/auth/sessions/revoke-others", req(http.HandlerFunc(s.revokeOthers)))
-	mux.HandleFunc("POST /api/auth/password-reset", s.passwordReset)
-	mux.HandleFunc("GET /api/auth/verify", s.verify)
+	mux.Handle("POST /api/auth/login", h(s.login))
+	mux.Handle("POST /api/auth/logout", h(s.logout))
+	mux.Handle("POST /api/auth/reauthenticate", req(h(s.reauthenticate)))
+	mux.Handle("GET /api/auth/session", passive(h(s.session)))
+	mux.Handle("POST /api/auth/session/refresh", req(h(s.refresh)))
+	mux.Handle("POST /api/auth/change-password", req(h(s.changePassword)))
+	mux.Handle("GET /api/auth/sessions", req(h(s.listSessions)))
+	mux.Handle("DELETE /api/auth/sessions/{id}", req(h(s.revokeSession)))
+	mux.Handle("POST /api/auth/sessions/revoke-others", req(h(s.revokeOthers)))
+	mux.Handle("POST /api/auth/password-reset", h(s.passwordReset))
+	mux.Handle("GET /api/auth/verify", h(s.verify))
 
 	mux.Handle("GET /api/admin/users", admin(s.adminUsers))
 	mux.Handle("POST /api/admin/users", admin(s.reauthed(s.adminCreateUser)))
@@ -37,14 +35,14 @@ func (s *server) routes(mux *http.ServeMux, allAPI bool) {
 	mux.Handle("GET /api/admin/audit", admin(s.adminAudit))
 	mux.Handle("GET /api/admin/policy", admin(s.adminPolicy))
 
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /healthz", h(s.healthz))
+	mux.Handle("GET /readyz", h(s.readyz))
 
 	// Any other method or path of vigil's own JSON routes gets JSON 404 or
 	// 405 (SPEC §3), never the router's text answer or its redirect to a
 	// trailing slash (which would lose the route prefix).
 	for _, p := range ownPaths(allAPI) {
-		mux.HandleFunc(p, s.notFound(mux))
+		mux.Handle(p, h(s.notFound(mux)))
 	}
 }
 
@@ -64,7 +62,7 @@ func ownPaths(allAPI bool) []string {
 func (s *server) strayAPI(root *http.ServeMux, prefix string) {
 	for _, p := range []string{"/api", "/api/"} {
 		if p != prefix && p != prefix+"/" {
-			root.HandleFunc(p, s.notFound(root))
+			root.Handle(p, s.serve(s.notFound(root)))
 		}
 	}
 }

@@ -111,7 +111,7 @@ func NewServer(d Deps) http.Handler {
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
 	h = vigilhttp.WithRequestID(h)
-	return &front{verifyPath: d.RoutePrefix + "/api/auth/verify", verify: s.recoverPanics(http.HandlerFunc(s.verify)), chain: h}
+	return &front{verifyPath: d.RoutePrefix + "/api/auth/verify", verify: s.recoverPanics(s.serve(s.verify)), chain: h}
 }
 
 // front sends forward auth's answers around the middleware chain: GET

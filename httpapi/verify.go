@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,32 +16,27 @@ import (
 // headers, believed only from --trusted-proxies; a cross-origin unsafe
 // original request is refused with 403 CSRF_FAILED, so the app behind the
 // proxy gets the same CSRF layer 1 as vigil's own routes.
-func (s *server) verify(w http.ResponseWriter, r *http.Request) {
+func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
 	roles, err := verifyRoles(r)
 	if err != nil {
-		s.verifyFailed(w, r, err)
-		return
+		return err
 	}
 	orig, err := s.original(r)
 	if err != nil {
 		s.log.Warn("forward auth: proxy configuration", "err", err.Error())
-		s.verifyFailed(w, r, err)
-		return
+		return err
 	}
 	if err := s.cop.Check(orig); err != nil {
-		s.verifyFailed(w, r, errCrossOrigin)
-		return
+		return s.crossOriginOriginal(r)
 	}
 	cur, err := s.sessions.Verify(r, orig.Header.Get("Vigil-Activity") != "background")
 	if err != nil {
-		s.verifyFailed(w, r, err)
-		return
+		return err
 	}
 	if len(roles) > 0 {
 		a := cur.Actor(s.clientIP(r), r.UserAgent())
 		if err := s.engine.Authorize(r.Context(), &cur, a, orig.Method+" "+orig.URL.Path, roles...); err != nil {
-			s.verifyFailed(w, r, err)
-			return
+			return err
 		}
 	}
 	// The answer is the status and the headers, all a proxy reads: no body
@@ -57,29 +51,21 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) {
 	h["Remote-User"], h["Remote-Role"], h["Remote-Clinician-Id"], h["Remote-Session-Id"] = v[0:1:1], v[1:2:2], v[2:3:3], v[3:4:4]
 	h["Cache-Control"] = noStore
 	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 var noStore = []string{"no-store"}
 
-// errCrossOrigin marks a refusal by the cross-origin check.
-var errCrossOrigin = errors.New("cross-origin request")
-
-// verifyFailed answers a refused verify with everything the middleware
-// chain sets, whichever way it came.
-func (s *server) verifyFailed(w http.ResponseWriter, r *http.Request, err error) {
-	r = s.withChainHeaders(w, r)
-	if err == errCrossOrigin {
-		// The audit names whose session the refused request carried, if
-		// any: the cross-origin check runs before the session's (looking
-		// is not activity).
-		if cur, verr := s.sessions.Verify(r, false); verr == nil {
-			r = r.WithContext(vigilhttp.WithCurrent(r.Context(), &cur))
-		}
-		orig, _ := s.original(r) // it was read once already
-		s.csrfRejected(w, orig)
-		return
+// crossOriginOriginal audits the refusal of a cross-origin original
+// request and returns its error. The audit names whose session the
+// refused request carried, if any: the cross-origin check runs before the
+// session's (looking is not activity).
+func (s *server) crossOriginOriginal(r *http.Request) error {
+	if cur, err := s.sessions.Verify(r, false); err == nil {
+		r = r.WithContext(vigilhttp.WithCurrent(r.Context(), &cur))
 	}
-	s.fail(w, r, err)
+	orig, _ := s.original(r) // it was read once already
+	return s.crossOrigin(orig)
 }
 
 // verifyRoles reads the query of a forward-auth request. Its one

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/vigilauth/vigil"
 )
@@ -44,6 +45,19 @@ func Status(code string) int {
 	return http.StatusInternalServerError
 }
 
+// StatusOf returns the HTTP status that answers err, for the API and the
+// pages alike: the status of its code (vigil.ErrorCode).
+func StatusOf(err error) int { return Status(vigil.ErrorCode(err)) }
+
+// SetRetryAfter sets the Retry-After header of an answer to a RATE_LIMITED
+// err, in whole seconds rounded up (at least 1); nothing for other errors.
+func SetRetryAfter(h http.Header, err error) {
+	if e := vigil.AsError(err); e != nil && e.Code == vigil.CodeRateLimited {
+		secs := int64((e.RetryAfter + time.Second - 1) / time.Second)
+		h.Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+	}
+}
+
 // errorBody is the JSON shape of every error (SPEC §3).
 type errorBody struct {
 	Error     string       `json:"error"`
@@ -62,38 +76,39 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the client may be gone; nothing else to do
 }
 
-// WriteError answers err: an *vigil.Error with its own status and fields;
-// an unreachable store (or a store that timed out) with 503 UNAVAILABLE;
-// anything else with 500 INTERNAL, a generic message and a request id,
-// the cause going only to log (tailscale's tsweb: the client's message apart
-// from the logged cause).
+// WriteError answers err as SPEC §3's JSON error, with the status of its
+// code (StatusOf): an *vigil.Error with its own message and fields; an
+// unreachable or timed-out store with 503 UNAVAILABLE; anything else with
+// 500 INTERNAL. A failure's answer carries a generic message and a request
+// id, the cause going only to log (tailscale's tsweb: the client's message
+// apart from the logged cause).
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // the client went away
 	}
-	body := toBody(err)
-	if log == nil {
-		log = slog.Default()
+	body := errorBody{Error: vigil.ErrorMessage(err), Code: vigil.ErrorCode(err)}
+	if e := vigil.AsError(err); e != nil {
+		body.Reason, body.Problems = e.Reason, e.Problems
 	}
-	if body.Code == vigil.CodeInternal || body.Code == vigil.CodeUnavailable {
+	if IsFailure(err) {
+		if log == nil {
+			log = slog.Default()
+		}
 		body.RequestID = RequestID(r)
 		log.Error("request failed", "request_id", body.RequestID, "method", r.Method, "path", r.URL.Path, "code", body.Code, "err", err)
 	}
-	if e := vigil.AsError(err); e != nil && e.Code == vigil.CodeRateLimited {
-		secs := int64((e.RetryAfter + 999_999_999) / 1_000_000_000)
-		w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
-	}
+	SetRetryAfter(w.Header(), err)
 	WriteJSON(w, Status(body.Code), body)
 }
 
-func toBody(err error) errorBody {
-	if e := vigil.AsError(err); e != nil {
-		return errorBody{Error: e.Message, Code: e.Code, Reason: e.Reason, Problems: e.Problems}
+// IsFailure reports whether err is the server's or the store's failure
+// (INTERNAL, UNAVAILABLE) rather than an answer about the request.
+func IsFailure(err error) bool {
+	switch vigil.ErrorCode(err) {
+	case vigil.CodeInternal, vigil.CodeUnavailable:
+		return true
 	}
-	if errors.Is(err, vigil.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
-		return errorBody{Error: "The service is temporarily unavailable. Please try again shortly.", Code: vigil.CodeUnavailable}
-	}
-	return errorBody{Error: "Internal error.", Code: vigil.CodeInternal}
+	return false
 }
 
 type requestIDKey struct{}

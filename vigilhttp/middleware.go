@@ -105,7 +105,7 @@ func (s *Sessions) Verify(r *http.Request, activity bool) (auth.Current, error) 
 func (s *Sessions) token(r *http.Request) (vigil.Token, error) {
 	tok, present, err := s.cookies.Token(r)
 	if !present || err != nil {
-		return tok, vigil.Errorf(vigil.CodeUnauthenticated, "Authentication required. Please log in.")
+		return tok, vigil.ErrUnauthenticated
 	}
 	return tok, nil
 }
@@ -212,7 +212,7 @@ func (s *Sessions) RequireRole(roles ...vigil.Role) func(http.Handler) http.Hand
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			cur := CurrentFrom(r.Context())
 			if cur == nil {
-				s.opt.OnError(w, r, vigil.Errorf(vigil.CodeUnauthenticated, "Authentication required. Please log in."))
+				s.opt.OnError(w, r, vigil.ErrUnauthenticated)
 				return
 			}
 			if err := s.engine.Authorize(r.Context(), cur, s.Actor(r), r.Method+" "+r.URL.Path, roles...); err != nil {

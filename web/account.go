@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // deviceRow is one session as the pages list it.
@@ -46,15 +47,14 @@ type accountData struct {
 }
 
 // account shows who I am, my devices, and the change-password form.
-func (p *Pages) account(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
-	p.renderAccount(w, r, cur, http.StatusOK, accountNotice(r), nil)
+func (p *Pages) account(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+	return p.renderAccount(w, r, cur, http.StatusOK, accountNotice(r), nil)
 }
 
-func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, top, pwNotice *notice) {
+func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, top, pwNotice *notice) error {
 	list, err := p.engine.Sessions(r.Context(), &cur.User)
 	if err != nil {
-		p.serverError(w, r, err)
-		return
+		return err
 	}
 	d := accountData{
 		Rules: p.rules, MinLength: p.minLength, PasswordNotice: pwNotice,
@@ -69,6 +69,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.
 		d.Sessions = append(d.Sessions, row)
 	}
 	p.render(w, r, status, "account", view{Title: "Your account", Cur: cur, Nav: "account", Notice: top, Data: d})
+	return nil
 }
 
 // accountNotice is the message after a redirect back to the account page:
@@ -90,7 +91,7 @@ func accountNotice(r *http.Request) *notice {
 
 // revokeSession signs out one of my other devices. Signing out this one
 // is signing out.
-func (p *Pages) revokeSession(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) revokeSession(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	id := r.PathValue("id")
 	err := p.engine.RevokeSession(r.Context(), cur, id, p.actor(r, cur))
 	switch {
@@ -102,56 +103,42 @@ func (p *Pages) revokeSession(w http.ResponseWriter, r *http.Request, cur *auth.
 	case vigil.ErrorCode(err) == vigil.CodeNotFound:
 		// Already gone (signed out elsewhere, or expired): the list is what
 		// the user wants to see.
-		p.renderAccount(w, r, cur, http.StatusNotFound, &notice{Kind: "info", Text: "That device was already signed out."}, nil)
+		return p.renderAccount(w, r, cur, vigilhttp.StatusOf(err), &notice{Kind: "info", Text: "That device was already signed out."}, nil)
 	default:
-		p.serverError(w, r, err)
+		return err
 	}
+	return nil
 }
 
 // revokeOthers signs out every device but this one.
-func (p *Pages) revokeOthers(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) revokeOthers(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	n, err := p.engine.RevokeOthers(r.Context(), cur, p.actor(r, cur))
 	if err != nil {
-		p.serverError(w, r, err)
-		return
+		return err
 	}
 	redirect(w, p.at("/auth/account?done=revoked-others&n="+strconv.Itoa(n)))
+	return nil
 }
 
 // changePassword changes my password. The engine ends every session of
 // mine, this one too (SPEC §3), so success goes to the sign-in page; a
 // refusal lists every problem at once.
-func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	f := r.PostForm
 	current, next, confirm := f.Get("current_password"), f.Get("new_password"), f.Get("confirm_password")
 	if current == "" || next == "" || confirm == "" {
-		p.renderAccount(w, r, cur, http.StatusBadRequest, nil, &notice{Kind: "error", Text: "Fill in your current password, the new one and its confirmation."})
-		return
+		return p.renderAccount(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), nil, &notice{Kind: "error", Text: "Fill in your current password, the new one and its confirmation."})
 	}
 	err := p.engine.ChangePassword(r.Context(), cur, current, next, confirm, p.actor(r, cur))
 	if err == nil {
 		p.cookies.Clear(w)
 		redirect(w, p.loginURL(vigil.ReasonPasswordChanged, ""))
-		return
+		return nil
 	}
 	n := problemsNotice(err)
 	if n == nil {
-		p.serverError(w, r, err)
-		return
+		return err
 	}
-	status := http.StatusBadRequest
-	switch vigil.ErrorCode(err) {
-	case vigil.CodeInvalidCredentials:
-		status = http.StatusUnauthorized
-	case vigil.CodeRateLimited:
-		status = http.StatusTooManyRequests
-		w.Header().Set("Retry-After", retryAfter(vigil.AsError(err)))
-	}
-	p.renderAccount(w, r, cur, status, nil, n)
-}
-
-// retryAfter is the Retry-After header for a RATE_LIMITED error, in whole
-// seconds rounded up.
-func retryAfter(e *vigil.Error) string {
-	return strconv.FormatInt(int64(max((e.RetryAfter+time.Second-1)/time.Second, 1)), 10)
+	vigilhttp.SetRetryAfter(w.Header(), err)
+	return p.renderAccount(w, r, cur, vigilhttp.StatusOf(err), nil, n)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // adminBase is what every administration page shows around its content.
@@ -58,20 +59,18 @@ type adminUsersData struct {
 	FormNotice *notice
 }
 
-func (p *Pages) adminUsers(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
-	p.renderUsers(w, r, cur, http.StatusOK, adminNotice(r), adminUsersData{})
+func (p *Pages) adminUsers(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+	return p.renderUsers(w, r, cur, http.StatusOK, adminNotice(r), adminUsersData{})
 }
 
-func (p *Pages) renderUsers(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, top *notice, d adminUsersData) {
+func (p *Pages) renderUsers(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, top *notice, d adminUsersData) error {
 	users, err := p.engine.Users(r.Context())
 	if err != nil {
-		p.serverError(w, r, err)
-		return
+		return err
 	}
 	all, err := p.engine.AllSessions(r.Context())
 	if err != nil {
-		p.serverError(w, r, err)
-		return
+		return err
 	}
 	count := map[string]int{}
 	for _, s := range all {
@@ -86,6 +85,7 @@ func (p *Pages) renderUsers(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 		d.Users = append(d.Users, row)
 	}
 	p.render(w, r, status, "admin_users", view{Title: "Users", Cur: cur, Nav: "admin", Notice: top, Data: d})
+	return nil
 }
 
 // adminNotice is the message after an administrator's change, from fixed
@@ -112,28 +112,22 @@ func adminNotice(r *http.Request) *notice {
 // adminCreate creates an account with no password: the engine issues a
 // reset token, shown once as a link, so no administrator ever knows a
 // user's password.
-func (p *Pages) adminCreate(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminCreate(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	f := createForm{
 		Username:    strings.TrimSpace(r.PostForm.Get("username")),
 		Role:        r.PostForm.Get("role"),
 		ClinicianID: strings.TrimSpace(r.PostForm.Get("clinician_id")),
 	}
 	c, err := p.engine.CreateUser(r.Context(), auth.NewUser{Username: f.Username, Role: vigil.Role(f.Role), ClinicianID: f.ClinicianID}, p.actor(r, cur))
-	if err != nil {
-		e := vigil.AsError(err)
-		if e == nil || (e.Code != vigil.CodeInvalidRequest && e.Code != vigil.CodeConflict && e.Code != vigil.CodeWeakPassword) {
-			p.serverError(w, r, err)
-			return
-		}
-		status := http.StatusBadRequest
-		if e.Code == vigil.CodeConflict {
-			status = http.StatusConflict
-		}
-		p.renderUsers(w, r, cur, status, nil, adminUsersData{Form: f, FormNotice: &notice{Kind: "error", Text: e.Message}})
-		return
+	switch vigil.ErrorCode(err) {
+	case "":
+		link := &resetLink{Username: c.User.Username, URL: p.resetURL(r, c.ResetToken), ExpiresAt: c.ExpiresAt, New: true}
+		return p.renderUsers(w, r, cur, http.StatusOK, nil, adminUsersData{Link: link}) // the link's panel says it was created
+	case vigil.CodeInvalidRequest, vigil.CodeConflict, vigil.CodeWeakPassword:
+		n := &notice{Kind: "error", Text: vigil.ErrorMessage(err)}
+		return p.renderUsers(w, r, cur, vigilhttp.StatusOf(err), nil, adminUsersData{Form: f, FormNotice: n})
 	}
-	link := &resetLink{Username: c.User.Username, URL: p.resetURL(r, c.ResetToken), ExpiresAt: c.ExpiresAt, New: true}
-	p.renderUsers(w, r, cur, http.StatusOK, nil, adminUsersData{Link: link}) // the link's panel says it was created
+	return err
 }
 
 // resetURL is the link that completes a reset. The token is in the
@@ -156,68 +150,66 @@ func (p *Pages) resetURL(r *http.Request, token string) string {
 // target is the account an administrator's per-user form acts on.
 func target(r *http.Request) string { return vigil.NormalizeUsername(r.PathValue("username")) }
 
-func (p *Pages) adminDisable(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminDisable(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	name := target(r)
 	if name == cur.User.Username {
-		p.adminRefused(w, r, cur, "You cannot disable your own account: ask another administrator.")
-		return
+		return refusal("Not done", vigil.CodeConflict, "You cannot disable your own account: ask another administrator.")
 	}
 	n, err := p.engine.SetDisabled(r.Context(), name, true, p.actor(r, cur))
-	p.adminDone(w, r, cur, err, "disabled", name, n)
+	return p.adminDone(w, r, err, "disabled", name, n)
 }
 
-func (p *Pages) adminEnable(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminEnable(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	name := target(r)
 	n, err := p.engine.SetDisabled(r.Context(), name, false, p.actor(r, cur))
-	p.adminDone(w, r, cur, err, "enabled", name, n)
+	return p.adminDone(w, r, err, "enabled", name, n)
 }
 
 // adminRevoke signs a user out everywhere; signing out oneself everywhere
 // ends this session too.
-func (p *Pages) adminRevoke(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminRevoke(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	name := target(r)
 	n, err := p.engine.RevokeUserSessions(r.Context(), name, p.actor(r, cur))
 	if err == nil && name == cur.User.Username {
 		p.cookies.Clear(w)
 		redirect(w, p.loginURL(vigil.ReasonRevoked, ""))
-		return
+		return nil
 	}
-	p.adminDone(w, r, cur, err, "revoked", name, n)
+	return p.adminDone(w, r, err, "revoked", name, n)
 }
 
 // adminResetLink issues a reset link and shows it once, on the page the
 // form was on.
-func (p *Pages) adminResetLink(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminResetLink(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	name := target(r)
 	tok, exp, err := p.engine.IssueResetToken(r.Context(), name, p.actor(r, cur))
 	if err != nil {
-		p.adminDone(w, r, cur, err, "", name, 0)
-		return
+		return p.adminDone(w, r, err, "", name, 0)
 	}
 	link := &resetLink{Username: name, URL: p.resetURL(r, tok), ExpiresAt: exp}
 	if strings.HasPrefix(p.adminReturn(r.PostForm.Get("rd")), p.at("/auth/admin/users/")) {
-		p.renderUser(w, r, cur, name, link)
-		return
+		return p.renderUser(w, r, cur, name, link)
 	}
-	p.renderUsers(w, r, cur, http.StatusOK, nil, adminUsersData{Link: link})
+	return p.renderUsers(w, r, cur, http.StatusOK, nil, adminUsersData{Link: link})
 }
 
 // adminDone answers an administrator's change: back to the page the form
 // was on, with a message; or the reason it was refused.
-func (p *Pages) adminDone(w http.ResponseWriter, r *http.Request, cur *auth.Current, err error, done, name string, n int) {
-	switch vigil.ErrorCode(err) {
-	case "":
-		to := p.adminReturn(r.PostForm.Get("rd"))
-		redirect(w, withQuery(to, url.Values{"done": {done}, "user": {name}, "n": {strconv.Itoa(n)}}))
-	case vigil.CodeNotFound:
-		p.errorPage(w, r, cur, http.StatusNotFound, errorData{Heading: "No such user", Message: "There is no account named " + name + "."})
-	default:
-		p.serverError(w, r, err)
+func (p *Pages) adminDone(w http.ResponseWriter, r *http.Request, err error, done, name string, n int) error {
+	if err != nil {
+		return noSuchUser(err, name)
 	}
+	to := p.adminReturn(r.PostForm.Get("rd"))
+	redirect(w, withQuery(to, url.Values{"done": {done}, "user": {name}, "n": {strconv.Itoa(n)}}))
+	return nil
 }
 
-func (p *Pages) adminRefused(w http.ResponseWriter, r *http.Request, cur *auth.Current, msg string) {
-	p.errorPage(w, r, cur, http.StatusConflict, errorData{Heading: "Not done", Message: msg})
+// noSuchUser is err, told in the pages' words when it is NOT_FOUND.
+func noSuchUser(err error, name string) error {
+	if vigil.ErrorCode(err) == vigil.CodeNotFound {
+		return refusal("No such user", vigil.CodeNotFound, "There is no account named %s.", name)
+	}
+	return err
 }
 
 // withQuery adds q to a path that may already have a query.
@@ -240,24 +232,18 @@ type adminUserData struct {
 
 // adminUser shows one account: its sessions, its latest audit events and
 // the actions on it.
-func (p *Pages) adminUser(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
-	p.renderUser(w, r, cur, target(r), nil)
+func (p *Pages) adminUser(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+	return p.renderUser(w, r, cur, target(r), nil)
 }
 
-func (p *Pages) renderUser(w http.ResponseWriter, r *http.Request, cur *auth.Current, name string, link *resetLink) {
+func (p *Pages) renderUser(w http.ResponseWriter, r *http.Request, cur *auth.Current, name string, link *resetLink) error {
 	u, list, err := p.engine.UserSessions(r.Context(), name)
-	if vigil.ErrorCode(err) == vigil.CodeNotFound {
-		p.errorPage(w, r, cur, http.StatusNotFound, errorData{Heading: "No such user", Message: "There is no account named " + name + "."})
-		return
-	}
 	if err != nil {
-		p.serverError(w, r, err)
-		return
+		return noSuchUser(err, name)
 	}
 	events, err := p.engine.Events(r.Context(), vigil.EventFilter{Username: u.Username, Limit: 10})
 	if err != nil {
-		p.serverError(w, r, err)
-		return
+		return err
 	}
 	d := adminUserData{adminBase: p.adminBase(r, cur), User: *u, Self: u.ID == cur.User.ID, Events: events, Link: link}
 	d.Here = p.at("/auth/admin/users/" + url.PathEscape(u.Username))
@@ -266,6 +252,7 @@ func (p *Pages) renderUser(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 		d.Sessions = append(d.Sessions, toRow(s, limits, cur.Session.ID))
 	}
 	p.render(w, r, http.StatusOK, "admin_user", view{Title: u.Username, Cur: cur, Nav: "admin", Notice: adminNotice(r), Data: d})
+	return nil
 }
 
 type adminSessionsData struct {
@@ -274,11 +261,10 @@ type adminSessionsData struct {
 }
 
 // adminSessions lists every live session, most recent activity first.
-func (p *Pages) adminSessions(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminSessions(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	list, err := p.engine.AllSessions(r.Context())
 	if err != nil {
-		p.serverError(w, r, err)
-		return
+		return err
 	}
 	d := adminSessionsData{adminBase: p.adminBase(r, cur)}
 	policy := p.engine.Policy()
@@ -289,6 +275,7 @@ func (p *Pages) adminSessions(w http.ResponseWriter, r *http.Request, cur *auth.
 	}
 	sort.SliceStable(d.Sessions, func(i, j int) bool { return d.Sessions[i].LastActive.After(d.Sessions[j].LastActive) })
 	p.render(w, r, http.StatusOK, "admin_sessions", view{Title: "Sessions", Cur: cur, Nav: "admin", Data: d})
+	return nil
 }
 
 type adminPolicyData struct {
@@ -299,7 +286,8 @@ type adminPolicyData struct {
 // adminPolicy holds the effective policy against NIST SP 800-63B-4,
 // OWASP ASVS 5.0 and HIPAA: the verdict and the deviations first, then
 // vigil's own recommendations apart, then each check with its level.
-func (p *Pages) adminPolicy(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminPolicy(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	d := adminPolicyData{adminBase: p.adminBase(r, cur), Report: p.engine.PolicyReport()}
 	p.render(w, r, http.StatusOK, "admin_policy", view{Title: "Policy", Cur: cur, Nav: "admin", Data: d})
+	return nil
 }

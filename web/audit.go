@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // auditPageSize is how many events one page of the audit log shows.
@@ -42,7 +43,7 @@ type adminAuditData struct {
 
 // adminAudit shows the audit log, newest first, filtered by user, event and
 // time range, a page at a time (paging backwards by event id).
-func (p *Pages) adminAudit(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminAudit(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	q := r.URL.Query()
 	d := adminAuditData{adminBase: p.adminBase(r, cur), EventNames: eventNames, Query: auditQuery{
 		Username: strings.TrimSpace(q.Get("username")), Event: strings.TrimSpace(q.Get("event")),
@@ -51,12 +52,11 @@ func (p *Pages) adminAudit(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 	f, err := p.auditFilter(d.Query, q.Get("before"))
 	status := http.StatusOK
 	if err != nil {
-		d.Problem, status = err.Error(), http.StatusBadRequest
+		d.Problem, status = err.Error(), vigilhttp.Status(vigil.CodeInvalidRequest)
 	} else {
 		events, err := p.engine.Events(r.Context(), f)
 		if err != nil {
-			p.serverError(w, r, err)
-			return
+			return err
 		}
 		if len(events) > auditPageSize {
 			events = events[:auditPageSize]
@@ -68,6 +68,7 @@ func (p *Pages) adminAudit(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 		d.Events = events
 	}
 	p.render(w, r, status, "admin_audit", view{Title: "Audit log", Cur: cur, Nav: "admin", Data: d})
+	return nil
 }
 
 // auditFilter turns the form into a store filter, one page and one more

@@ -5,6 +5,7 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // loginData fills the sign-in form.
@@ -17,7 +18,7 @@ type loginData struct {
 
 // loginPage shows the sign-in form. A visitor who is already signed in goes
 // on to rd; one whose session has just ended is told why.
-func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	rd := p.safeReturn(q.Get("rd"), p.at(defaultReturn))
 	if _, present, _ := p.cookies.Token(r); present {
@@ -25,18 +26,18 @@ func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			redirect(w, rd)
-			return
-		case isFailure(err):
-			p.serverError(w, r, err)
-			return
+			return nil
+		case vigilhttp.IsFailure(err):
+			return err
 		}
 		p.cookies.Clear(w)
 		if reason := endReason(err); reason != "" && q.Get("reason") == "" {
 			redirect(w, p.loginURL(reason, q.Get("rd")))
-			return
+			return nil
 		}
 	}
 	p.renderLogin(w, r, http.StatusOK, loginData{RD: rd, Reason: p.reasonNotice(q.Get("reason"))})
+	return nil
 }
 
 func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
@@ -51,10 +52,9 @@ func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, 
 // (post/redirect/get), so it works without JavaScript. A session cookie
 // sent along is ended by the engine (no session fixation); a device cookie
 // sent along lets the browser past a lock of the username by others.
-func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		p.badForm(w, r, err)
-		return
+		return formError(err)
 	}
 	name, pw := r.PostForm.Get("username"), r.PostForm.Get("password")
 	d := loginData{Username: name, RD: p.safeReturn(r.PostForm.Get("rd"), p.at(defaultReturn))}
@@ -63,8 +63,8 @@ func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if name == "" || pw == "" {
 		d.Error = "Enter your username and your password."
-		p.renderLogin(w, r, http.StatusBadRequest, d)
-		return
+		p.renderLogin(w, r, vigilhttp.Status(vigil.CodeInvalidRequest), d)
+		return nil
 	}
 	var presented *vigil.Token
 	if tok, ok, err := p.cookies.Token(r); ok && err == nil {
@@ -73,61 +73,60 @@ func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	device := p.cookies.Device()
 	cur, cred, err := p.engine.LoginWithDevice(r.Context(), name, pw, presented, device.Value(r), p.actor(r, nil))
 	if err != nil {
-		p.loginFailed(w, r, d, err)
-		return
+		return p.loginFailed(w, r, d, err)
 	}
 	p.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
 	device.Set(w, cred)
 	redirect(w, d.RD)
+	return nil
 }
 
-// loginFailed answers a refused sign-in. Unknown user, wrong password and
-// disabled account get one message (OWASP ASVS 5.0 6.3.8: no
-// enumeration); a throttled attempt says when to try again.
-func (p *Pages) loginFailed(w http.ResponseWriter, r *http.Request, d loginData, err error) {
-	e := vigil.AsError(err)
+// loginFailed answers a refused sign-in with the form again. Unknown user,
+// wrong password and disabled account get one message (OWASP ASVS 5.0
+// 6.3.8: no enumeration); a throttled attempt says when to try again.
+// Other errors are returned.
+func (p *Pages) loginFailed(w http.ResponseWriter, r *http.Request, d loginData, err error) error {
 	switch vigil.ErrorCode(err) {
 	case vigil.CodeInvalidCredentials:
 		d.Error = "Invalid username or password."
-		p.renderLogin(w, r, http.StatusUnauthorized, d)
 	case vigil.CodeRateLimited:
-		w.Header().Set("Retry-After", retryAfter(e))
-		d.Error = throttled(e)
-		p.renderLogin(w, r, http.StatusTooManyRequests, d)
+		d.Error = throttled(vigil.AsError(err))
 	default:
-		p.serverError(w, r, err)
+		return err
 	}
+	vigilhttp.SetRetryAfter(w.Header(), err)
+	p.renderLogin(w, r, vigilhttp.StatusOf(err), d)
+	return nil
 }
 
 // logout signs out from the form in the page header: with a live session
 // it needs the form's CSRF token (so another site cannot sign a user out);
 // without one it still clears the cookie. The browser is told to forget
 // what the pages kept (Clear-Site-Data, OWASP ASVS 5.0 7.4.1).
-func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		p.badForm(w, r, err)
-		return
+		return formError(err)
 	}
 	if tok, present, perr := p.cookies.Token(r); present && perr == nil {
 		cur, err := p.engine.Check(r.Context(), tok, false)
 		switch {
 		case err == nil:
 			if !p.csrfOK(r, cur) {
-				p.csrfRefused(w, r, cur)
-				return
+				return p.withSession(w, r, cur, func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+					return p.csrfRefused(r, cur)
+				})
 			}
 			if err := p.engine.Logout(r.Context(), tok, p.actor(r, cur)); err != nil {
-				p.serverError(w, r, err)
-				return
+				return err
 			}
-		case isFailure(err):
-			p.serverError(w, r, err)
-			return
+		case vigilhttp.IsFailure(err):
+			return err
 		}
 	}
 	p.cookies.Clear(w)
 	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)
 	redirect(w, p.loginURL(vigil.ReasonLogout, ""))
+	return nil
 }
 
 // reauthData fills the re-authentication form.
@@ -139,8 +138,9 @@ type reauthData struct {
 
 // reauthPage asks for the password again (administrators' changes need a
 // recent one).
-func (p *Pages) reauthPage(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) reauthPage(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	p.renderReauth(w, r, cur, http.StatusOK, p.safeReturn(r.URL.Query().Get("rd"), p.at(defaultReturn)), "")
+	return nil
 }
 
 func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd, msg string) {
@@ -150,26 +150,30 @@ func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.C
 
 // reauthSubmit checks the password, gives the session a new token and
 // cookie (rotation, OWASP ASVS 5.0 7.2.4) and goes back to rd.
-func (p *Pages) reauthSubmit(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) reauthSubmit(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	rd := p.safeReturn(r.PostForm.Get("rd"), p.at(defaultReturn))
 	pw := r.PostForm.Get("password")
 	if pw == "" {
-		p.renderReauth(w, r, cur, http.StatusBadRequest, rd, "Enter your password.")
-		return
+		p.renderReauth(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), rd, "Enter your password.")
+		return nil
 	}
 	next, err := p.engine.Reauthenticate(r.Context(), cur, pw, p.actor(r, cur))
+	msg := ""
 	switch code := vigil.ErrorCode(err); {
 	case err == nil:
 		p.cookies.Set(w, next.Token, next.Limits.ExpiresAt(&next.Session))
 		redirect(w, rd)
+		return nil
 	case code == vigil.CodeInvalidCredentials:
-		p.renderReauth(w, r, cur, http.StatusUnauthorized, rd, "The password is not correct.")
+		msg = "The password is not correct."
 	case code == vigil.CodeRateLimited:
-		w.Header().Set("Retry-After", retryAfter(vigil.AsError(err)))
-		p.renderReauth(w, r, cur, http.StatusTooManyRequests, rd, throttled(vigil.AsError(err)))
+		msg = throttled(vigil.AsError(err))
 	case endReason(err) != "":
-		p.noSession(w, r, err, rd)
+		return p.noSession(w, r, err, rd)
 	default:
-		p.serverError(w, r, err)
+		return err
 	}
+	vigilhttp.SetRetryAfter(w.Header(), err)
+	p.renderReauth(w, r, cur, vigilhttp.StatusOf(err), rd, msg)
+	return nil
 }

@@ -103,17 +103,12 @@ func (p *Pages) Register(mux *http.ServeMux) { p.routes(mux) }
 
 // Home answers "/" by sending a signed-in visitor to their account page and
 // anyone else to the sign-in page.
-func (p *Pages) Home() http.Handler { return p.headers(http.HandlerFunc(p.home)) }
+func (p *Pages) Home() http.Handler { return p.serve(p.home) }
 
-func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
-	_, err := p.sessions.Check(r, false)
-	switch {
-	case err == nil:
-		redirect(w, p.at("/auth/account"))
-	case isFailure(err):
-		p.serverError(w, r, err)
-	default:
-		p.clearIfPresent(w, r)
-		redirect(w, p.loginURL(endReason(err), ""))
+func (p *Pages) home(w http.ResponseWriter, r *http.Request) error {
+	if _, err := p.sessions.Check(r, false); err != nil {
+		return p.noSession(w, r, err, "")
 	}
+	redirect(w, p.at("/auth/account"))
+	return nil
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -96,38 +95,13 @@ func (p *Pages) errorPage(w http.ResponseWriter, r *http.Request, cur *auth.Curr
 	p.render(w, r, status, "error", view{Title: d.Heading, Cur: cur, Data: d})
 }
 
-// serverError answers a failure: 503 when the store cannot be reached
-// (fail closed), else 500; the cause goes only to the log, under the
-// request id the page shows.
-func (p *Pages) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		return // the client went away
-	}
-	id := vigilhttp.RequestID(r)
-	p.log.Error("page request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
-	if vigil.ErrorCode(err) == vigil.CodeUnavailable || errors.Is(err, context.DeadlineExceeded) {
-		p.errorPage(w, r, nil, http.StatusServiceUnavailable, errorData{
-			Heading: "Temporarily unavailable", RequestID: id,
-			Message: "The service cannot reach its database just now. Please try again in a moment."})
-		return
-	}
-	p.errorPage(w, r, nil, http.StatusInternalServerError, errorData{
-		Heading: "Something went wrong", RequestID: id,
-		Message: "The request could not be completed. Please try again; if it keeps happening, give this reference to your administrator."})
-}
-
-func (p *Pages) forbidden(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
-	p.errorPage(w, r, cur, http.StatusForbidden, errorData{
-		Heading: "Not allowed",
-		Message: "Your account does not have permission to open this page. The attempt has been recorded."})
-}
-
 // CrossOriginRefused answers a page request that the cross-origin check
-// refused (a form posted from another site): 403 and the error page, with
-// the request's reference for the administrator (for httpapi.Deps.RefusedPage).
+// refused (a form posted from another site): the error page with the
+// status of CSRF_FAILED, with the request's reference for the
+// administrator.
 func (p *Pages) CrossOriginRefused(w http.ResponseWriter, r *http.Request) {
 	p.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.errorPage(w, r, nil, http.StatusForbidden, errorData{
+		p.errorPage(w, r, nil, vigilhttp.Status(vigil.CodeCSRFFailed), errorData{
 			Heading: "Request refused", RequestID: vigilhttp.RequestID(r),
 			Message: "This form was sent from another site, so nothing was done. If you meant to send it, open this service at its own address and try again."})
 	})).ServeHTTP(w, r)
@@ -137,23 +111,25 @@ func (p *Pages) CrossOriginRefused(w http.ResponseWriter, r *http.Request) {
 // signed-in header (their name, sign-out); looking is not activity, and
 // without a live session, or if it cannot be checked, the page is the
 // signed-out one.
-func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) error {
 	cur, err := p.sessions.Check(r, false)
 	if err != nil {
 		cur = nil
 	}
-	p.errorPage(w, r, cur, http.StatusNotFound, errorData{
+	p.errorPage(w, r, cur, vigilhttp.Status(vigil.CodeNotFound), errorData{
 		Heading: "Page not found", Message: "There is no page at this address."})
+	return nil
 }
 
-// badForm answers a form that could not be read (too large, malformed).
-func (p *Pages) badForm(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusBadRequest
+// formError is the answer to a form that could not be read: too large
+// (PAYLOAD_TOO_LARGE), or malformed (INVALID_REQUEST).
+func formError(err error) error {
+	code := vigil.CodeInvalidRequest
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		status = http.StatusRequestEntityTooLarge
+		code = vigil.CodePayloadTooLarge
 	}
-	p.errorPage(w, r, nil, status, errorData{Heading: "The form could not be read", Message: "Go back, reload the page and try again."})
+	return refusal("The form could not be read", code, "Go back, reload the page and try again.")
 }
 
 // funcs are the template helpers.

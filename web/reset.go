@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // The reset token travels in the link's fragment (/auth/reset#token=...),
@@ -43,13 +44,13 @@ type resetData struct {
 
 // resetPage shows the form; with ?token= it first moves the token out of
 // the address (see above).
-func (p *Pages) resetPage(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) resetPage(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Has("token") {
 		if _, err := vigil.ParseToken(r.URL.Query().Get("token")); err == nil {
 			p.setResetCookie(w, r.URL.Query().Get("token"), resetCookieMaxAge)
 		}
 		redirect(w, p.at("/auth/reset"))
-		return
+		return nil
 	}
 	d := resetData{}
 	if ck, err := r.Cookie(p.resetCookieName()); err == nil {
@@ -58,6 +59,7 @@ func (p *Pages) resetPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.renderReset(w, r, http.StatusOK, d)
+	return nil
 }
 
 func (p *Pages) renderReset(w http.ResponseWriter, r *http.Request, status int, d resetData) {
@@ -67,10 +69,9 @@ func (p *Pages) renderReset(w http.ResponseWriter, r *http.Request, status int, 
 
 // resetSubmit sets the new password with the token. The engine ends every
 // session of the user; success goes to the sign-in page.
-func (p *Pages) resetSubmit(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) resetSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		p.badForm(w, r, err)
-		return
+		return formError(err)
 	}
 	f := r.PostForm
 	token := f.Get("token")
@@ -86,22 +87,22 @@ func (p *Pages) resetSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if token == "" || next == "" || confirm == "" {
 		d.Problem = &notice{Kind: "error", Text: "Fill in the reset code, the new password and its confirmation."}
-		p.renderReset(w, r, http.StatusBadRequest, d)
-		return
+		p.renderReset(w, r, vigilhttp.Status(vigil.CodeInvalidRequest), d)
+		return nil
 	}
 	err := p.engine.ResetPassword(r.Context(), token, next, confirm, p.actor(r, nil))
 	if err == nil {
 		p.setResetCookie(w, "", -1)
 		redirect(w, p.loginURL(reasonPasswordSet, ""))
-		return
+		return nil
 	}
 	if d.Problem = problemsNotice(err); d.Problem == nil {
-		p.serverError(w, r, err)
-		return
+		return err
 	}
 	if vigil.ErrorCode(err) == vigil.CodeInvalidResetToken {
 		p.setResetCookie(w, "", -1)
 		d.Token = ""
 	}
-	p.renderReset(w, r, http.StatusBadRequest, d)
+	p.renderReset(w, r, vigilhttp.StatusOf(err), d)
+	return nil
 }

@@ -6,8 +6,8 @@ import "net/http"
 // session-bound ones (everything but sign-in and reset) check the form's
 // csrf_token (see form).
 func (p *Pages) routes(mux *http.ServeMux) {
-	in, admin := p.signedIn, func(h pageFunc) http.HandlerFunc { return p.signedIn(p.adminOnly(h)) }
-	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, p.headers(h)) }
+	in, admin := p.signedIn, func(h pageFunc) handler { return p.signedIn(p.adminOnly(h)) }
+	handle := func(pattern string, h handler) { mux.Handle(pattern, p.serve(h)) }
 
 	mux.Handle("GET /auth/static/{file}", p.static)
 

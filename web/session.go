@@ -8,34 +8,30 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
-
-// pageFunc is a handler that runs with a checked, live session.
-type pageFunc func(w http.ResponseWriter, r *http.Request, cur *auth.Current)
 
 // signedIn serves a page (GET) only with a live session; a visitor without
 // one is sent to the sign-in page, told why the session ended, and brought
 // back here afterwards. Opening a page is activity (SPEC §2).
-func (p *Pages) signedIn(h pageFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) signedIn(h pageFunc) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		cur, err := p.sessions.Check(r, true)
 		if err != nil {
-			p.noSession(w, r, err, p.at(r.URL.RequestURI()))
-			return
+			return p.noSession(w, r, err, p.at(r.URL.RequestURI()))
 		}
-		h(w, r, cur)
+		return p.withSession(w, r, cur, h)
 	}
 }
 
 // adminOnly lets only administrators through; anyone else gets the 403
 // page and the engine audits access_forbidden (SPEC §3 roles).
 func (p *Pages) adminOnly(h pageFunc) pageFunc {
-	return func(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+	return func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 		if err := p.engine.Authorize(r.Context(), cur, p.actor(r, cur), r.Method+" "+r.URL.Path, vigil.RoleAdmin); err != nil {
-			p.forbidden(w, r, cur)
-			return
+			return err
 		}
-		h(w, r, cur)
+		return h(w, r, cur)
 	}
 }
 
@@ -44,22 +40,21 @@ func (p *Pages) adminOnly(h pageFunc) pageFunc {
 // the form's own rd), and the hidden csrf_token field must be the session's
 // CSRF token (SPEC §3 CSRF layer 2; vigilhttp's Require reads only the
 // X-CSRF-Token header, which a plain HTML form cannot send).
-func (p *Pages) form(back string, h pageFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) form(back string, h pageFunc) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := r.ParseForm(); err != nil {
-			p.badForm(w, r, err)
-			return
+			return formError(err)
 		}
 		cur, err := p.sessions.Check(r, true)
 		if err != nil {
-			p.noSession(w, r, err, p.safeReturn(r.PostForm.Get("rd"), p.at(back)))
-			return
+			return p.noSession(w, r, err, p.safeReturn(r.PostForm.Get("rd"), p.at(back)))
 		}
-		if !p.csrfOK(r, cur) {
-			p.csrfRefused(w, r, cur)
-			return
-		}
-		h(w, r, cur)
+		return p.withSession(w, r, cur, func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+			if !p.csrfOK(r, cur) {
+				return p.csrfRefused(r, cur)
+			}
+			return h(w, r, cur)
+		})
 	}
 }
 
@@ -67,13 +62,13 @@ func (p *Pages) form(back string, h pageFunc) http.HandlerFunc {
 // password entered within --reauth-window (SPEC §3; OWASP ASVS 5.0 7.5.3),
 // else the re-authentication form, which comes back to the page the form
 // was on.
-func (p *Pages) adminForm(h pageFunc) http.HandlerFunc {
-	return p.form("/auth/admin", p.adminOnly(func(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+func (p *Pages) adminForm(h pageFunc) handler {
+	return p.form("/auth/admin", p.adminOnly(func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 		if err := p.engine.RequireRecentAuth(cur); err != nil {
-			p.renderReauth(w, r, cur, http.StatusUnauthorized, p.adminReturn(r.PostForm.Get("rd")), "")
-			return
+			p.renderReauth(w, r, cur, vigilhttp.StatusOf(err), p.adminReturn(r.PostForm.Get("rd")), "")
+			return nil
 		}
-		h(w, r, cur)
+		return h(w, r, cur)
 	}))
 }
 
@@ -84,29 +79,26 @@ func (p *Pages) csrfOK(r *http.Request, cur *auth.Current) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// csrfRefused audits csrf_rejected and answers the 403 page.
-func (p *Pages) csrfRefused(w http.ResponseWriter, r *http.Request, cur *auth.Current) {
+// csrfRefused audits csrf_rejected and returns CSRF_FAILED.
+func (p *Pages) csrfRefused(r *http.Request, cur *auth.Current) error {
 	p.engine.Audit(r.Context(), p.actor(r, cur), vigil.Event{
 		Username: cur.User.Username, Category: vigil.CategoryAccess, Event: vigil.EventCSRFRejected,
 		Detail: r.Method + " " + r.URL.Path + ": missing or wrong csrf_token form field",
 	})
-	p.errorPage(w, r, cur, http.StatusForbidden, errorData{
-		Heading: "This form could not be verified",
-		Message: "For your safety the request was not carried out. This happens when a page stayed open while you signed in again. Go back, reload the page and try again.",
-	})
+	return vigil.Errorf(vigil.CodeCSRFFailed, "The form could not be verified.")
 }
 
 // noSession answers a request without a live session: a failure of the
-// store is an error page (fail closed); otherwise the cookie of an ended
-// session is cleared and the visitor goes to the sign-in page with the
-// reason and the page to return to.
-func (p *Pages) noSession(w http.ResponseWriter, r *http.Request, err error, rd string) {
-	if isFailure(err) {
-		p.serverError(w, r, err)
-		return
+// store is returned (fail closed: the error page); otherwise the cookie of
+// an ended session is cleared and the visitor goes to the sign-in page
+// with the reason and the page to return to.
+func (p *Pages) noSession(w http.ResponseWriter, r *http.Request, err error, rd string) error {
+	if vigilhttp.IsFailure(err) {
+		return err
 	}
 	p.clearIfPresent(w, r)
 	redirect(w, p.loginURL(endReason(err), rd))
+	return nil
 }
 
 // clearIfPresent clears the session cookie if the request carried one.
@@ -122,16 +114,6 @@ func (p *Pages) actor(r *http.Request, cur *auth.Current) auth.Actor {
 		return cur.Actor(p.clientIP(r), r.UserAgent())
 	}
 	return auth.Actor{IP: p.clientIP(r), UserAgent: r.UserAgent()}
-}
-
-// isFailure reports whether err is the server's or the store's failure
-// rather than an answer about the session.
-func isFailure(err error) bool {
-	switch vigil.ErrorCode(err) {
-	case vigil.CodeInternal, vigil.CodeUnavailable:
-		return true
-	}
-	return false
 }
 
 // endReason returns why a session ended, or "" when err is not about an

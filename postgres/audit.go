@@ -9,12 +9,9 @@ import (
 
 // AppendEvent stores e and sets e.ID. Ids grow with every append.
 func (s *Store) AppendEvent(ctx context.Context, e *vigil.Event) error {
+	query, args := sqlstore.InsertEvent(dialect{}, e)
 	return s.run(ctx, "append event", func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `INSERT INTO audit_events (time, username, actor,
-			category, event, detail, ip, user_agent, session_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			dbTime(e.Time), e.Username, e.Actor, e.Category, e.Event, e.Detail, e.IP,
-			e.UserAgent, e.SessionID).Scan(&e.ID)
+		return s.pool.QueryRow(ctx, query, args...).Scan(&e.ID)
 	})
 }
 

@@ -17,12 +17,9 @@ const sessionByTokenQuery = `SELECT ` + sqlstore.SessionColumns + `, ` + sqlstor
 // CreateSession inserts s. ErrConflict if its ID or TokenHash is taken,
 // ErrNotFound if its user does not exist.
 func (s *Store) CreateSession(ctx context.Context, ses *vigil.Session) error {
+	query, args := sqlstore.InsertSession(dialect{}, ses)
 	return s.run(ctx, "create session", func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, token_hash, user_id, created_at,
-			last_activity, reauth_at, ip, user_agent, ended_at, end_reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			ses.ID, ses.TokenHash[:], ses.UserID, dbTime(ses.CreatedAt), dbTime(ses.LastActivity),
-			dbTime(ses.ReauthAt), ses.IP, ses.UserAgent, dbTime(ses.EndedAt), ses.EndReason)
+		_, err := s.pool.Exec(ctx, query, args...)
 		return err
 	})
 }

@@ -10,12 +10,9 @@ import (
 
 // CreateUser inserts u and sets u.ID. ErrConflict if the username is taken.
 func (s *Store) CreateUser(ctx context.Context, u *vigil.User) error {
+	query, args := sqlstore.InsertUser(dialect{}, u)
 	return s.run(ctx, "create user", func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `INSERT INTO users (username, role, clinician_id,
-			password_hash, disabled, created_at, last_login, password_changed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			u.Username, u.Role, u.ClinicianID, u.PasswordHash, u.Disabled,
-			dbTime(u.CreatedAt), dbTime(u.LastLogin), dbTime(u.PasswordChangedAt)).Scan(&u.ID)
+		return s.pool.QueryRow(ctx, query, args...).Scan(&u.ID)
 	})
 }
 

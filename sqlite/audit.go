@@ -9,11 +9,8 @@ import (
 
 // AppendEvent stores e and sets e.ID. Ids grow with every append.
 func (s *Store) AppendEvent(ctx context.Context, e *vigil.Event) error {
-	err := s.write.QueryRowContext(ctx, `INSERT INTO audit_events (time, username, actor,
-		category, event, detail, ip, user_agent, session_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		dbTime(e.Time), e.Username, e.Actor, e.Category, e.Event, e.Detail, e.IP,
-		e.UserAgent, e.SessionID).Scan(&e.ID)
+	query, args := sqlstore.InsertEvent(dialect{}, e)
+	err := s.write.QueryRowContext(ctx, query, args...).Scan(&e.ID)
 	return wrap(ctx, "append event", err)
 }
 

@@ -16,11 +16,8 @@ const sessionByTokenQuery = `SELECT ` + sqlstore.SessionColumns + `, ` + sqlstor
 // CreateSession inserts s. ErrConflict if its ID or TokenHash is taken,
 // ErrNotFound if its user does not exist.
 func (s *Store) CreateSession(ctx context.Context, ses *vigil.Session) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO sessions (id, token_hash, user_id, created_at,
-		last_activity, reauth_at, ip, user_agent, ended_at, end_reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ses.ID, ses.TokenHash[:], ses.UserID, dbTime(ses.CreatedAt), dbTime(ses.LastActivity),
-		dbTime(ses.ReauthAt), ses.IP, ses.UserAgent, dbTime(ses.EndedAt), ses.EndReason)
+	query, args := sqlstore.InsertSession(dialect{}, ses)
+	_, err := s.write.ExecContext(ctx, query, args...)
 	return wrap(ctx, "create session", err)
 }
 

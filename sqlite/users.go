@@ -11,11 +11,8 @@ import (
 
 // CreateUser inserts u and sets u.ID. ErrConflict if the username is taken.
 func (s *Store) CreateUser(ctx context.Context, u *vigil.User) error {
-	err := s.write.QueryRowContext(ctx, `INSERT INTO users (username, role, clinician_id,
-		password_hash, disabled, created_at, last_login, password_changed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		u.Username, u.Role, u.ClinicianID, u.PasswordHash, u.Disabled,
-		dbTime(u.CreatedAt), dbTime(u.LastLogin), dbTime(u.PasswordChangedAt)).Scan(&u.ID)
+	query, args := sqlstore.InsertUser(dialect{}, u)
+	err := s.write.QueryRowContext(ctx, query, args...).Scan(&u.ID)
 	return wrap(ctx, "create user", err)
 }
 

@@ -1,0 +1,48 @@
+package sqlstore
+
+import (
+	"strings"
+
+	"github.com/vigilauth/vigil"
+)
+
+// InsertUser returns CreateUser's statement in dialect d, which returns the
+// new user's id, and its parameters for u.
+func InsertUser(d Dialect, u *vigil.User) (string, []any) {
+	args := []any{u.Username, u.Role, u.ClinicianID, u.PasswordHash, u.Disabled,
+		d.Time(u.CreatedAt), d.Time(u.LastLogin), d.Time(u.PasswordChangedAt)}
+	return insert(d, `users (username, role, clinician_id, password_hash, disabled,
+		created_at, last_login, password_changed_at)`, len(args)) + ` RETURNING id`, args
+}
+
+// InsertSession returns CreateSession's statement in dialect d, and its
+// parameters for s.
+func InsertSession(d Dialect, s *vigil.Session) (string, []any) {
+	args := []any{s.ID, s.TokenHash[:], s.UserID, d.Time(s.CreatedAt), d.Time(s.LastActivity),
+		d.Time(s.ReauthAt), s.IP, s.UserAgent, d.Time(s.EndedAt), s.EndReason}
+	return insert(d, `sessions (id, token_hash, user_id, created_at, last_activity,
+		reauth_at, ip, user_agent, ended_at, end_reason)`, len(args)), args
+}
+
+// InsertEvent returns AppendEvent's statement in dialect d, which returns
+// the new event's id, and its parameters for e.
+func InsertEvent(d Dialect, e *vigil.Event) (string, []any) {
+	args := []any{d.Time(e.Time), e.Username, e.Actor, e.Category, e.Event, e.Detail, e.IP,
+		e.UserAgent, e.SessionID}
+	return insert(d, `audit_events (time, username, actor, category, event, detail, ip,
+		user_agent, session_id)`, len(args)) + ` RETURNING id`, args
+}
+
+// insert returns "INSERT INTO into VALUES (...)" with n parameters.
+func insert(d Dialect, into string, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + into + " VALUES (")
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.Param(i))
+	}
+	b.WriteString(")")
+	return b.String()
+}

@@ -30,4 +30,11 @@
 // and returned in UTC; tokens are stored only as their SHA-256. Errors map
 // to the contracts' sentinels as in package sqlite, and every failure to
 // reach the server is vigil.ErrUnavailable, so callers fail closed.
+//
+// What it says alike with package sqlite (the column lists, the scanning
+// of rows, the inserts, the audit query and its limits) is in
+// internal/sqlstore, which it drives through its dialect (dialect.go: $n
+// parameters, times as timestamptz); the pool, transactions and locks, the
+// revocation log's ordered append, LISTEN/NOTIFY, error mapping and
+// migrations are its own.
 package postgres

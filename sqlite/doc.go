@@ -10,4 +10,10 @@
 //
 // Times are stored as INTEGER unix microseconds (NULL for the zero time) and
 // returned in UTC; tokens are stored only as their SHA-256.
+//
+// What it says alike with package postgres (the column lists, the scanning
+// of rows, the inserts, the audit query and its limits) is in
+// internal/sqlstore, which it drives through its dialect (dialect.go: ?NNN
+// parameters, times as microseconds); the connections, transactions, error
+// mapping and migrations are its own.
 package sqlite

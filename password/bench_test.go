@@ -120,3 +120,45 @@ func BenchmarkHashDefaultParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkVerifyLegacy verifies the right password against a hash of
+// each format at the parameters its library writes by default (or a
+// common choice), in this process: the cost of a brought-over user's
+// sign-ins until the first one rehashes it. A wrong password costs the
+// same. argon2id at DefaultParams is there to compare.
+func BenchmarkVerifyLegacy(b *testing.B) {
+	const pw = "correct horse battery staple"
+	salt := "sixteen-chars-sl"
+	withoutCount := strings.Replace(werkzeugPBKDF2(pw, salt, "pbkdf2:sha256:1", 260_000), "pbkdf2:sha256:1$", "pbkdf2:sha256$", 1)
+	for _, c := range []struct{ name, hash string }{
+		{"argon2id-m19456-t2-p1", mustHash(b, pw)},
+		{"argon2i-m65536-t3-p4", argon2iOf(pw, Params{Memory: 65536, Time: 3, Threads: 4, KeyLen: 32})},
+		{"bcrypt-10", bcryptHashOf(pw, 10)},
+		{"bcrypt-12", bcryptHashOf(pw, 12)},
+		{"werkzeug-pbkdf2-sha256-600000", werkzeugPBKDF2(pw, salt, "pbkdf2:sha256:600000", 600_000)},
+		{"werkzeug-pbkdf2-sha256-1000000", werkzeugPBKDF2(pw, salt, "pbkdf2:sha256:1000000", 1_000_000)},
+		{"werkzeug-pbkdf2-sha256-no-count", withoutCount},
+		{"werkzeug-pbkdf2-sha512-600000", werkzeugPBKDF2(pw, salt, "pbkdf2:sha512:600000", 600_000)},
+		{"werkzeug-scrypt-32768-8-1", werkzeugScrypt(pw, salt, 32768, 8, 1)},
+		{"django-pbkdf2-sha256-1000000", djangoPBKDF2(pw, salt, 1_000_000)},
+		{"passlib-pbkdf2-sha256-29000", passlibPBKDF2(pw, []byte(salt), 29_000)},
+		{"salted-sha256", saltedSHA256Of(pw, []byte(salt))},
+	} {
+		h := NewHasher(DefaultParams(), 1)
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if ok, _, err := h.Verify(context.Background(), pw, c.hash); !ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+}
+
+func mustHash(b *testing.B, pw string) string {
+	phc, err := NewHasher(DefaultParams(), 1).Hash(context.Background(), pw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return phc
+}

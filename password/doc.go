@@ -14,9 +14,22 @@
 // VerifyDummy costs the same as a Verify and is meant for unknown users, so
 // the time of a failed login does not reveal whether the user exists.
 //
-// Hash and Verify normalize the password with NFKC (see Normalize) before
-// hashing, so the same password typed with another Unicode composition
-// still matches. Callers pass the password exactly as the user typed it.
+// Verify also reads the hashes other systems keep, so users brought over
+// keep their passwords: argon2i and argon2id with any parameters, bcrypt
+// ($2a$, $2b$, $2y$), Werkzeug's pbkdf2 and scrypt, Django's and passlib's
+// pbkdf2, and vigil's salted-sha256 for a plain salted SHA-256; each is
+// reported for a rehash on its first match. The work a stored hash may ask
+// for is bounded. Identify names a hash's format, or says why Verify could
+// not use it, for checking hashes as they are brought in. Hashes of every
+// format are verified in the hasher's slots, and in its worker processes
+// when it has them.
+//
+// Hash normalizes the password with NFKC (see Normalize) before hashing,
+// so the same password typed with another Unicode composition still
+// matches. Verify tries the NFKC form and, when NFKC changes the password,
+// the password as typed too: hashes made elsewhere are of the bytes those
+// systems were given. Callers pass the password exactly as the user typed
+// it.
 //
 // Policy implements the NIST SP 800-63B rev. 4 rules for passwords chosen by
 // users: a minimum and a maximum length counted in Unicode code points, no

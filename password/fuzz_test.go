@@ -7,10 +7,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
+// FuzzVerify: any stored string gets an answer from Verify, never a
+// panic: ErrMalformedHash or ErrUnsupportedHash when Identify refuses it,
+// else a verification (computed when cheap enough for a fuzz iteration);
+// a match is reported for a rehash unless the hash is argon2id. An
+// argon2id string it accepts is in the one spelling encodePHC writes.
 func FuzzVerify(f *testing.F) {
 	h := NewHasher(cheap, 0)
 	good, _ := h.Hash(context.Background(), "correct horse battery staple")
@@ -19,23 +25,73 @@ func FuzzVerify(f *testing.F) {
 		referenceVectors...) {
 		f.Add(s, "password")
 	}
-	f.Fuzz(func(t *testing.T, phc, password string) {
-		p, salt, key, err := decodePHC(phc)
+	for _, v := range committedVectors(f) {
+		f.Add(v.Hash, v.Password)
+	}
+	f.Fuzz(func(t *testing.T, stored, password string) {
+		sh, err := parseStored(stored)
+		format, ierr := Identify(stored)
+		if (err == nil) != (ierr == nil) {
+			t.Fatalf("parseStored(%q) = %v, Identify = %v", stored, err, ierr)
+		}
 		if err != nil {
-			ok, rehash, verr := h.Verify(context.Background(), password, phc)
+			ok, rehash, verr := h.Verify(context.Background(), password, stored)
 			if ok || rehash || !(errors.Is(verr, ErrMalformedHash) || errors.Is(verr, ErrUnsupportedHash)) {
-				t.Fatalf("Verify(%q) = %v, %v, %v after a parse error", phc, ok, rehash, verr)
+				t.Fatalf("Verify(%q) = %v, %v, %v after a parse error", stored, ok, rehash, verr)
 			}
 			return
 		}
-		if again := encodePHC(p, salt, key); again != phc {
-			t.Fatalf("accepted %q, which is not canonical (%q)", phc, again)
+		if a, ok := sh.(*argon2Hash); ok && a.id {
+			if again := encodePHC(a.p, a.salt, a.key); again != stored {
+				t.Fatalf("accepted %q, which is not canonical (%q)", stored, again)
+			}
 		}
-		if p.Memory > 1024 || p.Time > 4 {
+		if sh.work() > 50*time.Millisecond {
 			return // valid but too costly for a fuzz iteration
 		}
-		if _, _, err := h.Verify(context.Background(), password, phc); err != nil {
-			t.Fatalf("Verify(%q) = %v after a clean parse", phc, err)
+		ok, rehash, err := h.Verify(context.Background(), password, stored)
+		if err != nil {
+			t.Fatalf("Verify(%q) = %v after a clean parse", stored, err)
+		}
+		if ok && !rehash && format != "argon2id" {
+			t.Fatalf("Verify(%q) matched a %s hash without a rehash", stored, format)
+		}
+	})
+}
+
+// FuzzIdentify parses stored hashes only (no hash is computed), so it
+// explores the parsers faster than FuzzVerify: never a panic, an error
+// wrapping one of the two sentinels, or a known format whose prefix
+// matches the string.
+func FuzzIdentify(f *testing.F) {
+	for _, v := range committedVectors(f) {
+		f.Add(v.Hash)
+	}
+	for _, s := range []string{"", "$2b$", "pbkdf2:", "scrypt$", "pbkdf2_sha1$", "$pbkdf2$", "salted-sha256$$",
+		"scrypt:4294967296:4294967296:4294967296$$", "pbkdf2:sha256:18446744073709551616$$"} {
+		f.Add(s)
+	}
+	prefixes := map[string][]string{
+		"argon2id": {"$argon2id$"}, "argon2i": {"$argon2i$"}, "bcrypt": {"$2a$", "$2b$", "$2y$"},
+		"werkzeug-pbkdf2-sha1": {"pbkdf2:sha1"}, "werkzeug-pbkdf2-sha256": {"pbkdf2:sha256", "pbkdf2$"},
+		"werkzeug-pbkdf2-sha512": {"pbkdf2:sha512"}, "werkzeug-scrypt": {"scrypt:", "scrypt$"},
+		"django-pbkdf2-sha256": {"pbkdf2_sha256$"}, "django-pbkdf2-sha1": {"pbkdf2_sha1$"},
+		"passlib-pbkdf2-sha256": {"$pbkdf2-sha256$"}, "passlib-pbkdf2-sha512": {"$pbkdf2-sha512$"},
+		"passlib-pbkdf2-sha1": {"$pbkdf2$"}, "salted-sha256": {"salted-sha256$"},
+	}
+	f.Fuzz(func(t *testing.T, stored string) {
+		format, err := Identify(stored)
+		if err != nil {
+			if format != "" || !(errors.Is(err, ErrMalformedHash) || errors.Is(err, ErrUnsupportedHash)) {
+				t.Fatalf("Identify(%q) = %q, %v", stored, format, err)
+			}
+			return
+		}
+		if !slices.ContainsFunc(prefixes[format], func(p string) bool { return strings.HasPrefix(stored, p) }) {
+			t.Fatalf("Identify(%q) = %q", stored, format)
+		}
+		if len(stored) > maxStoredLen {
+			t.Fatalf("Identify accepted %d bytes", len(stored))
 		}
 	})
 }

@@ -3,18 +3,19 @@ package password
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"os/exec"
 	"runtime"
 )
 
-// Hasher hashes and verifies passwords with argon2id. It is safe for
-// concurrent use; at most a fixed number of hashes are computed at once.
+// Hasher hashes passwords with argon2id and verifies them against argon2id
+// and the other formats Identify names. It is safe for concurrent use; at
+// most a fixed number of hashes are computed at once.
 type Hasher struct {
 	params Params
-	// slots bounds the argon2 computations running at once, and so memory
-	// use under a login flood (SPEC §3 "Passwords").
+	// slots bounds the hash computations running at once (argon2 and
+	// every other format), and so memory use under a login flood (SPEC §3
+	// "Passwords").
 	slots *slots
 	// dummy is a PHC string with the hasher's parameters and a random key
 	// no password is known to produce, for VerifyDummy.
@@ -66,9 +67,10 @@ func (h *Hasher) Background(nice int) *Hasher {
 }
 
 // NewHasher returns a Hasher that hashes with p and runs at most
-// maxConcurrent argon2 computations at once (runtime.GOMAXPROCS(0) when
+// maxConcurrent hash computations at once (runtime.GOMAXPROCS(0) when
 // maxConcurrent <= 0). Each computation uses p.Memory KiB, so peak memory
-// is about maxConcurrent × p.Memory KiB.
+// is about maxConcurrent × p.Memory KiB (a stored hash of another format
+// or parameters takes what it asks for, within Identify's limits).
 //
 // NewHasher panics if p.Validate() returns an error: the parameters are a
 // programming choice, and a hasher that cannot hash must not start.
@@ -111,28 +113,34 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	return encodePHC(h.params, salt, key), nil
 }
 
-// Verify reports whether password (NFKC-normalized) matches the stored PHC
-// string phc, comparing in constant time. When it matches, rehash reports
-// whether phc was made with other parameters than the hasher's, in which
-// case the caller should store a new Hash of the password.
+// Verify reports whether password matches the stored hash, comparing in
+// constant time. stored is vigil's own argon2id PHC string or a hash in
+// any other format Identify names, brought over from another system. The
+// password is tried as typed and, when NFKC normalization changes it, in
+// its NFKC form too (matchForms): vigil hashes the NFKC form, other
+// systems the bytes they were given.
 //
-// Errors: ErrUnsupportedHash (not argon2id v=19), ErrMalformedHash (not a
-// well-formed PHC string, or parameters out of bounds; see
-// Params.Validate), or ctx.Err() if ctx ends before a hashing slot is free.
-// With an error, ok and rehash are false.
-func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok, rehash bool, err error) {
-	p, salt, want, err := decodePHC(phc)
+// When it matches, rehash reports whether the caller should store a new
+// Hash of the password: for every hash but argon2id with the hasher's
+// parameters that matched the NFKC form, so a hash brought over is
+// replaced at its user's first sign-in.
+//
+// Errors: ErrUnsupportedHash (a format vigil does not read),
+// ErrMalformedHash (badly written for its format, or above the limits on
+// work; see Identify), or ctx.Err() if ctx ends before a hashing slot is
+// free. With an error, ok and rehash are false.
+func (h *Hasher) Verify(ctx context.Context, password, stored string) (ok, rehash bool, err error) {
+	sh, err := parseStored(stored)
 	if err != nil {
 		return false, false, err
 	}
-	got, err := h.derive(ctx, password, salt, p)
-	if err != nil {
+	f, err := h.check(ctx, stored, sh, password)
+	if err != nil || f == noMatch {
 		return false, false, err
 	}
-	if subtle.ConstantTimeCompare(got, want) != 1 {
-		return false, false, nil
-	}
-	return true, p != h.params, nil
+	a, own := sh.(*argon2Hash)
+	current := own && a.id && a.p == h.params && f == normalForm
+	return true, !current, nil
 }
 
 // VerifyDummy does the work of a failed Verify against a hash with the
@@ -158,14 +166,49 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 		if err == nil {
 			return key, nil
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err // the client has gone: nothing to fall back for
-		}
-		if h.onWorkerError != nil && !errors.Is(err, errClosed) && !errors.Is(err, errPaused) {
-			h.onWorkerError(err)
+		if err := h.workerFailed(ctx, err); err != nil {
+			return nil, err
 		}
 	}
 	return argonKey(pw, salt, p, h.nice), nil
+}
+
+// check verifies password against sh (parsed from stored) once a hashing
+// slot is free, in a worker process if h has them (a worker parses stored
+// again), else in this process at h's priority. It returns ctx.Err() if
+// ctx ends first.
+func (h *Hasher) check(ctx context.Context, stored string, sh storedHash, password string) (form, error) {
+	if err := h.slots.acquire(ctx); err != nil {
+		return noMatch, err
+	}
+	defer h.slots.release()
+	pw := []byte(password)
+	if h.workers != nil {
+		f, err := h.workers.check(ctx, stored, pw, allowance(sh))
+		if err == nil {
+			return f, nil
+		}
+		if err := h.workerFailed(ctx, err); err != nil {
+			return noMatch, err
+		}
+	}
+	var f form
+	var err error
+	lowered(h.nice, func() { f, err = matchForms(sh, pw) })
+	return f, err
+}
+
+// workerFailed handles a worker's error: ctx.Err() if ctx has ended (the
+// client has gone: nothing to fall back for), else nil after reporting
+// the failure, and the work is done in this process.
+func (h *Hasher) workerFailed(ctx context.Context, err error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if h.onWorkerError != nil && !errors.Is(err, errClosed) && !errors.Is(err, errPaused) {
+		h.onWorkerError(err)
+	}
+	return nil
 }
 
 // randomBytes returns n bytes from crypto/rand. Since Go 1.24 rand.Read
@@ -177,6 +220,6 @@ func randomBytes(n uint32) []byte {
 	return b
 }
 
-// Running returns how many argon2 computations run now, and how many may
+// Running returns how many hash computations run now, and how many may
 // run at once (held-back slots included; see HoldBack).
 func (h *Hasher) Running() (running, limit int) { return h.slots.counts() }

@@ -142,14 +142,13 @@ func TestVerifyMalformed(t *testing.T) {
 		name, phc string
 		want      error
 	}{
-		{"empty", "", ErrMalformedHash},
-		{"plain text", "password", ErrMalformedHash},
+		{"empty", "", ErrUnsupportedHash},
+		{"plain text", "password", ErrUnsupportedHash},
 		{"only dollars", "$$$$$", ErrUnsupportedHash},
-		{"no leading dollar", valid[1:], ErrMalformedHash},
+		{"no leading dollar", valid[1:], ErrUnsupportedHash},
 		{"trailing dollar", valid + "$", ErrMalformedHash},
-		{"argon2i", strings.Replace(valid, "argon2id", "argon2i", 1), ErrUnsupportedHash},
 		{"argon2d", strings.Replace(valid, "argon2id", "argon2d", 1), ErrUnsupportedHash},
-		{"bcrypt", "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", ErrMalformedHash},
+		{"argon2i version 16", strings.Replace(strings.Replace(valid, "argon2id", "argon2i", 1), "v=19", "v=16", 1), ErrUnsupportedHash},
 		{"upper-case algorithm", strings.Replace(valid, "argon2id", "ARGON2ID", 1), ErrUnsupportedHash},
 		{"version 16", strings.Replace(valid, "v=19", "v=16", 1), ErrUnsupportedHash},
 		{"version 019", strings.Replace(valid, "v=19", "v=019", 1), ErrUnsupportedHash},
@@ -182,6 +181,7 @@ func TestVerifyMalformed(t *testing.T) {
 		{"memory huge", withParams("m=99999999999999999999999,t=2,p=1"), ErrMalformedHash},
 		{"time zero", withParams("m=256,t=0,p=1"), ErrMalformedHash},
 		{"time absurd", withParams("m=256,t=1000000,p=1"), ErrMalformedHash},
+		{"memory × time above 2 GiB", withParams("m=1048576,t=3,p=1"), ErrMalformedHash},
 		{"lanes zero", withParams("m=256,t=2,p=0"), ErrMalformedHash},
 		{"lanes 255", withParams("m=4096,t=2,p=255"), ErrMalformedHash},
 		{"lanes overflow uint8", withParams("m=4096,t=2,p=257"), ErrMalformedHash},
@@ -214,6 +214,7 @@ func TestNewHasherRejectsInvalidParams(t *testing.T) {
 		{Memory: 64, Time: 1, Threads: 1, SaltLen: 4, KeyLen: 32},
 		{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 8},
 		{Memory: 1 << 22, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		{Memory: 1 << 20, Time: 3, Threads: 1, SaltLen: 16, KeyLen: 32},
 	} {
 		if err := p.Validate(); !errors.Is(err, ErrInvalidParams) {
 			t.Errorf("Validate(%+v) = %v; want ErrInvalidParams", p, err)

@@ -21,8 +21,11 @@ var ErrInvalidParams = errors.New("password: invalid argon2id parameters")
 // stored hash may ask for, so a hostile or corrupted PHC string cannot make
 // one Verify take gigabytes or minutes (OWASP ASVS 5.0 V11.4).
 const (
-	maxMemory  = 1 << 21 // KiB: 2 GiB
-	maxTime    = 64
+	maxMemory = 1 << 21 // KiB: 2 GiB
+	maxTime   = 64
+	// maxWork bounds memory × passes (KiB): 2 GiB once, as RFC 9106 §4's
+	// first recommendation, or 64 MiB 32 times; about 6 s on one core.
+	maxWork    = 1 << 21
 	maxThreads = 64
 	minSaltLen = 8 // RFC 9106 §3.1: at least 8 bytes
 	maxSaltLen = 64
@@ -39,7 +42,8 @@ func DefaultParams() Params {
 
 // Validate returns an error wrapping ErrInvalidParams when p is outside the
 // bounds this package accepts: memory from 8×Threads KiB to 2 GiB, 1 to 64
-// passes, 1 to 64 lanes, an 8- to 64-byte salt and a 16- to 128-byte key.
+// passes, memory × passes at most 2 GiB, 1 to 64 lanes, an 8- to 64-byte
+// salt and a 16- to 128-byte key.
 func (p Params) Validate() error {
 	switch {
 	case p.Threads < 1 || p.Threads > maxThreads:
@@ -50,6 +54,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: memory %d KiB not in [%d, %d]", ErrInvalidParams, p.Memory, 8*uint32(p.Threads), maxMemory)
 	case p.Time < 1 || p.Time > maxTime:
 		return fmt.Errorf("%w: time %d not in [1, %d]", ErrInvalidParams, p.Time, maxTime)
+	case uint64(p.Memory)*uint64(p.Time) > maxWork:
+		return fmt.Errorf("%w: memory × time %d KiB above %d", ErrInvalidParams, uint64(p.Memory)*uint64(p.Time), maxWork)
 	case p.SaltLen < minSaltLen || p.SaltLen > maxSaltLen:
 		return fmt.Errorf("%w: salt length %d not in [%d, %d]", ErrInvalidParams, p.SaltLen, minSaltLen, maxSaltLen)
 	case p.KeyLen < minKeyLen || p.KeyLen > maxKeyLen:

@@ -10,13 +10,14 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Errors returned by Verify for a stored hash it cannot use.
+// Errors returned by Verify and Identify for a stored hash they cannot use.
 var (
-	// ErrMalformedHash means the stored string is not a well-formed argon2id
-	// PHC string, or its parameters are out of bounds (see Params.Validate).
-	ErrMalformedHash = errors.New("password: malformed argon2id PHC string")
-	// ErrUnsupportedHash means the stored string names another algorithm
-	// or another argon2 version than argon2id v=19.
+	// ErrMalformedHash means the stored string is not well formed for its
+	// format, or asks for more work than vigil allows (see Identify).
+	ErrMalformedHash = errors.New("password: malformed password hash")
+	// ErrUnsupportedHash means the stored string is in no format vigil
+	// reads, or in a variant of one it does not (argon2d, argon2 v=16,
+	// bcrypt $2x$).
 	ErrUnsupportedHash = errors.New("password: unsupported hash algorithm or version")
 )
 
@@ -35,33 +36,49 @@ func encodePHC(p Params, salt, key []byte) string {
 		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
-// decodePHC parses s strictly: exactly the fields encodePHC writes, in its
-// order, with its spelling, and parameters within Params.Validate's bounds.
-// The returned Params carry the salt and key lengths found.
+// decodePHC parses an argon2id PHC string (decodeArgon2).
 func decodePHC(s string) (Params, []byte, []byte, error) {
+	a, err := decodeArgon2(s)
+	if err == nil && !a.id {
+		err = fmt.Errorf("%w: want argon2id", ErrUnsupportedHash)
+	}
+	if err != nil {
+		return Params{}, nil, nil, err
+	}
+	return a.p, a.salt, a.key, nil
+}
+
+// decodeArgon2 parses an argon2id or argon2i PHC string strictly: exactly
+// the fields encodePHC writes, in its order, with its spelling (which the
+// reference implementation, argon2-cffi and passlib write too), version
+// 19, and parameters within Params.Validate's bounds. The returned Params
+// carry the salt and key lengths found.
+func decodeArgon2(s string) (*argon2Hash, error) {
 	if len(s) > maxPHCLen {
-		return Params{}, nil, nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformedHash, maxPHCLen)
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformedHash, maxPHCLen)
 	}
 	f := strings.Split(s, "$")
 	if len(f) != 6 || f[0] != "" {
-		return Params{}, nil, nil, fmt.Errorf("%w: want 5 fields each after a '$'", ErrMalformedHash)
+		return nil, fmt.Errorf("%w: want 5 fields each after a '$'", ErrMalformedHash)
 	}
-	if f[1] != "argon2id" || f[2] != "v="+strconv.Itoa(argon2.Version) {
-		return Params{}, nil, nil, fmt.Errorf("%w: want argon2id v=%d", ErrUnsupportedHash, argon2.Version)
+	// x/crypto/argon2 computes version 19 (0x13) only; argon2d is not a
+	// password hash (RFC 9106 §4: argon2id, else argon2i).
+	if (f[1] != "argon2id" && f[1] != "argon2i") || f[2] != "v="+strconv.Itoa(argon2.Version) {
+		return nil, fmt.Errorf("%w: want argon2id or argon2i, v=%d", ErrUnsupportedHash, argon2.Version)
 	}
 	p, err := parseParams(f[3])
 	if err != nil {
-		return Params{}, nil, nil, err
+		return nil, err
 	}
 	salt, key, err := decodeSaltKey(f[4], f[5])
 	if err != nil {
-		return Params{}, nil, nil, err
+		return nil, err
 	}
 	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
 	if err := p.Validate(); err != nil {
-		return Params{}, nil, nil, fmt.Errorf("%w: %w", ErrMalformedHash, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformedHash, err)
 	}
-	return p, salt, key, nil
+	return &argon2Hash{id: f[1] == "argon2id", p: p, salt: salt, key: key}, nil
 }
 
 // parseParams parses "m=<int>,t=<int>,p=<int>" in exactly that order.

@@ -27,11 +27,29 @@ import (
 // pipe and reads 32 bytes back.
 //
 // The protocol, one request then one answer on the worker's stdin and
-// stdout, little-endian:
+// stdout, little-endian. A request is either kind:
 //
-//	request: memory u32 | time u32 | threads u8 | key length u32 |
+//	key:     0 u8 | memory u32 | time u32 | threads u8 | key length u32 |
 //	         salt length u32 | salt | password length u32 | password
-//	answer:  status u8 (0: the key follows; else an error) | key
+//	answer:  status u8 (0: the key follows; else refused) | key
+//
+//	check:   1 u8 | stored hash length u32 | stored hash |
+//	         password length u32 | password
+//	answer:  status u8 (0: the form follows; else refused) |
+//	         form u8 (0: no match, 1: its NFKC form, 2: as typed only)
+//
+// A key is argon2id's with the hasher's parameters (Hash); a check
+// verifies a password against a stored hash of any format (Verify), the
+// password as typed (matchForms tries its NFKC form too). bcrypt, PBKDF2
+// and scrypt hashes brought over from other systems are verified in the
+// workers as well: they take as much CPU as argon2id or more, and scrypt
+// and argon2 with their own parameters as much memory.
+
+// Request kinds.
+const (
+	requestKey   = 0
+	requestCheck = 1
+)
 
 // maxWorkerPassword bounds a password a worker reads (the API's body limit
 // is 64 KiB; this only stops a corrupt length from allocating much).
@@ -63,20 +81,23 @@ func ServeWorker(r io.Reader, w io.Writer, nice int) error {
 	}
 	br, bw := bufio.NewReader(r), bufio.NewWriter(w)
 	for {
-		p, salt, pw, err := readRequest(br)
+		kind, err := br.ReadByte()
 		if errors.Is(err, io.EOF) {
 			return nil
+		}
+		switch {
+		case err != nil:
+			return err
+		case kind == requestKey:
+			err = serveKey(br, bw)
+		case kind == requestCheck:
+			err = serveCheck(br, bw)
+		default:
+			err = fmt.Errorf("%w: request of unknown kind %d", ErrWorker, kind)
 		}
 		if err != nil {
 			return err
 		}
-		if err := p.Validate(); err != nil {
-			bw.WriteByte(1)
-		} else {
-			bw.WriteByte(0)
-			bw.Write(argonKey(pw, salt, p, 0)) // the process is already lowered
-		}
-		clear(pw)
 		if err := bw.Flush(); err != nil {
 			return err
 		}
@@ -88,13 +109,64 @@ func ServeWorker(r io.Reader, w io.Writer, nice int) error {
 	}
 }
 
-func readRequest(br *bufio.Reader) (p Params, salt, pw []byte, err error) {
+// serveKey answers a key request (its kind already read). The process is
+// already lowered: the key is computed on this goroutine.
+func serveKey(br *bufio.Reader, bw *bufio.Writer) error {
+	p, salt, pw, err := readKeyRequest(br)
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		bw.WriteByte(1)
+	} else {
+		bw.WriteByte(0)
+		bw.Write(argonKey(pw, salt, p, 0))
+	}
+	clear(pw)
+	return nil
+}
+
+// serveCheck answers a check request (its kind already read).
+func serveCheck(br *bufio.Reader, bw *bufio.Writer) error {
+	stored, err := readLength(br, maxStoredLen, "stored hash")
+	if err != nil {
+		return err
+	}
+	pw, err := readLength(br, maxWorkerPassword, "password")
+	if err != nil {
+		return err
+	}
+	defer clear(pw)
+	h, err := parseStored(string(stored))
+	var f form
+	if err == nil {
+		f, err = matchForms(h, pw)
+	}
+	if err != nil {
+		bw.WriteByte(1)
+		return nil
+	}
+	bw.Write([]byte{0, byte(f)})
+	return nil
+}
+
+// readLength reads a length, at most limit, and that many bytes.
+func readLength(br *bufio.Reader, limit uint32, name string) ([]byte, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(br, n[:]); err != nil {
+		return nil, fmt.Errorf("%w: truncated request", ErrWorker)
+	}
+	size := binary.LittleEndian.Uint32(n[:])
+	if size > limit {
+		return nil, fmt.Errorf("%w: %s of %d bytes", ErrWorker, name, size)
+	}
+	return readN(br, size)
+}
+
+func readKeyRequest(br *bufio.Reader) (p Params, salt, pw []byte, err error) {
 	var head [17]byte
 	if _, err = io.ReadFull(br, head[:]); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("%w: truncated request", ErrWorker)
-		}
-		return p, nil, nil, err
+		return p, nil, nil, fmt.Errorf("%w: truncated request", ErrWorker)
 	}
 	p.Memory = binary.LittleEndian.Uint32(head[0:])
 	p.Time = binary.LittleEndian.Uint32(head[4:])
@@ -107,15 +179,7 @@ func readRequest(br *bufio.Reader) (p Params, salt, pw []byte, err error) {
 	if salt, err = readN(br, p.SaltLen); err != nil {
 		return p, nil, nil, err
 	}
-	var n [4]byte
-	if _, err = io.ReadFull(br, n[:]); err != nil {
-		return p, nil, nil, fmt.Errorf("%w: truncated request", ErrWorker)
-	}
-	size := binary.LittleEndian.Uint32(n[:])
-	if size > maxWorkerPassword {
-		return p, nil, nil, fmt.Errorf("%w: password of %d bytes", ErrWorker, size)
-	}
-	pw, err = readN(br, size)
+	pw, err = readLength(br, maxWorkerPassword, "password")
 	return p, salt, pw, err
 }
 
@@ -127,7 +191,8 @@ func readN(br *bufio.Reader, n uint32) ([]byte, error) {
 	return b, nil
 }
 
-func appendRequest(b []byte, p Params, salt, pw []byte) []byte {
+func appendKeyRequest(b []byte, p Params, salt, pw []byte) []byte {
+	b = append(b, requestKey)
 	b = binary.LittleEndian.AppendUint32(b, p.Memory)
 	b = binary.LittleEndian.AppendUint32(b, p.Time)
 	b = append(b, p.Threads)
@@ -138,22 +203,39 @@ func appendRequest(b []byte, p Params, salt, pw []byte) []byte {
 	return append(b, pw...)
 }
 
+func appendCheckRequest(b []byte, stored string, pw []byte) []byte {
+	b = append(b, requestCheck)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(stored)))
+	b = append(b, stored...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(pw)))
+	return append(b, pw...)
+}
+
 // argonKey computes the key, on a thread of its own at the nice level
 // when nice > 0.
 func argonKey(pw, salt []byte, p Params, nice int) []byte {
+	var key []byte
+	lowered(nice, func() { key = argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen) })
+	return key
+}
+
+// lowered runs f, on a thread of its own at the nice level when nice > 0.
+func lowered(nice int, f func()) {
 	if nice <= 0 {
-		return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+		f()
+		return
 	}
-	key := make(chan []byte, 1)
+	done := make(chan struct{})
 	go func() {
 		// The thread is never unlocked: when this goroutine ends the
 		// runtime ends the thread, and its lowered priority with it, so no
 		// other goroutine ever runs at that priority.
 		runtime.LockOSThread()
 		_ = lowerThreadPriority(nice) // if refused, the hash still runs
-		key <- argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+		f()
+		close(done)
 	}()
-	return <-key
+	<-done
 }
 
 // workers are the worker processes of a Hasher, started on first use and
@@ -167,9 +249,9 @@ type workers struct {
 	// pauseUntil: after a worker failed, hashes run in this process until
 	// then, so a worker that cannot start is not retried on every hash.
 	pauseUntil time.Time
-	// allow and queued, when set, replace answerWithin and runQueueWait
-	// (tests).
-	allow  func(Params) time.Duration
+	// allow and queued, when set, replace every allowance and
+	// runQueueWait (tests).
+	allow  time.Duration
 	queued func(pid int) time.Duration
 }
 
@@ -190,45 +272,64 @@ type worker struct {
 	end  sync.Once
 }
 
-// key has a worker compute the key. An error means the worker is gone
-// (it is killed and forgotten). The answer must come within the hash's
-// time allowance (answerWithin, plus any time the worker waited for a
-// CPU) and before ctx ends. A worker that failed pauses the use of
-// workers; one killed because ctx ended does not (the next hash starts
-// another).
+// key has a worker compute the key (an error: see ask).
 func (ws *workers) key(ctx context.Context, pw, salt []byte, p Params) ([]byte, error) {
-	w, err := ws.take()
+	key := make([]byte, p.KeyLen)
+	err := ws.ask(ctx, func(b []byte) []byte { return appendKeyRequest(b, p, salt, pw) }, key, nil, answerWithin(p))
 	if err != nil {
 		return nil, err
+	}
+	return key, nil
+}
+
+// check has a worker verify pw against a stored hash (an error: see ask),
+// with allow to answer.
+func (ws *workers) check(ctx context.Context, stored string, pw []byte, allow time.Duration) (form, error) {
+	var f [1]byte
+	valid := func(a []byte) bool { return a[0] <= byte(typedForm) }
+	err := ws.ask(ctx, func(b []byte) []byte { return appendCheckRequest(b, stored, pw) }, f[:], valid, allow)
+	if err != nil {
+		return noMatch, err
+	}
+	return form(f[0]), nil
+}
+
+// ask sends a worker the request build appends, and reads its answer into
+// answer, which valid (if not nil) must accept. An error means the worker is gone (it is killed and forgotten).
+// The answer must come within allow (plus any time the worker waited for
+// a CPU) and before ctx ends. A worker that failed pauses the use of
+// workers; one killed because ctx ended does not (the next hash starts
+// another).
+func (ws *workers) ask(ctx context.Context, build func([]byte) []byte, answer []byte, valid func([]byte) bool, allow time.Duration) error {
+	w, err := ws.take()
+	if err != nil {
+		return err
 	}
 	queued := ws.queued
 	if queued == nil {
 		queued = runQueueWait
 	}
-	key, err := w.key(ctx, pw, salt, p, ws.allowance(p), queued)
+	if ws.allow != 0 {
+		allow = ws.allow
+	}
+	err = w.ask(ctx, build, answer, allow, queued)
+	if err == nil && valid != nil && !valid(answer) {
+		err = fmt.Errorf("%w: answer %x out of range", ErrWorker, answer)
+	}
 	if err != nil {
 		w.kill()
 		if ctx.Err() == nil { // a client that left is no fault of the worker's
 			ws.failed()
 		}
-		return nil, err
+		return err
 	}
 	ws.put(w)
-	return key, nil
+	return nil
 }
 
 // maxStarved bounds how many allowances of waiting for a CPU are added to
 // a worker's allowance (about a minute at the default parameters).
 const maxStarved = 4
-
-// allowance is how long a worker may take for a hash with p, not counting
-// the time it waits for a CPU (up to maxStarved allowances).
-func (ws *workers) allowance(p Params) time.Duration {
-	if ws.allow != nil {
-		return ws.allow(p)
-	}
-	return answerWithin(p)
-}
 
 // answerWithin is how long a worker may take for a hash with p: far more
 // than the hash needs on a loaded machine (about 25 ms per pass over
@@ -313,12 +414,13 @@ func startWorker(cmd *exec.Cmd) (*worker, error) {
 	return w, nil
 }
 
-// key has the worker compute one key. The worker has allow to answer,
-// not counting the time its threads spend waiting for a CPU (queued): on
-// a machine busy with requests, which come first, a starved worker is
-// slow, not wedged. An error means the worker failed, ran out of time, or
-// ctx ended.
-func (w *worker) key(ctx context.Context, pw, salt []byte, p Params, allow time.Duration, queued func(pid int) time.Duration) ([]byte, error) {
+// ask sends the worker one request, built by build, and reads the answer
+// into answer. The worker has allow to answer, not counting the time its
+// threads spend waiting for a CPU (queued, up to maxStarved allowances):
+// on a machine busy with requests, which come first, a starved worker is
+// slow, not wedged. An error means the worker failed, refused, ran out of
+// time, or ctx ended.
+func (w *worker) ask(ctx context.Context, build func([]byte) []byte, answer []byte, allow time.Duration, queued func(pid int) time.Duration) error {
 	start, pid := time.Now(), w.cmd.Process.Pid
 	waited := queued(pid)
 	if w.pipe != nil {
@@ -336,11 +438,11 @@ func (w *worker) key(ctx context.Context, pw, salt []byte, p Params, allow time.
 		}
 	})
 	defer stop()
-	w.buf = appendRequest(w.buf[:0], p, salt, pw)
+	w.buf = build(w.buf[:0])
 	_, err := w.in.Write(w.buf)
 	clear(w.buf)
 	if err != nil {
-		return nil, fmt.Errorf("%w: send: %v", ErrWorker, err)
+		return fmt.Errorf("%w: send: %v", ErrWorker, err)
 	}
 	status, err := w.out.ReadByte()
 	for err != nil && w.pipe != nil && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
@@ -360,16 +462,15 @@ func (w *worker) key(ctx context.Context, pw, salt []byte, p Params, allow time.
 		status, err = w.out.ReadByte()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: no answer: %v", ErrWorker, err)
+		return fmt.Errorf("%w: no answer: %v", ErrWorker, err)
 	}
 	if status != 0 {
-		return nil, fmt.Errorf("%w: refused the parameters", ErrWorker)
+		return fmt.Errorf("%w: refused the request", ErrWorker)
 	}
-	key := make([]byte, p.KeyLen)
-	if _, err := io.ReadFull(w.out, key); err != nil {
-		return nil, fmt.Errorf("%w: short answer: %v", ErrWorker, err)
+	if _, err := io.ReadFull(w.out, answer); err != nil {
+		return fmt.Errorf("%w: short answer: %v", ErrWorker, err)
 	}
-	return key, nil
+	return nil
 }
 
 // kill ends a worker that failed, once.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -127,7 +128,7 @@ func TestExternalWorkerThatNeverAnswers(t *testing.T) {
 		return exec.Command("sleep", "60")
 	}, func(error) { failures.Add(1) })
 	defer h.Close()
-	h.workers.allow = func(Params) time.Duration { return 200 * time.Millisecond }
+	h.workers.allow = 200 * time.Millisecond
 	for _, pw := range []string{"stuck", "next one"} {
 		phc, err := h.Hash(context.Background(), pw)
 		if err != nil {
@@ -157,7 +158,7 @@ func TestExternalStarvedWorkerIsNotWedged(t *testing.T) {
 		failedWhileStarving.Store(starving.Load())
 	})
 	defer h.Close()
-	h.workers.allow = func(Params) time.Duration { return 20 * time.Millisecond }
+	h.workers.allow = 20 * time.Millisecond
 	var frozen atomic.Int64
 	h.workers.queued = func(int) time.Duration {
 		calls.Add(1)
@@ -199,7 +200,7 @@ func TestExternalStarvedWorkerHasALimit(t *testing.T) {
 	var failures atomic.Int32
 	h := NewHasher(cheap, 1).External(func() *exec.Cmd { return exec.Command("sleep", "60") }, func(error) { failures.Add(1) })
 	defer h.Close()
-	h.workers.allow = func(Params) time.Duration { return 20 * time.Millisecond }
+	h.workers.allow = 20 * time.Millisecond
 	t0 := time.Now()
 	h.workers.queued = func(int) time.Duration { return 3 * time.Since(t0) } // three threads waiting
 	phc, err := h.Hash(context.Background(), "starved for good")
@@ -285,10 +286,10 @@ func TestServeWorkerRequests(t *testing.T) {
 	p := cheap
 	salt := bytes.Repeat([]byte{7}, int(p.SaltLen))
 	var in bytes.Buffer
-	in.Write(appendRequest(nil, p, salt, []byte("pw one")))
+	in.Write(appendKeyRequest(nil, p, salt, []byte("pw one")))
 	huge := p
 	huge.Memory = maxMemory + 1
-	in.Write(appendRequest(nil, huge, salt, []byte("pw two")))
+	in.Write(appendKeyRequest(nil, huge, salt, []byte("pw two")))
 	var out bytes.Buffer
 	if err := ServeWorker(&in, &out, 0); err != nil {
 		t.Fatal(err)
@@ -299,16 +300,85 @@ func TestServeWorkerRequests(t *testing.T) {
 		t.Errorf("answers %x, want %x", out.Bytes(), want)
 	}
 
-	bad := appendRequest(nil, p, salt, []byte("pw"))
+	bad := appendKeyRequest(nil, p, salt, []byte("pw"))
 	longSalt := bytes.Clone(bad)
-	binary.LittleEndian.PutUint32(longSalt[13:], maxSaltLen+1)
+	binary.LittleEndian.PutUint32(longSalt[14:], maxSaltLen+1)
 	hugePassword := bytes.Clone(bad)
-	binary.LittleEndian.PutUint32(hugePassword[17+len(salt):], maxWorkerPassword+1)
+	binary.LittleEndian.PutUint32(hugePassword[18+len(salt):], maxWorkerPassword+1)
 	for name, req := range map[string][]byte{
 		"truncated":      bad[:len(bad)-1],
 		"long salt":      longSalt,
 		"huge password":  hugePassword,
 		"truncated head": bad[:5],
+	} {
+		if err := ServeWorker(bytes.NewReader(req), &out, 0); !errors.Is(err, ErrWorker) {
+			t.Errorf("%s: %v, want ErrWorker", name, err)
+		}
+	}
+}
+
+// TestExternalVerifiesLegacy: hashes of every format are verified in the
+// worker processes (each Verify is one request to a worker), right and
+// wrong passwords alike, with no failure.
+func TestExternalVerifiesLegacy(t *testing.T) {
+	t.Parallel()
+	var started, asked atomic.Int32
+	h := NewHasher(cheap, 2).External(workerCmd(&started), func(err error) { t.Errorf("worker failure: %v", err) })
+	defer h.Close()
+	h.workers.queued = func(int) time.Duration { asked.Add(1); return 0 }
+	ctx := context.Background()
+	seen, verifies := map[string]bool{}, int32(0)
+	for _, v := range committedVectors(t) {
+		if sh, _ := parseStored(v.Hash); seen[v.Format] || sh.work() > 100*time.Millisecond {
+			continue
+		}
+		seen[v.Format] = true
+		if ok, rehash, err := h.Verify(ctx, v.Password, v.Hash); !ok || !rehash || err != nil {
+			t.Errorf("%s: Verify = %v, %v, %v; want true, true, nil", v.Hash, ok, rehash, err)
+		}
+		if ok, _, err := h.Verify(ctx, "X"+v.Password, v.Hash); ok || err != nil {
+			t.Errorf("%s: a wrong password: %v, %v", v.Hash, ok, err)
+		}
+		verifies += 2
+	}
+	if len(seen) != len(formats) {
+		t.Errorf("%d formats verified, want %d", len(seen), len(formats))
+	}
+	if asked.Load() != verifies || started.Load() < 1 {
+		t.Errorf("%d requests to %d workers for %d verifications", asked.Load(), started.Load(), verifies)
+	}
+}
+
+// TestServeWorkerChecks: a check request is answered with the form that
+// matched (none, the NFKC form, or only as typed); a stored hash the
+// worker cannot use gets a refusal; a stored hash longer than any
+// readable one, or a request of an unknown kind, ends the worker with an
+// error.
+func TestServeWorkerChecks(t *testing.T) {
+	t.Parallel()
+	const typed = "cafe\u0301 noir"
+	salt := bytes.Repeat([]byte{7}, 16)
+	imported := encodePHC(cheap, salt, argonKey([]byte(typed), salt, cheap, 0))
+	bcryptHash := bcryptHashOf("pw", 4)
+	var in bytes.Buffer
+	for _, r := range []struct{ stored, pw string }{
+		{bcryptHash, "pw"}, {bcryptHash, "pW"}, {imported, typed}, {imported, "café noir"}, {"$2b$99$nonsense", "pw"},
+	} {
+		in.Write(appendCheckRequest(nil, r.stored, []byte(r.pw)))
+	}
+	var out bytes.Buffer
+	if err := ServeWorker(&in, &out, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{0, byte(normalForm), 0, byte(noMatch), 0, byte(typedForm), 0, byte(noMatch), 1}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("answers %x, want %x", out.Bytes(), want)
+	}
+	long := appendCheckRequest(nil, strings.Repeat("x", maxStoredLen+1), []byte("pw"))
+	for name, req := range map[string][]byte{
+		"long stored hash": long,
+		"truncated":        long[:3],
+		"unknown kind":     {7, 0, 0, 0, 0},
 	} {
 		if err := ServeWorker(bytes.NewReader(req), &out, 0); !errors.Is(err, ErrWorker) {
 			t.Errorf("%s: %v, want ErrWorker", name, err)

@@ -139,7 +139,7 @@ func within(t *testing.T, what string, fn func()) {
 }
 
 // newSession stores a live session of userID and returns its id.
-func newSession(t *testing.T, st vigil.Store, userID int64) string {
+func newSession(t *testing.T, st vigil.SessionStore, userID int64) string {
 	t.Helper()
 	now := time.Now().UTC()
 	s := &vigil.Session{ID: vigil.NewID(), TokenHash: vigil.NewToken().Hash(), UserID: userID, CreatedAt: now, LastActivity: now, ReauthAt: now}

@@ -12,6 +12,7 @@ var revocationTests = []test{
 	{"RotateSessionLogs", testRotateLogs},
 	{"EndUserSessionsLogs", testEndUserSessionsLogs},
 	{"SinceAndLimit", testRevocationsSince},
+	{"NoLimitReturnsNone", testRevocationsNoLimit},
 }
 
 // lastRevocation returns LastRevocation.
@@ -136,6 +137,16 @@ func (f *fixture) checkPage(after int64, limit int, want []vigil.Revocation) {
 	for i := range want {
 		if got[i] != want[i] {
 			f.Errorf("RevocationsSince(%d, %d) = %+v, want %+v", after, limit, got, want)
+		}
+	}
+}
+
+// testRevocationsNoLimit: a limit of 0 or less returns no entries.
+func testRevocationsNoLimit(f *fixture) {
+	f.end(f.session(f.user("alice"), t0), vigil.ReasonLogout, at(time.Hour))
+	for _, limit := range []int{0, -1} {
+		if log, err := f.s.RevocationsSince(f.ctx, 0, limit); len(log) != 0 || err != nil {
+			f.Errorf("RevocationsSince(0, %d) = %+v, %v; want none, nil", limit, log, err)
 		}
 	}
 }

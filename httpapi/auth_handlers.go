@@ -1,11 +1,6 @@
 package httpapi
 
-import (
-	"net/http"
-
-	"github.com/vigilauth/vigil"
-	"github.com/vigilauth/vigil/vigilhttp"
-)
+import "net/http"
 
 type loginRequest struct {
 	Username string `json:"username"`
@@ -20,40 +15,19 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := required(field("username", in.Username), field("password", in.Password)); err != nil {
 		return err
 	}
-	var presented *vigil.Token
-	if tok, ok, err := s.cookies.Token(r); ok && err == nil {
-		presented = &tok
-	}
-	device := s.cookies.Device()
-	cur, cred, err := s.engine.LoginWithDevice(r.Context(), in.Username, in.Password, presented, device.Value(r), s.sessions.Actor(r))
+	cur, err := s.sessions.SignIn(w, r, in.Username, in.Password)
 	if err != nil {
 		return err
 	}
-	s.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
-	device.Set(w, cred)
 	return ok(w, s.sessionBody(cur))
 }
 
 // logout always succeeds and clears the cookie; with a live session it
 // needs the CSRF token, so a cross-site page cannot sign a user out.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
-	tok, present, perr := s.cookies.Token(r)
-	if present && perr == nil {
-		cur, err := s.engine.Check(r.Context(), tok, false)
-		if err == nil {
-			if err := s.sessions.CheckCSRF(r, cur); err != nil {
-				return err
-			}
-			if err := s.engine.Logout(r.Context(), tok, cur.Actor(s.clientIP(r), r.UserAgent())); err != nil {
-				return err
-			}
-		} else if vigilhttp.IsFailure(err) {
-			return err
-		}
+	if _, err := s.sessions.SignOut(w, r); err != nil {
+		return err
 	}
-	s.cookies.Clear(w)
-	// Also wipe what the pages kept in the browser (OWASP ASVS 5.0 7.4.1).
-	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)
 	return ok(w, map[string]bool{"success": true})
 }
 
@@ -69,11 +43,10 @@ func (s *server) reauthenticate(w http.ResponseWriter, r *http.Request) error {
 	if err := required(field("password", in.Password)); err != nil {
 		return err
 	}
-	cur, err := s.engine.Reauthenticate(r.Context(), current(r), in.Password, s.sessions.Actor(r))
+	cur, err := s.sessions.Reauthenticate(w, r, current(r), in.Password)
 	if err != nil {
 		return err
 	}
-	s.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
 	return ok(w, map[string]any{"session": toSession(cur.Session, cur.Limits), "csrf_token": cur.Token.CSRF()})
 }
 

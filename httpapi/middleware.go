@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 
@@ -130,43 +129,6 @@ func (s *server) crossOrigin(r *http.Request) error {
 // pages' (web.Pages serves /auth/, its static files under /auth/static/).
 func isPagePath(path string) bool {
 	return strings.HasPrefix(path, "/auth/") && !strings.HasPrefix(path, "/auth/static/")
-}
-
-// clientIP is the client's address: the peer, unless the peer is a trusted
-// proxy, in which case X-Forwarded-For is read from the right, skipping
-// trusted proxies (the first untrusted hop is the client).
-func (s *server) clientIP(r *http.Request) string {
-	peer := vigilhttp.RemoteIP(r)
-	if !s.trusted(peer) {
-		return peer
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop := strings.TrimSpace(hops[i])
-		if _, err := netip.ParseAddr(hop); err != nil {
-			break
-		}
-		if !s.trusted(hop) {
-			return hop
-		}
-		peer = hop
-	}
-	return peer
-}
-
-// trusted reports whether addr is inside --trusted-proxies.
-func (s *server) trusted(addr string) bool {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return false
-	}
-	ip = ip.Unmap()
-	for _, p := range s.proxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 func clip(s string, n int) string {

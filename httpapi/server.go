@@ -53,7 +53,6 @@ type server struct {
 	sessions *vigilhttp.Sessions
 	cookies  vigilhttp.Cookies
 	cop      *http.CrossOriginProtection
-	proxies  []netip.Prefix
 	ready    func(ctx context.Context) error
 	// idleWarning is reported with the session for the pages' warning.
 	idleWarning time.Duration
@@ -73,8 +72,8 @@ func NewServer(d Deps) http.Handler {
 	if d.IdleWarning <= 0 {
 		d.IdleWarning = 2 * time.Minute
 	}
-	s := &server{engine: d.Engine, log: d.Logger, proxies: d.TrustedProxies, ready: d.Ready, idleWarning: d.IdleWarning, hsts: !d.Dev, refusedPage: d.RefusedPage, prefix: d.RoutePrefix}
-	s.sessions = vigilhttp.New(d.Engine, vigilhttp.Options{Dev: d.Dev, ClientIP: s.clientIP, Logger: d.Logger})
+	s := &server{engine: d.Engine, log: d.Logger, ready: d.Ready, idleWarning: d.IdleWarning, hsts: !d.Dev, refusedPage: d.RefusedPage, prefix: d.RoutePrefix}
+	s.sessions = vigilhttp.New(d.Engine, vigilhttp.Options{Dev: d.Dev, TrustedProxies: d.TrustedProxies, Logger: d.Logger})
 	s.cookies = s.sessions.Cookies()
 	s.cop = newCrossOrigin(d.PublicURL, s.csrfRejected)
 	mux := http.NewServeMux()

@@ -29,12 +29,12 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cop.Check(orig); err != nil {
 		return s.crossOriginOriginal(r)
 	}
-	cur, err := s.sessions.Verify(r, orig.Header.Get("Vigil-Activity") != "background")
+	cur, err := s.sessions.Verify(r)
 	if err != nil {
 		return err
 	}
 	if len(roles) > 0 {
-		a := cur.Actor(s.clientIP(r), r.UserAgent())
+		a := cur.Actor(s.sessions.ClientIP(r), r.UserAgent())
 		if err := s.engine.Authorize(r.Context(), &cur, a, orig.Method+" "+orig.URL.Path, roles...); err != nil {
 			return err
 		}
@@ -61,8 +61,8 @@ var noStore = []string{"no-store"}
 // refused request carried, if any: the cross-origin check runs before the
 // session's (looking is not activity).
 func (s *server) crossOriginOriginal(r *http.Request) error {
-	if cur, err := s.sessions.Verify(r, false); err == nil {
-		r = r.WithContext(vigilhttp.WithCurrent(r.Context(), &cur))
+	if cur, err := s.sessions.Peek(r); err == nil {
+		r = r.WithContext(vigilhttp.WithCurrent(r.Context(), cur))
 	}
 	orig, _ := s.original(r) // it was read once already
 	return s.crossOrigin(orig)
@@ -119,7 +119,7 @@ func parseRoles(s string) ([]vigil.Role, error) {
 // cross-origin POST through the CSRF check, so it is refused, naming the
 // header to add.
 func (s *server) original(r *http.Request) (*http.Request, error) {
-	if len(s.proxies) == 0 || !s.trusted(vigilhttp.RemoteIP(r)) {
+	if !s.sessions.FromTrustedProxy(r) {
 		return r, nil
 	}
 	m := first(r.Header, "X-Forwarded-Method", "X-Original-Method")

@@ -3,10 +3,7 @@ package proxy
 import (
 	"net/http"
 	"net/netip"
-	"slices"
 	"strings"
-
-	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // view is a request as vigil sees it: the client's address (invalid when
@@ -18,18 +15,13 @@ type view struct {
 
 // viewOf resolves r as vigil sees it. The client is the sessions'
 // ClientIP (which believes X-Forwarded-For only from --trusted-proxies);
-// the scheme and host are proto's and host's.
+// the scheme and host are proto's and host's, which believe a peer's
+// X-Forwarded-* only when the sessions trust it (FromTrustedProxy; OWASP
+// ASVS 5.0 4.1.3).
 func (p *Proxy) viewOf(r *http.Request) view {
-	trusted := p.fromTrustedProxy(r)
+	trusted := p.sessions.FromTrustedProxy(r)
 	client, _ := netip.ParseAddr(p.sessions.ClientIP(r))
 	return view{client: client.Unmap().WithZone(""), proto: p.proto(r, trusted), host: p.host(r, trusted)}
-}
-
-// fromTrustedProxy reports whether r's peer is in TrustedProxies: only
-// then are its X-Forwarded-* believed (OWASP ASVS 5.0 4.1.3).
-func (p *Proxy) fromTrustedProxy(r *http.Request) bool {
-	peer, err := netip.ParseAddr(vigilhttp.RemoteIP(r))
-	return err == nil && slices.ContainsFunc(p.opt.TrustedProxies, func(t netip.Prefix) bool { return t.Contains(peer.Unmap()) })
 }
 
 // proto is the scheme r came in on: https on vigil's own TLS; else a

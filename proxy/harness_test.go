@@ -51,11 +51,11 @@ func newFront(t *testing.T, upstream string, c config) *front {
 	}
 	e := testkit.Engine(testkit.SQLite(t), auth.Options{
 		Policy: vigil.Policy{Lifetime: 12 * time.Hour, IdleTimeout: 15 * time.Minute}})
-	opt := proxy.Options{PublicPaths: c.public, TrustedProxies: prefixes(t, c.trusted)}
+	opt := proxy.Options{PublicPaths: c.public}
 	if c.publicURL != "" {
 		opt.PublicURL, _ = url.Parse(c.publicURL)
 	}
-	h := httpapi.NewServer(httpapi.Deps{Engine: e, Dev: c.dev, PublicURL: opt.PublicURL, TrustedProxies: opt.TrustedProxies,
+	h := httpapi.NewServer(httpapi.Deps{Engine: e, Dev: c.dev, PublicURL: opt.PublicURL, TrustedProxies: prefixes(t, c.trusted),
 		Fallback: func(s *vigilhttp.Sessions) http.Handler { return proxy.New(up, s, opt) }})
 	srv := httptest.NewUnstartedServer(h)
 	if c.tls {

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
-	"net/netip"
 	"net/url"
 	pathpkg "path"
 	"slices"
@@ -23,13 +22,10 @@ type Options struct {
 	LoginPath string
 	// PublicURL is the external origin (--public-url): the host the
 	// upstream is told the client asked for, and the scheme unless the
-	// connection or a trusted proxy says which. Default: none.
+	// connection or a trusted proxy (the sessions' TrustedProxies) says
+	// which. Default: none.
 	PublicURL *url.URL
-	// TrustedProxies are the peers (--trusted-proxies) whose
-	// X-Forwarded-Proto and X-Forwarded-Host are believed. Default: none.
-	// (Their X-Forwarded-For is read by the sessions' ClientIP.)
-	TrustedProxies []netip.Prefix
-	Logger         *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Proxy passes requests with a live session to the upstream.
@@ -39,7 +35,9 @@ type Proxy struct {
 	opt      Options
 }
 
-// New returns the proxy to upstream, checking sessions with s.
+// New returns the proxy to upstream, checking sessions with s, the session
+// layer of vigil's own routes (whose trusted proxies and client address
+// the proxy's forwarding view takes too).
 func New(upstream *url.URL, s *vigilhttp.Sessions, opt Options) *Proxy {
 	if opt.LoginPath == "" {
 		opt.LoginPath = "/auth/login"
@@ -67,7 +65,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.rp.ServeHTTP(w, r)
 		return
 	}
-	cur, err := p.sessions.Check(r, r.Header.Get("Vigil-Activity") != "background")
+	cur, err := p.sessions.Check(r)
 	if err != nil {
 		p.refuse(w, r, err)
 		return
@@ -112,7 +110,7 @@ func plainPath(u *url.URL) bool {
 
 // refuse answers a request without a live session.
 func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	if !wantsPage(r) || vigil.ErrorCode(err) == vigil.CodeUnavailable || vigil.ErrorCode(err) == vigil.CodeInternal {
+	if !wantsPage(r) || vigilhttp.IsFailure(err) {
 		p.sessions.WriteError(w, r, err)
 		return
 	}
@@ -120,9 +118,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if e := vigil.AsError(err); e != nil && e.Reason != "" {
 		q.Set("reason", string(e.Reason))
 	}
-	if _, present, _ := p.sessions.Cookies().Token(r); present {
-		p.sessions.Cookies().Clear(w)
-	}
+	p.sessions.ClearEnded(w, r, err)
 	http.Redirect(w, r, p.opt.LoginPath+"?"+q.Encode(), http.StatusSeeOther)
 }
 

@@ -93,7 +93,7 @@ func accountNotice(r *http.Request) *notice {
 // is signing out.
 func (p *Pages) revokeSession(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	id := r.PathValue("id")
-	err := p.engine.RevokeSession(r.Context(), cur, id, p.actor(r, cur))
+	err := p.engine.RevokeSession(r.Context(), cur, id, p.sessions.Actor(r))
 	switch {
 	case err == nil && id == cur.Session.ID:
 		p.cookies.Clear(w)
@@ -112,7 +112,7 @@ func (p *Pages) revokeSession(w http.ResponseWriter, r *http.Request, cur *auth.
 
 // revokeOthers signs out every device but this one.
 func (p *Pages) revokeOthers(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
-	n, err := p.engine.RevokeOthers(r.Context(), cur, p.actor(r, cur))
+	n, err := p.engine.RevokeOthers(r.Context(), cur, p.sessions.Actor(r))
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request, cur *auth
 	if current == "" || next == "" || confirm == "" {
 		return p.renderAccount(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), nil, &notice{Kind: "error", Text: "Fill in your current password, the new one and its confirmation."})
 	}
-	err := p.engine.ChangePassword(r.Context(), cur, current, next, confirm, p.actor(r, cur))
+	err := p.engine.ChangePassword(r.Context(), cur, current, next, confirm, p.sessions.Actor(r))
 	if err == nil {
 		p.cookies.Clear(w)
 		redirect(w, p.loginURL(vigil.ReasonPasswordChanged, ""))

@@ -118,7 +118,7 @@ func (p *Pages) adminCreate(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 		Role:        r.PostForm.Get("role"),
 		ClinicianID: strings.TrimSpace(r.PostForm.Get("clinician_id")),
 	}
-	c, err := p.engine.CreateUser(r.Context(), auth.NewUser{Username: f.Username, Role: vigil.Role(f.Role), ClinicianID: f.ClinicianID}, p.actor(r, cur))
+	c, err := p.engine.CreateUser(r.Context(), auth.NewUser{Username: f.Username, Role: vigil.Role(f.Role), ClinicianID: f.ClinicianID}, p.sessions.Actor(r))
 	switch vigil.ErrorCode(err) {
 	case "":
 		link := &resetLink{Username: c.User.Username, URL: p.resetURL(r, c.ResetToken), ExpiresAt: c.ExpiresAt, New: true}
@@ -155,13 +155,13 @@ func (p *Pages) adminDisable(w http.ResponseWriter, r *http.Request, cur *auth.C
 	if name == cur.User.Username {
 		return refusal("Not done", vigil.CodeConflict, "You cannot disable your own account: ask another administrator.")
 	}
-	n, err := p.engine.SetDisabled(r.Context(), name, true, p.actor(r, cur))
+	n, err := p.engine.SetDisabled(r.Context(), name, true, p.sessions.Actor(r))
 	return p.adminDone(w, r, err, "disabled", name, n)
 }
 
 func (p *Pages) adminEnable(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	name := target(r)
-	n, err := p.engine.SetDisabled(r.Context(), name, false, p.actor(r, cur))
+	n, err := p.engine.SetDisabled(r.Context(), name, false, p.sessions.Actor(r))
 	return p.adminDone(w, r, err, "enabled", name, n)
 }
 
@@ -169,7 +169,7 @@ func (p *Pages) adminEnable(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 // ends this session too.
 func (p *Pages) adminRevoke(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	name := target(r)
-	n, err := p.engine.RevokeUserSessions(r.Context(), name, p.actor(r, cur))
+	n, err := p.engine.RevokeUserSessions(r.Context(), name, p.sessions.Actor(r))
 	if err == nil && name == cur.User.Username {
 		p.cookies.Clear(w)
 		redirect(w, p.loginURL(vigil.ReasonRevoked, ""))
@@ -182,7 +182,7 @@ func (p *Pages) adminRevoke(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 // form was on.
 func (p *Pages) adminResetLink(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	name := target(r)
-	tok, exp, err := p.engine.IssueResetToken(r.Context(), name, p.actor(r, cur))
+	tok, exp, err := p.engine.IssueResetToken(r.Context(), name, p.sessions.Actor(r))
 	if err != nil {
 		return p.adminDone(w, r, err, "", name, 0)
 	}

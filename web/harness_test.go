@@ -69,7 +69,7 @@ func newHarnessAt(t *testing.T, prefix string) *harness {
 	handler := httpapi.NewServer(httpapi.Deps{
 		Engine: h.Engine, Logger: logger, Dev: true, RoutePrefix: prefix,
 		Extra: func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-			p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, Dev: true, PasswordRules: testkit.Policy().Describe(), RoutePrefix: prefix})
+			p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, PasswordRules: testkit.Policy().Describe(), RoutePrefix: prefix})
 			p.Register(mux)
 			mux.Handle("GET /{$}", p.Home())
 		},

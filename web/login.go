@@ -21,16 +21,15 @@ type loginData struct {
 func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	rd := p.safeReturn(q.Get("rd"), p.at(defaultReturn))
-	if _, present, _ := p.cookies.Token(r); present {
-		_, err := p.sessions.Check(r, false)
-		switch {
-		case err == nil:
+	if _, present, _ := p.sessions.Cookies().Token(r); present {
+		_, err := p.sessions.Peek(r)
+		if err == nil {
 			redirect(w, rd)
 			return nil
-		case vigilhttp.IsFailure(err):
+		}
+		if !p.sessions.ClearEnded(w, r, err) {
 			return err
 		}
-		p.cookies.Clear(w)
 		if reason := endReason(err); reason != "" && q.Get("reason") == "" {
 			redirect(w, p.loginURL(reason, q.Get("rd")))
 			return nil
@@ -66,17 +65,9 @@ func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		p.renderLogin(w, r, vigilhttp.Status(vigil.CodeInvalidRequest), d)
 		return nil
 	}
-	var presented *vigil.Token
-	if tok, ok, err := p.cookies.Token(r); ok && err == nil {
-		presented = &tok
-	}
-	device := p.cookies.Device()
-	cur, cred, err := p.engine.LoginWithDevice(r.Context(), name, pw, presented, device.Value(r), p.actor(r, nil))
-	if err != nil {
+	if _, err := p.sessions.SignIn(w, r, name, pw); err != nil {
 		return p.loginFailed(w, r, d, err)
 	}
-	p.cookies.Set(w, cur.Token, cur.Limits.ExpiresAt(&cur.Session))
-	device.Set(w, cred)
 	redirect(w, d.RD)
 	return nil
 }
@@ -107,24 +98,11 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
-	if tok, present, perr := p.cookies.Token(r); present && perr == nil {
-		cur, err := p.engine.Check(r.Context(), tok, false)
-		switch {
-		case err == nil:
-			if !p.csrfOK(r, cur) {
-				return p.withSession(w, r, cur, func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
-					return p.csrfRefused(r, cur)
-				})
-			}
-			if err := p.engine.Logout(r.Context(), tok, p.actor(r, cur)); err != nil {
-				return err
-			}
-		case vigilhttp.IsFailure(err):
-			return err
-		}
+	if cur, err := p.sessions.SignOut(w, r); err != nil {
+		// Refused: the error page keeps the signed-in header.
+		p.fail(w, r.WithContext(vigilhttp.WithCurrent(r.Context(), cur)), err)
+		return nil
 	}
-	p.cookies.Clear(w)
-	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)
 	redirect(w, p.loginURL(vigil.ReasonLogout, ""))
 	return nil
 }
@@ -157,11 +135,10 @@ func (p *Pages) reauthSubmit(w http.ResponseWriter, r *http.Request, cur *auth.C
 		p.renderReauth(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), rd, "Enter your password.")
 		return nil
 	}
-	next, err := p.engine.Reauthenticate(r.Context(), cur, pw, p.actor(r, cur))
+	_, err := p.sessions.Reauthenticate(w, r, cur, pw)
 	msg := ""
 	switch code := vigil.ErrorCode(err); {
 	case err == nil:
-		p.cookies.Set(w, next.Token, next.Limits.ExpiresAt(&next.Session))
 		redirect(w, rd)
 		return nil
 	case code == vigil.CodeInvalidCredentials:

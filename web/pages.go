@@ -15,17 +15,16 @@ import (
 // Deps is what the pages need. Engine and Sessions are required; the zero
 // values of the others take the defaults noted.
 type Deps struct {
-	Engine   *auth.Engine
-	Sessions *vigilhttp.Sessions // the API's session middleware: same cookie, same client address
-	Logger   *slog.Logger        // default slog.Default()
-	Dev      bool                // plain-HTTP cookies (as --dev)
+	Engine *auth.Engine
+	// Sessions is the session layer the API and the reverse proxy use
+	// too: the same cookies (and their --dev form), sign-in, sign-out,
+	// CSRF check, client address and audit actor.
+	Sessions *vigilhttp.Sessions
+	Logger   *slog.Logger // default slog.Default()
 	// IdleWarning is how long before the idle timeout the pages warn
 	// (--idle-warning); the script reads the same value from the API. It is
 	// stated on the account page. Default 2m.
 	IdleWarning time.Duration
-	// ClientIP returns the client's address for the audit trail; default
-	// the address Sessions sees (which honours --trusted-proxies).
-	ClientIP func(*http.Request) string
 	// PasswordRules explain the password policy before a user picks one
 	// (password.Policy.Describe); default a short description built from
 	// the engine's minimum length.
@@ -35,7 +34,7 @@ type Deps struct {
 	PublicURL *url.URL
 	// RoutePrefix is the path the pages are served under (--route-prefix,
 	// "" or "/name"): the router strips it before the pages see a request
-	// (httpapi.Deps.RoutePrefix), and every address the pages write —
+	// (httpapi.NewServer), and every address the pages write —
 	// links, forms, redirects, cookie paths, the return address of the
 	// sign-in page — carries it.
 	RoutePrefix string
@@ -48,9 +47,8 @@ type Pages struct {
 	sessions    *vigilhttp.Sessions
 	cookies     vigilhttp.Cookies
 	log         *slog.Logger
-	dev         bool
+	dev         bool // plain-HTTP cookies (--dev), as the sessions'
 	idleWarning time.Duration
-	clientIP    func(*http.Request) string
 	rules       []string
 	minLength   int
 	publicURL   *url.URL
@@ -71,17 +69,13 @@ func New(d Deps) *Pages {
 	if d.IdleWarning <= 0 {
 		d.IdleWarning = 2 * time.Minute
 	}
-	if d.ClientIP == nil {
-		s := d.Sessions
-		d.ClientIP = func(r *http.Request) string { return s.Actor(r).IP }
-	}
 	minLength := d.Engine.PolicyReport().Settings.PasswordMinLength
 	if len(d.PasswordRules) == 0 {
 		d.PasswordRules = defaultRules(minLength)
 	}
 	p := &Pages{
 		engine: d.Engine, sessions: d.Sessions, cookies: d.Sessions.Cookies(), log: d.Logger,
-		dev: d.Dev, idleWarning: d.IdleWarning, clientIP: d.ClientIP, rules: d.PasswordRules,
+		dev: d.Sessions.Cookies().Dev, idleWarning: d.IdleWarning, rules: d.PasswordRules,
 		minLength: minLength, publicURL: d.PublicURL, base: d.RoutePrefix,
 	}
 	p.tmpl = mustParseTemplates(p.funcs())
@@ -106,7 +100,7 @@ func (p *Pages) Register(mux *http.ServeMux) { p.routes(mux) }
 func (p *Pages) Home() http.Handler { return p.serve(p.home) }
 
 func (p *Pages) home(w http.ResponseWriter, r *http.Request) error {
-	if _, err := p.sessions.Check(r, false); err != nil {
+	if _, err := p.sessions.Peek(r); err != nil {
 		return p.noSession(w, r, err, "")
 	}
 	redirect(w, p.at("/auth/account"))

@@ -112,7 +112,7 @@ func (p *Pages) CrossOriginRefused(w http.ResponseWriter, r *http.Request) {
 // without a live session, or if it cannot be checked, the page is the
 // signed-out one.
 func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) error {
-	cur, err := p.sessions.Check(r, false)
+	cur, err := p.sessions.Peek(r)
 	if err != nil {
 		cur = nil
 	}

@@ -90,7 +90,7 @@ func (p *Pages) resetSubmit(w http.ResponseWriter, r *http.Request) error {
 		p.renderReset(w, r, vigilhttp.Status(vigil.CodeInvalidRequest), d)
 		return nil
 	}
-	err := p.engine.ResetPassword(r.Context(), token, next, confirm, p.actor(r, nil))
+	err := p.engine.ResetPassword(r.Context(), token, next, confirm, p.sessions.Actor(r))
 	if err == nil {
 		p.setResetCookie(w, "", -1)
 		redirect(w, p.loginURL(reasonPasswordSet, ""))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -16,7 +15,7 @@ import (
 // back here afterwards. Opening a page is activity (SPEC §2).
 func (p *Pages) signedIn(h pageFunc) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		cur, err := p.sessions.Check(r, true)
+		cur, err := p.sessions.Check(r)
 		if err != nil {
 			return p.noSession(w, r, err, p.at(r.URL.RequestURI()))
 		}
@@ -28,7 +27,7 @@ func (p *Pages) signedIn(h pageFunc) handler {
 // page and the engine audits access_forbidden (SPEC §3 roles).
 func (p *Pages) adminOnly(h pageFunc) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
-		if err := p.engine.Authorize(r.Context(), cur, p.actor(r, cur), r.Method+" "+r.URL.Path, vigil.RoleAdmin); err != nil {
+		if err := p.sessions.Authorize(r, vigil.RoleAdmin); err != nil {
 			return err
 		}
 		return h(w, r, cur)
@@ -38,20 +37,20 @@ func (p *Pages) adminOnly(h pageFunc) pageFunc {
 // form handles a page form post made with a session: the form is parsed,
 // the session must be live (else the sign-in page, returning to back or
 // the form's own rd), and the hidden csrf_token field must be the session's
-// CSRF token (SPEC §3 CSRF layer 2; vigilhttp's Require reads only the
-// X-CSRF-Token header, which a plain HTML form cannot send).
+// CSRF token (SPEC §3 CSRF layer 2: vigilhttp.Sessions.CheckCSRF reads the
+// field, as a plain HTML form cannot send the X-CSRF-Token header).
 func (p *Pages) form(back string, h pageFunc) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := r.ParseForm(); err != nil {
 			return formError(err)
 		}
-		cur, err := p.sessions.Check(r, true)
+		cur, err := p.sessions.Check(r)
 		if err != nil {
 			return p.noSession(w, r, err, p.safeReturn(r.PostForm.Get("rd"), p.at(back)))
 		}
 		return p.withSession(w, r, cur, func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
-			if !p.csrfOK(r, cur) {
-				return p.csrfRefused(r, cur)
+			if err := p.sessions.CheckCSRF(r, cur); err != nil {
+				return err
 			}
 			return h(w, r, cur)
 		})
@@ -72,48 +71,16 @@ func (p *Pages) adminForm(h pageFunc) handler {
 	}))
 }
 
-// csrfOK compares the form's csrf_token with the session's in constant
-// time (OWASP ASVS 5.0 3.5.1).
-func (p *Pages) csrfOK(r *http.Request, cur *auth.Current) bool {
-	got, want := r.PostForm.Get("csrf_token"), cur.Token.CSRF()
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
-// csrfRefused audits csrf_rejected and returns CSRF_FAILED.
-func (p *Pages) csrfRefused(r *http.Request, cur *auth.Current) error {
-	p.engine.Audit(r.Context(), p.actor(r, cur), vigil.Event{
-		Username: cur.User.Username, Category: vigil.CategoryAccess, Event: vigil.EventCSRFRejected,
-		Detail: r.Method + " " + r.URL.Path + ": missing or wrong csrf_token form field",
-	})
-	return vigil.Errorf(vigil.CodeCSRFFailed, "The form could not be verified.")
-}
-
-// noSession answers a request without a live session: a failure of the
-// store is returned (fail closed: the error page); otherwise the cookie of
-// an ended session is cleared and the visitor goes to the sign-in page
-// with the reason and the page to return to.
+// noSession answers a request without a live session: the cookie of an
+// ended session is cleared and the visitor goes to the sign-in page with
+// the reason and the page to return to; any other error (the store's
+// failure) is returned, for the error page (fail closed).
 func (p *Pages) noSession(w http.ResponseWriter, r *http.Request, err error, rd string) error {
-	if vigilhttp.IsFailure(err) {
+	if !p.sessions.ClearEnded(w, r, err) {
 		return err
 	}
-	p.clearIfPresent(w, r)
 	redirect(w, p.loginURL(endReason(err), rd))
 	return nil
-}
-
-// clearIfPresent clears the session cookie if the request carried one.
-func (p *Pages) clearIfPresent(w http.ResponseWriter, r *http.Request) {
-	if _, present, _ := p.cookies.Token(r); present {
-		p.cookies.Clear(w)
-	}
-}
-
-// actor is the audit actor of a request, with or without a session.
-func (p *Pages) actor(r *http.Request, cur *auth.Current) auth.Actor {
-	if cur != nil {
-		return cur.Actor(p.clientIP(r), r.UserAgent())
-	}
-	return auth.Actor{IP: p.clientIP(r), UserAgent: r.UserAgent()}
 }
 
 // endReason returns why a session ended, or "" when err is not about an

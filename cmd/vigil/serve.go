@@ -199,7 +199,7 @@ func extraRoutes(cfg *config.Config, engine *auth.Engine, log *slog.Logger) (ext
 	refused = func(w http.ResponseWriter, r *http.Request) { pages.CrossOriginRefused(w, r) }
 	return func(mux *http.ServeMux, s *vigilhttp.Sessions) {
 		pages = web.New(web.Deps{
-			Engine: engine, Sessions: s, Logger: log, Dev: cfg.Dev, IdleWarning: cfg.IdleWarning,
+			Engine: engine, Sessions: s, Logger: log, IdleWarning: cfg.IdleWarning,
 			PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
 			RoutePrefix: cfg.RoutePrefix,
 		})
@@ -218,7 +218,7 @@ func upstream(cfg *config.Config, log *slog.Logger) func(*vigilhttp.Sessions) ht
 	}
 	return func(s *vigilhttp.Sessions) http.Handler {
 		return proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log,
-			LoginPath: cfg.RoutePrefix + "/auth/login", PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies})
+			LoginPath: cfg.RoutePrefix + "/auth/login", PublicURL: cfg.PublicURL})
 	}
 }
 

@@ -264,16 +264,23 @@ type hashCounts struct {
 	// Weaker counts those of Rehash with less memory, fewer passes, or a
 	// shorter salt or key than new hashes.
 	Weaker int `json:"weaker"`
-	// Unreadable counts the stored values that are not argon2id v=19 PHC
-	// strings within bounds: their users cannot sign in until a reset.
+	// OtherFormats counts, by format (password.Identify's names), the
+	// hashes of Rehash brought from another system: bcrypt, PBKDF2,
+	// scrypt, argon2i... each verified as its format says, then rehashed.
+	OtherFormats map[string]int `json:"other_formats"`
+	// Unreadable counts the stored values that are no hash vigil can
+	// verify (password.Identify refuses them): their users cannot sign in
+	// until a reset.
 	Unreadable int `json:"unreadable"`
 }
 
-func (h *hashCounts) add(phc string, current password.Params) {
-	p, ok := phcParamsOf(phc)
+func (h *hashCounts) add(stored string, current password.Params) {
+	p, ok := phcParamsOf(stored)
+	if !ok {
+		h.addOther(stored)
+		return
+	}
 	switch {
-	case !ok:
-		h.Unreadable++
 	case p == current:
 		h.Current++
 	default:
@@ -282,6 +289,21 @@ func (h *hashCounts) add(phc string, current password.Params) {
 			h.Weaker++
 		}
 	}
+}
+
+// addOther counts a stored value that is not an argon2id hash: another
+// format vigil verifies (and rehashes), or one it cannot read.
+func (h *hashCounts) addOther(stored string) {
+	format, err := password.Identify(stored)
+	if err != nil {
+		h.Unreadable++
+		return
+	}
+	if h.OtherFormats == nil {
+		h.OtherFormats = map[string]int{}
+	}
+	h.OtherFormats[format]++
+	h.Rehash++
 }
 
 // phcParams writes p as a PHC string's parameters: "argon2id m=19456,t=2,p=1".

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -194,8 +196,8 @@ func databaseRows(f databaseFacts) [][2]string {
 		{"Accounts", fmt.Sprintf("%d (%s), %d disabled", f.Users, strings.Join(roles, ", "), f.Disabled)},
 		{"Admin accounts that can sign in", fmt.Sprint(f.Admins)},
 		{"Accounts awaiting a password reset", fmt.Sprint(f.AwaitingReset)},
-		{"Password hashes", fmt.Sprintf("%d with the current parameters (%s), %d to be rehashed at the next sign-in (%d of them weaker), %d unreadable",
-			h.Current, h.Parameters, h.Rehash, h.Weaker, h.Unreadable)},
+		{"Password hashes", fmt.Sprintf("%d with the current parameters (%s), %d to be rehashed at the next sign-in (%d of them weaker%s), %d unreadable",
+			h.Current, h.Parameters, h.Rehash, h.Weaker, otherFormats(h.OtherFormats), h.Unreadable)},
 		{"Sessions open now", fmt.Sprint(f.OpenSessions)},
 	}
 }
@@ -215,7 +217,20 @@ func databaseNotes(f databaseFacts) []string {
 			plural(h.Rehash, "password hash"), h.Parameters, h.Weaker))
 	}
 	if n := f.PasswordHashes.Unreadable; n > 0 {
-		out = append(out, fmt.Sprintf("%s not an argon2id hash vigil can verify: those users cannot sign in until a password reset.", plural(n, "stored password")))
+		out = append(out, fmt.Sprintf("%s no hash vigil can verify: those users cannot sign in until a password reset.", plural(n, "stored password")))
 	}
 	return out
+}
+
+// otherFormats lists the counts of hashes brought from other systems, by
+// format: ", 2 bcrypt, 1 werkzeug-scrypt"; "" when there are none.
+func otherFormats(n map[string]int) string {
+	var parts []string
+	for _, f := range slices.Sorted(maps.Keys(n)) {
+		parts = append(parts, fmt.Sprintf("%d %s", n[f], f))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; from other systems: " + strings.Join(parts, ", ")
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vigilauth/vigil/internal/pgtest"
 	"github.com/vigilauth/vigil/password"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // alicePassword is the patients' password in these tests.
@@ -60,11 +61,12 @@ type complianceJSON struct {
 		AwaitingReset  int            `json:"awaiting_reset"`
 		OpenSessions   int            `json:"open_sessions"`
 		PasswordHashes struct {
-			Parameters string `json:"parameters"`
-			Current    int    `json:"current"`
-			Rehash     int    `json:"rehash_at_next_login"`
-			Weaker     int    `json:"weaker"`
-			Unreadable int    `json:"unreadable"`
+			Parameters   string         `json:"parameters"`
+			Current      int            `json:"current"`
+			Rehash       int            `json:"rehash_at_next_login"`
+			Weaker       int            `json:"weaker"`
+			Unreadable   int            `json:"unreadable"`
+			OtherFormats map[string]int `json:"other_formats"`
 		} `json:"password_hashes"`
 	} `json:"database"`
 }
@@ -283,14 +285,20 @@ func complianceWithServer(t *testing.T, db string) {
 	if code, _, errs := vigilRun(t, nil, "", "user", "disable", "former", "--db", db); code != 0 {
 		t.Fatalf("user disable: %s", errs)
 	}
-	// alice's hash made with less memory and fewer passes than new ones;
-	// legacy's a format vigil cannot verify.
+	// alice's hash made with less memory and fewer passes than new ones.
 	weak, err := password.NewHasher(password.Params{Memory: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1).Hash(context.Background(), alicePassword)
 	if err != nil {
 		t.Fatal(err)
 	}
 	setHash(t, db, "alice", weak)
-	setHash(t, db, "legacy", "$2y$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234")
+	// legacy's from another system (bcrypt, as PHP writes it); the
+	// former admin's is no hash at all.
+	legacyHash, err := bcrypt.GenerateFromPassword([]byte(alicePassword), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setHash(t, db, "legacy", "$2y$"+string(legacyHash[4:]))
+	setHash(t, db, "former", "md5:5f4dcc3b5aa765d61d8327deb882cf99")
 
 	code, out, errs := cli("", "compliance", "--json", "--strict")
 	c := parseCompliance(t, out)
@@ -302,7 +310,8 @@ func complianceWithServer(t *testing.T, db string) {
 	if f.Users != 5 || !reflect.DeepEqual(f.UsersByRole, want) || f.Disabled != 1 || f.Admins != 1 || f.AwaitingReset != 1 || f.OpenSessions != 0 {
 		t.Errorf("accounts: %+v", f)
 	}
-	if h := f.PasswordHashes; h.Current != 2 || h.Rehash != 1 || h.Weaker != 1 || h.Unreadable != 1 || h.Parameters != "argon2id m=19456,t=2,p=1" {
+	if h := f.PasswordHashes; h.Current != 1 || h.Rehash != 2 || h.Weaker != 1 || h.Unreadable != 1 ||
+		!reflect.DeepEqual(h.OtherFormats, map[string]int{"bcrypt": 1}) || h.Parameters != "argon2id m=19456,t=2,p=1" {
 		t.Errorf("hashes: %+v", h)
 	}
 	if store, loc := describeDB(db); f.Store != store || f.Location != loc {
@@ -310,12 +319,13 @@ func complianceWithServer(t *testing.T, db string) {
 	}
 
 	srv := startServer(t, db, append([]string{"--dev"}, flags...)...)
-	srv.device(t).Login("alice", alicePassword) // rehashed with the current parameters
+	srv.device(t).Login("alice", alicePassword)  // rehashed with the current parameters
+	srv.device(t).Login("legacy", alicePassword) // bcrypt, verified, then rehashed
 	admin := srv.device(t)
 	admin.Login("root", adminPW)
 	_, out, _ = cli("", "compliance", "--json")
 	after := parseCompliance(t, out)
-	if h := after.Database.PasswordHashes; h.Current != 3 || h.Rehash != 0 || h.Weaker != 0 || after.Database.OpenSessions != 2 {
+	if h := after.Database.PasswordHashes; h.Current != 3 || h.Rehash != 0 || h.Weaker != 0 || len(h.OtherFormats) != 0 || after.Database.OpenSessions != 3 {
 		t.Errorf("after alice signed in: hashes %+v, open sessions %d", h, after.Database.OpenSessions)
 	}
 

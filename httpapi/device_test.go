@@ -7,7 +7,6 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
-	"github.com/vigilauth/vigil/httpapi"
 	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
@@ -95,7 +94,7 @@ func TestDeviceCookieOfAnotherUserIsIgnored(t *testing.T) {
 // TestDeviceCookieOutsideDev: the __Host- name and Secure.
 func TestDeviceCookieOutsideDev(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withDeps(func(d *httpapi.Deps) { d.Dev = false }))
+	h := newHarness(t, withSessions(func(o *vigilhttp.Options) { o.Dev = false }))
 	r := h.client().Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW})
 	must(t, "login", r, http.StatusOK)
 	checkDeviceCookie(t, deviceCookie(r, vigilhttp.DeviceCookieName), true)

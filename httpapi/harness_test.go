@@ -76,9 +76,10 @@ func (s *faultStore) ListSessions(ctx context.Context, userID int64) ([]vigil.Se
 
 // harnessConfig is what a test may change before the server starts.
 type harnessConfig struct {
-	policy  vigil.Policy
-	noCache bool // do not run the engine's revocation follower (no session cache)
-	deps    func(*httpapi.Deps)
+	policy   vigil.Policy
+	noCache  bool // do not run the engine's revocation follower (no session cache)
+	deps     func(*httpapi.Deps)
+	sessions func(*vigilhttp.Options)
 }
 
 // harness is the API served by httptest over an engine on a temp SQLite
@@ -100,6 +101,10 @@ func withPolicy(f func(*vigil.Policy)) func(*harnessConfig) {
 
 func withDeps(f func(*httpapi.Deps)) func(*harnessConfig) {
 	return func(c *harnessConfig) { c.deps = f }
+}
+
+func withSessions(f func(*vigilhttp.Options)) func(*harnessConfig) {
+	return func(c *harnessConfig) { c.sessions = f }
 }
 
 // newHarness starts a server. The default policy is 8 h lifetime, 30 min
@@ -124,7 +129,11 @@ func newHarness(t testing.TB, opts ...func(*harnessConfig)) *harness {
 		auth.NewUser{Username: "bob", Role: vigil.RoleClinician, ClinicianID: "C-17", Password: bobPW},
 		auth.NewUser{Username: "root", Role: vigil.RoleAdmin, Password: rootPW},
 	)
-	deps := httpapi.Deps{Engine: h.Engine, Logger: logger, Dev: true}
+	opt := vigilhttp.Options{Dev: true, Logger: logger}
+	if cfg.sessions != nil {
+		cfg.sessions(&opt)
+	}
+	deps := httpapi.Deps{Engine: h.Engine, Sessions: vigilhttp.New(h.Engine, opt), Logger: logger}
 	if cfg.deps != nil {
 		cfg.deps(&deps)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/vigilauth/vigil/httpapi"
 	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/sqlite"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // dbBytes is the size of the SQLite database at path, the write-ahead log
@@ -46,7 +47,7 @@ func TestLongUsernamesDoNotFillTheDisk(t *testing.T) {
 	eng := testkit.Engine(store, auth.Options{Policy: vigil.Policy{Lifetime: time.Hour, IdleTimeout: 30 * time.Minute},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	testkit.CreateUsers(t, eng, auth.Actor{Username: "test"}, auth.NewUser{Username: "alice", Role: vigil.RolePatient, Password: alicePW})
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{Engine: eng, Dev: true}))
+	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{Engine: eng, Sessions: vigilhttp.New(eng, vigilhttp.Options{Dev: true})}))
 	t.Cleanup(srv.Close)
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {

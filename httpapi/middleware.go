@@ -13,18 +13,13 @@ import (
 // MaxBody is the largest request body accepted (SPEC §3: over 64 KiB, 413).
 const MaxBody = 64 << 10
 
-// limitBody refuses bodies over MaxBody on vigil's own routes (ours): at
-// once when Content-Length says so, and while reading otherwise (decode
-// reports it). A request for the app behind vigil (Deps.Fallback) is the
-// app's to judge: its uploads and forms pass whole.
-func limitBody(ours func(*http.Request) bool, next http.Handler) http.Handler {
+// limitBody refuses bodies over MaxBody on vigil's own routes, which it
+// wraps (mount): at once when Content-Length says so, and while reading
+// otherwise (decode and ParseForm report it).
+func (s *server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !ours(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		if r.ContentLength > MaxBody {
-			vigilhttp.WriteError(w, r, nil, tooLarge())
+			s.fail(w, r, tooLarge())
 			return
 		}
 		r2 := *r
@@ -105,11 +100,12 @@ func newCrossOrigin(public *url.URL, deny http.HandlerFunc) *http.CrossOriginPro
 }
 
 // csrfRejected answers a cross-origin unsafe request refused by the
-// middleware chain: a page's with the refusal page, others with JSON.
+// middleware chain: one for a page with the pages' refusal page, a person
+// being the sender; any other with JSON.
 func (s *server) csrfRejected(w http.ResponseWriter, r *http.Request) {
 	err := s.crossOrigin(r)
-	if rest, ours := strings.CutPrefix(r.URL.Path, s.prefix); s.refusedPage != nil && ours && isPagePath(rest) {
-		s.refusedPage(w, r)
+	if s.forPages(r) {
+		s.pages.CrossOriginRefused(w, r)
 		return
 	}
 	s.fail(w, r, err)
@@ -123,12 +119,6 @@ func (s *server) crossOrigin(r *http.Request) error {
 		Detail: fmt.Sprintf("%s %s: cross-origin request (Origin %q, Sec-Fetch-Site %q)",
 			r.Method, r.URL.Path, clip(r.Header.Get("Origin"), 200), clip(r.Header.Get("Sec-Fetch-Site"), 40))})
 	return vigil.Errorf(vigil.CodeCSRFFailed, "Cross-origin request refused.")
-}
-
-// isPagePath reports whether path, without the route prefix, is one of the
-// pages' (web.Pages serves /auth/, its static files under /auth/static/).
-func isPagePath(path string) bool {
-	return strings.HasPrefix(path, "/auth/") && !strings.HasPrefix(path, "/auth/static/")
 }
 
 func clip(s string, n int) string {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/httpapi"
-	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // The shapes vigil's routes take: alone, under a route prefix, in front of
@@ -32,9 +31,7 @@ func withShape(prefix string, upstream bool) func(*harnessConfig) {
 	return withDeps(func(d *httpapi.Deps) {
 		d.RoutePrefix = prefix
 		if upstream {
-			d.Fallback = func(*vigilhttp.Sessions) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("app")) })
-			}
+			d.App = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("app")) })
 		}
 	})
 }

@@ -6,10 +6,72 @@ import (
 	"strings"
 )
 
-// routes lists every route of the API (SPEC §3). allAPI says whether every
-// path under /api/ is vigil's: true unless an application behind vigil
-// (--upstream) shares /api/ with it, outside /api/auth/ and /api/admin/.
-func (s *server) routes(mux *http.ServeMux, allAPI bool) {
+// The places of the pages in the tree (without the route prefix).
+const (
+	pagesPath   = "/auth/"
+	staticPath  = "/auth/static/"
+	staticFiles = "GET " + staticPath + "{file}"
+)
+
+// mount builds the whole tree, the one place that decides which handler
+// takes which path: vigil's own routes (the API, forward auth, health, the
+// pages, their static files and "/") in one router behind the body limit,
+// under the route prefix if there is one; app takes every other request
+// (its uploads and forms are its own to judge, so no body limit), or
+// without one the root of a prefixed vigil redirects to the prefix and
+// answers /api/ paths outside it with JSON 404.
+func (s *server) mount(app http.Handler) http.Handler {
+	own := http.NewServeMux()
+	s.routes(own)
+	if s.pages != nil {
+		own.Handle(staticFiles, s.pages.Static())
+		own.Handle(pagesPath, s.pages)
+		if app == nil || s.prefix != "" { // "/" is the app's only without a prefix
+			own.Handle("GET /{$}", s.pages.Home())
+		}
+	}
+	ours := s.limitBody(own)
+	switch {
+	case s.prefix != "":
+		root := http.NewServeMux()
+		root.Handle(s.prefix+"/", stripPrefix(s.prefix, ours))
+		if app != nil {
+			root.Handle("/", app)
+		} else {
+			root.Handle("GET /{$}", http.RedirectHandler(s.prefix+"/", http.StatusFound))
+			s.strayAPI(root)
+		}
+		return root
+	case app != nil:
+		// The app shares the root: vigil keeps its own paths, and /api/
+		// outside /api/auth/ and /api/admin/ is the app's.
+		root := http.NewServeMux()
+		for _, p := range s.ownPaths() {
+			root.Handle(p, ours)
+		}
+		root.Handle("/", app)
+		return root
+	}
+	return ours
+}
+
+// ownPaths are the subtrees vigil keeps beside an app at the root.
+func (s *server) ownPaths() []string {
+	if s.pages != nil {
+		return slices.Concat(catchAlls, []string{pagesPath})
+	}
+	return catchAlls
+}
+
+// forPages reports whether r is for the pages as mount placed them: under
+// the route prefix and /auth/, but not a static file.
+func (s *server) forPages(r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, s.prefix)
+	return s.pages != nil && ok && strings.HasPrefix(rest, pagesPath) && !strings.HasPrefix(rest, staticPath)
+}
+
+// routes lists every route of the API (SPEC §3).
+func (s *server) routes(mux *http.ServeMux) {
 	h, req, passive := s.serve, s.sessions.Require, s.sessions.RequirePassive
 	admin := func(fn handler) http.Handler { return req(s.sessions.RequireRole("admin")(h(fn))) }
 
@@ -41,36 +103,33 @@ func (s *server) routes(mux *http.ServeMux, allAPI bool) {
 	// Any other method or path of vigil's own JSON routes gets JSON 404 or
 	// 405 (SPEC §3), never the router's text answer or its redirect to a
 	// trailing slash (which would lose the route prefix).
-	for _, p := range ownPaths(allAPI) {
+	for _, p := range slices.Concat(catchAlls, apiRoot) {
 		mux.Handle(p, h(s.notFound(mux)))
 	}
 }
 
-// ownPaths are the catch-all patterns of routes: every path under them
-// that no route takes is answered by notFound.
-func ownPaths(allAPI bool) []string {
-	paths := []string{"/api/auth", "/api/auth/", "/api/admin", "/api/admin/", "/healthz", "/readyz"}
-	if allAPI {
-		paths = append(paths, "/api", "/api/")
-	}
-	return paths
-}
+// catchAlls and apiRoot are the patterns under which every path no route
+// takes is answered by notFound; apiRoot's are vigil's only where no app
+// shares the root (mount).
+var (
+	catchAlls = []string{"/api/auth", "/api/auth/", "/api/admin", "/api/admin/", "/healthz", "/readyz"}
+	apiRoot   = []string{"/api", "/api/"}
+)
 
 // strayAPI answers the /api/ paths outside the route prefix with JSON 404,
 // on the root of a prefixed vigil with no application behind it: a client
 // that left the prefix out is told in the API's own terms.
-func (s *server) strayAPI(root *http.ServeMux, prefix string) {
-	for _, p := range []string{"/api", "/api/"} {
-		if p != prefix && p != prefix+"/" {
+func (s *server) strayAPI(root *http.ServeMux) {
+	for _, p := range apiRoot {
+		if p != s.prefix && p != s.prefix+"/" {
 			root.Handle(p, s.serve(s.notFound(root)))
 		}
 	}
 }
 
-// isCatchAll reports whether pattern is no route of its own: a catch-all
-// of routes, or the application's "/" behind vigil.
+// isCatchAll reports whether pattern is no route of its own.
 func isCatchAll(pattern string) bool {
-	return pattern == "" || pattern == "/" || slices.Contains(ownPaths(true), pattern)
+	return pattern == "" || slices.Contains(catchAlls, pattern) || slices.Contains(apiRoot, pattern)
 }
 
 // stripPrefix serves h with prefix, which the router matched on the

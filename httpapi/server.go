@@ -4,46 +4,55 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
-// Deps is what the API needs.
+// Deps is what NewServer needs: the engine and the one session layer, and
+// the other surfaces it mounts beside the API. Engine and Sessions are
+// required; the zero values of the others take the defaults noted.
 type Deps struct {
-	Engine         *auth.Engine
-	Logger         *slog.Logger
-	Dev            bool           // plain-HTTP cookie, no HSTS
-	PublicURL      *url.URL       // the external origin, trusted for Origin checks
-	TrustedProxies []netip.Prefix // whose X-Forwarded-* headers are believed
+	Engine *auth.Engine
+	// Sessions is the session layer the API, the pages and the reverse
+	// proxy share (its --dev cookies also turn HSTS off).
+	Sessions *vigilhttp.Sessions
+	Logger   *slog.Logger // default slog.Default()
+	// PublicURL is the external origin, trusted by the cross-origin check
+	// (--public-url). Default: none.
+	PublicURL *url.URL
 	// Ready reports whether this instance should get requests (GET
 	// /readyz): nil when it should; ErrDraining while it is stopping;
 	// any other error while it cannot serve (the store is unreachable, or
 	// its writes fail). Nil Ready is always ready.
 	Ready       func(ctx context.Context) error
 	IdleWarning time.Duration // how long before the idle timeout pages warn; default 2m
-	// Extra lets the caller add routes (the pages) to the same mux.
-	Extra func(mux *http.ServeMux, s *vigilhttp.Sessions)
-	// Fallback, if set, makes the handler of every request outside vigil's
-	// own routes (the reverse proxy to --upstream), given the API's
-	// sessions; it runs behind the same middleware: the cross-origin
-	// check, the body limit, the security headers.
-	Fallback func(s *vigilhttp.Sessions) http.Handler
 	// RoutePrefix ("" or "/name", --route-prefix) moves every route of
-	// vigil's own — the API, /healthz, /readyz and Extra's — under it; the
-	// prefix is stripped before they see a request. Outside it: Fallback,
-	// or without one a redirect from "/" to the prefix.
+	// vigil's own — the API, /healthz, /readyz, the pages — under it; the
+	// prefix is stripped before they see a request. Outside it: App, or
+	// without one a redirect from "/" to the prefix.
 	RoutePrefix string
-	// RefusedPage, if set, answers a request for a page (a path under
-	// /auth/, outside /auth/static/) that the cross-origin check refused,
-	// in place of the JSON error: a person whose form was refused gets a
-	// page (web.Pages.CrossOriginRefused). Either way the refusal is
-	// audited and the status is 403.
-	RefusedPage http.HandlerFunc
+	// Pages are the pages (web.Pages), mounted under /auth/ and, unless
+	// App takes it, at "/". Default: none.
+	Pages Pages
+	// App answers every request outside vigil's own routes (--upstream:
+	// the reverse proxy, package proxy). Default: none.
+	App http.Handler
+}
+
+// Pages is what NewServer mounts of the pages (web.Pages).
+type Pages interface {
+	// ServeHTTP answers every path under /auth/ but the static files.
+	http.Handler
+	// Static serves GET /auth/static/{file}.
+	Static() http.Handler
+	// Home answers GET /.
+	Home() http.Handler
+	// CrossOriginRefused answers a request for a page that the
+	// cross-origin check refused (a form posted from another site).
+	CrossOriginRefused(w http.ResponseWriter, r *http.Request)
 }
 
 // server holds what the handlers share.
@@ -57,12 +66,19 @@ type server struct {
 	// idleWarning is reported with the session for the pages' warning.
 	idleWarning time.Duration
 	hsts        bool
-	refusedPage http.HandlerFunc
+	pages       Pages  // nil without pages
 	prefix      string // the route prefix
 }
 
-// NewServer returns the API as one handler.
+// NewServer returns vigil's whole HTTP tree as one handler: the API and
+// forward auth, /healthz and /readyz, the pages and their static files,
+// "/", and App, each mounted once (mount.go) behind one middleware chain:
+// request id, panic recovery, security headers, the cross-origin check
+// (SPEC §3 CSRF layer 1), and the body limit on vigil's own routes.
 func NewServer(d Deps) http.Handler {
+	if d.Engine == nil || d.Sessions == nil {
+		panic("httpapi: NewServer needs an Engine and Sessions")
+	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
@@ -72,41 +88,11 @@ func NewServer(d Deps) http.Handler {
 	if d.IdleWarning <= 0 {
 		d.IdleWarning = 2 * time.Minute
 	}
-	s := &server{engine: d.Engine, log: d.Logger, ready: d.Ready, idleWarning: d.IdleWarning, hsts: !d.Dev, refusedPage: d.RefusedPage, prefix: d.RoutePrefix}
-	s.sessions = vigilhttp.New(d.Engine, vigilhttp.Options{Dev: d.Dev, TrustedProxies: d.TrustedProxies, Logger: d.Logger})
-	s.cookies = s.sessions.Cookies()
+	s := &server{engine: d.Engine, log: d.Logger, sessions: d.Sessions, cookies: d.Sessions.Cookies(), ready: d.Ready,
+		idleWarning: d.IdleWarning, hsts: !d.Sessions.Cookies().Dev, pages: d.Pages, prefix: d.RoutePrefix}
 	s.cop = newCrossOrigin(d.PublicURL, s.csrfRejected)
-	mux := http.NewServeMux()
-	s.routes(mux, d.Fallback == nil || d.RoutePrefix != "")
-	if d.Extra != nil {
-		d.Extra(mux, s.sessions)
-	}
-	var fallback http.Handler
-	if d.Fallback != nil {
-		fallback = d.Fallback(s.sessions)
-	}
-	ours := func(*http.Request) bool { return true }
-	var h http.Handler = mux
-	switch {
-	case d.RoutePrefix != "":
-		root := http.NewServeMux()
-		root.Handle(d.RoutePrefix+"/", stripPrefix(d.RoutePrefix, mux))
-		if fallback != nil {
-			root.Handle("/", fallback)
-		} else {
-			root.Handle("GET /{$}", http.RedirectHandler(d.RoutePrefix+"/", http.StatusFound))
-			s.strayAPI(root, d.RoutePrefix)
-		}
-		h = root
-		ours = func(r *http.Request) bool {
-			return r.URL.Path == d.RoutePrefix || strings.HasPrefix(r.URL.Path, d.RoutePrefix+"/")
-		}
-	case fallback != nil:
-		mux.Handle("/", fallback)
-		ours = func(r *http.Request) bool { _, pattern := mux.Handler(r); return pattern != "/" }
-	}
+	h := s.mount(d.App)
 	h = s.cop.Handler(h)
-	h = limitBody(ours, h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
 	h = vigilhttp.WithRequestID(h)

@@ -7,12 +7,13 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/httpapi"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 func trustProxies(cidrs ...string) func(*harnessConfig) {
-	return withDeps(func(d *httpapi.Deps) {
+	return withSessions(func(o *vigilhttp.Options) {
 		for _, c := range cidrs {
-			d.TrustedProxies = append(d.TrustedProxies, netip.MustParsePrefix(c))
+			o.TrustedProxies = append(o.TrustedProxies, netip.MustParsePrefix(c))
 		}
 	})
 }

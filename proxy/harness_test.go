@@ -33,7 +33,8 @@ type config struct {
 }
 
 // front is vigil in reverse-proxy mode, wired as `vigil serve --upstream`
-// wires it: the API's handler with the proxy as its fallback.
+// wires it: one session layer, shared by the API and the proxy, which
+// NewServer mounts as the app.
 type front struct {
 	URL    string
 	addr   string // host:port, for requests written by hand
@@ -55,8 +56,8 @@ func newFront(t *testing.T, upstream string, c config) *front {
 	if c.publicURL != "" {
 		opt.PublicURL, _ = url.Parse(c.publicURL)
 	}
-	h := httpapi.NewServer(httpapi.Deps{Engine: e, Dev: c.dev, PublicURL: opt.PublicURL, TrustedProxies: prefixes(t, c.trusted),
-		Fallback: func(s *vigilhttp.Sessions) http.Handler { return proxy.New(up, s, opt) }})
+	s := vigilhttp.New(e, vigilhttp.Options{Dev: c.dev, TrustedProxies: prefixes(t, c.trusted)})
+	h := httpapi.NewServer(httpapi.Deps{Engine: e, Sessions: s, PublicURL: opt.PublicURL, App: proxy.New(up, s, opt)})
 	srv := httptest.NewUnstartedServer(h)
 	if c.tls {
 		srv.StartTLS()

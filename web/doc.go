@@ -13,11 +13,10 @@
 // in constant time. Sign-in and sign-out are plain form posts, so they work
 // without JavaScript; only the idle warning needs it.
 //
-// Wire the pages into the API's mux through httpapi.Deps.Extra:
+// The pages are mounted, with the API, by httpapi.NewServer, over the one
+// session layer the API uses too:
 //
-//	Extra: func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-//		pages := web.New(web.Deps{Engine: engine, Sessions: s})
-//		pages.Register(mux)
-//		mux.Handle("GET /{$}", pages.Home())
-//	}
+//	sessions := vigilhttp.New(engine, vigilhttp.Options{})
+//	pages := web.New(web.Deps{Engine: engine, Sessions: sessions})
+//	handler := httpapi.NewServer(httpapi.Deps{Engine: engine, Sessions: sessions, Pages: pages})
 package web

@@ -66,14 +66,9 @@ func newHarnessAt(t *testing.T, prefix string) *harness {
 		auth.NewUser{Username: "bob", Role: vigil.RoleClinician, ClinicianID: "C-17", Password: bobPW},
 		auth.NewUser{Username: "root", Role: vigil.RoleAdmin, Password: rootPW},
 	)
-	handler := httpapi.NewServer(httpapi.Deps{
-		Engine: h.Engine, Logger: logger, Dev: true, RoutePrefix: prefix,
-		Extra: func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-			p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, PasswordRules: testkit.Policy().Describe(), RoutePrefix: prefix})
-			p.Register(mux)
-			mux.Handle("GET /{$}", p.Home())
-		},
-	})
+	s := vigilhttp.New(h.Engine, vigilhttp.Options{Dev: true, Logger: logger})
+	p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, PasswordRules: testkit.Policy().Describe(), RoutePrefix: prefix})
+	handler := httpapi.NewServer(httpapi.Deps{Engine: h.Engine, Sessions: s, Logger: logger, RoutePrefix: prefix, Pages: p})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	h.URL = srv.URL

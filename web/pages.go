@@ -55,6 +55,7 @@ type Pages struct {
 	base        string // the route prefix
 	tmpl        map[string]*template.Template
 	static      *staticFiles
+	mux         *http.ServeMux // the pages' routes (routes.go)
 }
 
 // New returns the pages. It panics if Engine or Sessions is nil, or if the
@@ -80,6 +81,8 @@ func New(d Deps) *Pages {
 	}
 	p.tmpl = mustParseTemplates(p.funcs())
 	p.static = mustLoadStatic()
+	p.mux = http.NewServeMux()
+	p.routes(p.mux)
 	return p
 }
 
@@ -91,9 +94,13 @@ func defaultRules(minLength int) []string {
 	return r
 }
 
-// Register adds the pages to mux, all under /auth/ (see routes.go). It
-// does not take "/": see Home.
-func (p *Pages) Register(mux *http.ServeMux) { p.routes(mux) }
+// ServeHTTP answers every path under /auth/ but the static files (see
+// routes.go): a page, or the page saying there is none.
+func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.mux.ServeHTTP(w, r) }
+
+// Static serves the embedded stylesheet, scripts and icon, as GET
+// /auth/static/{file}.
+func (p *Pages) Static() http.Handler { return p.static }
 
 // Home answers "/" by sending a signed-in visitor to their account page and
 // anyone else to the sign-in page.

@@ -2,14 +2,13 @@ package web
 
 import "net/http"
 
-// routes lists every page. Page forms post to their own paths; the
-// session-bound ones (everything but sign-in and reset) check the form's
-// csrf_token (see form).
+// routes lists every page; the static files are mounted beside them
+// (Static). Page forms post to their own paths; the session-bound ones
+// (everything but sign-in and reset) check the form's csrf_token (see
+// form).
 func (p *Pages) routes(mux *http.ServeMux) {
 	in, admin := p.signedIn, func(h pageFunc) handler { return p.signedIn(p.adminOnly(h)) }
 	handle := func(pattern string, h handler) { mux.Handle(pattern, p.serve(h)) }
-
-	mux.Handle("GET /auth/static/{file}", p.static)
 
 	handle("GET /auth/login", p.loginPage)
 	handle("POST /auth/login", p.loginSubmit)

@@ -95,15 +95,21 @@ func serve(ctx context.Context, e *env, args []string) error {
 	return runServer(ctx, srv, ln, engine, log, cfg.Dev, stop)
 }
 
-// newHandler is the whole HTTP tree of serve: the API, forward auth, the
-// pages, health, and "/" or the reverse proxy, behind one middleware chain.
-// ready reports whether the store can serve (GET /readyz).
+// newHandler is the whole HTTP tree of serve, built here once: the one
+// session layer; over it the surfaces — the API with forward auth and
+// health, the pages, and with --upstream the reverse proxy — which
+// httpapi.NewServer mounts behind one middleware chain. ready reports
+// whether the store can serve (GET /readyz).
 func newHandler(cfg *config.Config, engine *auth.Engine, ready func(context.Context) error, log *slog.Logger) http.Handler {
-	extra, refused := extraRoutes(cfg, engine, log)
+	sessions := vigilhttp.New(engine, vigilhttp.Options{Dev: cfg.Dev, TrustedProxies: cfg.TrustedProxies, Logger: log})
+	pages := web.New(web.Deps{
+		Engine: engine, Sessions: sessions, Logger: log, IdleWarning: cfg.IdleWarning,
+		PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
+		RoutePrefix: cfg.RoutePrefix,
+	})
 	return httpapi.NewServer(httpapi.Deps{
-		Engine: engine, Logger: log, Dev: cfg.Dev, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, Ready: ready, Extra: extra, RefusedPage: refused, IdleWarning: cfg.IdleWarning,
-		RoutePrefix: cfg.RoutePrefix, Fallback: upstream(cfg, log),
+		Engine: engine, Sessions: sessions, Logger: log, PublicURL: cfg.PublicURL, Ready: ready,
+		IdleWarning: cfg.IdleWarning, RoutePrefix: cfg.RoutePrefix, Pages: pages, App: upstream(cfg, sessions, log),
 	})
 }
 
@@ -190,36 +196,15 @@ func (d *drain) wait(log *slog.Logger, errc <-chan error) error {
 	}
 }
 
-// extraRoutes adds the pages (package web, always: vigil serves /auth/
-// itself) and then either "/", which sends visitors to their account page or
-// to sign in, or, with --upstream, the reverse proxy that takes every path
-// vigil does not serve itself.
-func extraRoutes(cfg *config.Config, engine *auth.Engine, log *slog.Logger) (extra func(*http.ServeMux, *vigilhttp.Sessions), refused http.HandlerFunc) {
-	var pages *web.Pages // made by extra, which httpapi.NewServer calls before serving
-	refused = func(w http.ResponseWriter, r *http.Request) { pages.CrossOriginRefused(w, r) }
-	return func(mux *http.ServeMux, s *vigilhttp.Sessions) {
-		pages = web.New(web.Deps{
-			Engine: engine, Sessions: s, Logger: log, IdleWarning: cfg.IdleWarning,
-			PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
-			RoutePrefix: cfg.RoutePrefix,
-		})
-		pages.Register(mux)
-		if cfg.Upstream == nil || cfg.RoutePrefix != "" { // "/" is the app's only without a prefix
-			mux.Handle("GET /{$}", pages.Home())
-		}
-	}, refused
-}
-
 // upstream is, with --upstream, the reverse proxy that serves every path
-// outside vigil's own routes (nil without).
-func upstream(cfg *config.Config, log *slog.Logger) func(*vigilhttp.Sessions) http.Handler {
+// outside vigil's own routes, over the sessions of vigil's own (nil
+// without).
+func upstream(cfg *config.Config, s *vigilhttp.Sessions, log *slog.Logger) http.Handler {
 	if cfg.Upstream == nil {
 		return nil
 	}
-	return func(s *vigilhttp.Sessions) http.Handler {
-		return proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log,
-			LoginPath: cfg.RoutePrefix + "/auth/login", PublicURL: cfg.PublicURL})
-	}
+	return proxy.New(cfg.Upstream, s, proxy.Options{PublicPaths: cfg.PublicPaths, Logger: log,
+		LoginPath: cfg.RoutePrefix + "/auth/login", PublicURL: cfg.PublicURL})
 }
 
 // newLogger logs to stderr in format, with warnings and errors of one kind

@@ -158,7 +158,10 @@ func TestExternalStarvedWorkerIsNotWedged(t *testing.T) {
 		failedWhileStarving.Store(starving.Load())
 	})
 	defer h.Close()
-	h.workers.allow = 20 * time.Millisecond
+	// Ample against the scheduler: a read deadline woken more than 5
+	// allowances late (allow plus maxStarved) would find the worker out
+	// before it was seen waiting three times.
+	h.workers.allow = 250 * time.Millisecond
 	var frozen atomic.Int64
 	h.workers.queued = func(int) time.Duration {
 		calls.Add(1)

@@ -30,6 +30,18 @@ const (
 	CodeUnavailable          = "UNAVAILABLE"
 )
 
+// Codes returns every error code, in the order of SPEC §3's table (the
+// codes vigil added after it last): the list vigilhttp gives a status each,
+// and docs/api.md describes each.
+func Codes() []string {
+	return []string{
+		CodeInvalidRequest, CodePasswordMismatch, CodeWeakPassword, CodeInvalidResetToken,
+		CodeUnauthenticated, CodeInvalidCredentials, CodeSessionExpired, CodeSessionRevoked, CodeReauthRequired,
+		CodeCSRFFailed, CodeForbidden, CodeNotFound, CodePayloadTooLarge, CodeUnsupportedMediaType,
+		CodeRateLimited, CodeInternal, CodeUnavailable, CodeMethodNotAllowed, CodeConflict,
+	}
+}
+
 // Error is an outcome a client may read: a stable Code, a Message for
 // people, and the extra fields some codes carry. Anything that is not an
 // *Error is an internal failure and is answered with CodeInternal.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // The places of the pages in the tree (without the route prefix).
@@ -23,13 +25,7 @@ const (
 func (s *server) mount(app http.Handler) http.Handler {
 	own := http.NewServeMux()
 	s.routes(own)
-	if s.pages != nil {
-		own.Handle(staticFiles, s.pages.Static())
-		own.Handle(pagesPath, s.pages)
-		if app == nil || s.prefix != "" { // "/" is the app's only without a prefix
-			own.Handle("GET /{$}", s.pages.Home())
-		}
-	}
+	s.pageRoutes(own, app)
 	ours := s.limitBody(own)
 	switch {
 	case s.prefix != "":
@@ -55,6 +51,19 @@ func (s *server) mount(app http.Handler) http.Handler {
 	return ours
 }
 
+// pageRoutes mounts the pages, their static files and "/" beside the API,
+// when there are pages.
+func (s *server) pageRoutes(mux registrar, app http.Handler) {
+	if s.pages == nil {
+		return
+	}
+	mux.Handle(staticFiles, s.pages.Static())
+	mux.Handle(pagesPath, s.pages)
+	if app == nil || s.prefix != "" { // "/" is the app's only without a prefix
+		mux.Handle("GET /{$}", s.pages.Home())
+	}
+}
+
 // ownPaths are the subtrees vigil keeps beside an app at the root.
 func (s *server) ownPaths() []string {
 	if s.pages != nil {
@@ -70,8 +79,53 @@ func (s *server) forPages(r *http.Request) bool {
 	return s.pages != nil && ok && strings.HasPrefix(rest, pagesPath) && !strings.HasPrefix(rest, staticPath)
 }
 
-// routes lists every route of the API (SPEC §3).
+// registrar is where routes are registered: the router, or the recorder
+// of Routes.
+type registrar interface {
+	Handle(pattern string, handler http.Handler)
+}
+
+// Routes returns the pattern ("METHOD /path", path values as {name}) of
+// every route NewServer serves with pages and no App, without the route
+// prefix: the API's (apiRoutes), the static files and "/" (pageRoutes),
+// in the order they are registered. The pages' own routes are
+// web.Routes; the subtrees that only answer what no route takes (JSON
+// 404 and 405, the pages' "not found") are left out.
+func Routes() []string {
+	var rec recorder
+	s := &server{sessions: new(vigilhttp.Sessions), pages: recordedPages{}}
+	s.apiRoutes(&rec)
+	s.pageRoutes(&rec, nil)
+	return slices.DeleteFunc(rec, func(p string) bool { return p == pagesPath })
+}
+
+// recorder is a registrar that keeps only the patterns.
+type recorder []string
+
+func (r *recorder) Handle(pattern string, _ http.Handler) { *r = append(*r, pattern) }
+
+// recordedPages stands in for the pages while Routes records.
+type recordedPages struct{ http.Handler }
+
+func (recordedPages) Static() http.Handler                                  { return nil }
+func (recordedPages) Home() http.Handler                                    { return nil }
+func (recordedPages) CrossOriginRefused(http.ResponseWriter, *http.Request) {}
+
+// routes registers the API (apiRoutes) and, under the API's subtrees, the
+// answer to every path no route takes.
 func (s *server) routes(mux *http.ServeMux) {
+	s.apiRoutes(mux)
+
+	// Any other method or path of vigil's own JSON routes gets JSON 404 or
+	// 405 (SPEC §3), never the router's text answer or its redirect to a
+	// trailing slash (which would lose the route prefix).
+	for _, p := range slices.Concat(catchAlls, apiRoot) {
+		mux.Handle(p, s.serve(s.notFound(mux)))
+	}
+}
+
+// apiRoutes lists every route of the API (SPEC §3).
+func (s *server) apiRoutes(mux registrar) {
 	h, req, passive := s.serve, s.sessions.Require, s.sessions.RequirePassive
 	admin := func(fn handler) http.Handler { return req(s.sessions.RequireRole("admin")(h(fn))) }
 
@@ -99,13 +153,6 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /healthz", h(s.healthz))
 	mux.Handle("GET /readyz", h(s.readyz))
-
-	// Any other method or path of vigil's own JSON routes gets JSON 404 or
-	// 405 (SPEC §3), never the router's text answer or its redirect to a
-	// trailing slash (which would lose the route prefix).
-	for _, p := range slices.Concat(catchAlls, apiRoot) {
-		mux.Handle(p, h(s.notFound(mux)))
-	}
 }
 
 // catchAlls and apiRoot are the patterns under which every path no route

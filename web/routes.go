@@ -1,12 +1,39 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+)
+
+// Routes returns the pattern ("METHOD /path", path values as {name}) of
+// every page route, as routes registers it and without the route prefix;
+// the subtree that answers every other path with the "not found" page is
+// left out. The static files and "/" are mounted by httpapi (its Routes).
+func Routes() []string {
+	var rec recorder
+	new(Pages).routes(&rec)
+	return slices.DeleteFunc(rec, func(p string) bool { return p == notFoundPath })
+}
+
+// notFoundPath takes every path under /auth/ that no page takes.
+const notFoundPath = "/auth/"
+
+// registrar is where routes registers: the router, or the recorder of
+// Routes.
+type registrar interface {
+	Handle(pattern string, handler http.Handler)
+}
+
+// recorder is a registrar that keeps only the patterns.
+type recorder []string
+
+func (r *recorder) Handle(pattern string, _ http.Handler) { *r = append(*r, pattern) }
 
 // routes lists every page; the static files are mounted beside them
 // (Static). Page forms post to their own paths; the session-bound ones
 // (everything but sign-in and reset) check the form's csrf_token (see
 // form).
-func (p *Pages) routes(mux *http.ServeMux) {
+func (p *Pages) routes(mux registrar) {
 	in, admin := p.signedIn, func(h pageFunc) handler { return p.signedIn(p.adminOnly(h)) }
 	handle := func(pattern string, h handler) { mux.Handle(pattern, p.serve(h)) }
 
@@ -34,5 +61,5 @@ func (p *Pages) routes(mux *http.ServeMux) {
 	handle("POST /auth/admin/users/{username}/reset-link", p.adminForm(p.adminResetLink))
 	handle("POST /auth/admin/users/{username}/revoke-sessions", p.adminForm(p.adminRevoke))
 
-	handle("/auth/", p.notFound)
+	handle(notFoundPath, p.notFound)
 }

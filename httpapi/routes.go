@@ -26,6 +26,11 @@ func (s *server) mount(app http.Handler) http.Handler {
 	own := http.NewServeMux()
 	s.routes(own)
 	s.pageRoutes(own, app)
+	if s.pages != nil {
+		// The router's own redirect of /auth to /auth/ would name the
+		// path without the route prefix (an app's page, under one).
+		own.Handle(strings.TrimSuffix(pagesPath, "/"), http.RedirectHandler(s.prefix+pagesPath, http.StatusTemporaryRedirect))
+	}
 	ours := s.limitBody(own)
 	switch {
 	case s.prefix != "":

@@ -252,6 +252,11 @@ func TestEveryPageUnderARoutePrefix(t *testing.T) {
 	if user == nil || len(user.find(func(n *node) bool { return n.Tag == "form" })) == 0 {
 		t.Fatal("no forms on the user page")
 	}
+	// The bare /auth is sent to the pages under the prefix, never to the
+	// app's /auth/.
+	if p := anon.get("/auth"); p.Status != http.StatusTemporaryRedirect || p.location() != prefix+"/auth/" {
+		t.Errorf("%s/auth: %d, Location %q, want %s/auth/", prefix, p.Status, p.location(), prefix)
+	}
 	csrf := root.csrf()
 	p := root.post("/auth/admin/users/alice/revoke-sessions", url.Values{"csrf_token": {csrf}, "rd": {prefix + "/auth/admin/users/alice"}})
 	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.location(), prefix+"/auth/admin/users/alice") {

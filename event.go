@@ -41,6 +41,20 @@ const (
 	EventPasswordRehashed         = "password_rehashed"
 )
 
+// EventNames returns every audit event name above, in their order: what
+// vigil may write to the audit log (docs/events.md describes each). A
+// new name goes both into the constants and here.
+func EventNames() []string {
+	return []string{
+		EventLoginSucceeded, EventLoginFailed, EventLoginThrottled, EventLogout,
+		EventSessionExpiredInactivity, EventSessionExpiredLifetime, EventSessionRevoked,
+		EventSessionsRevokedOthers, EventPasswordChanged, EventInvalidCurrentPassword,
+		EventPasswordResetIssued, EventPasswordResetCompleted, EventCSRFRejected,
+		EventAccessForbidden, EventUserCreated, EventUserDisabled, EventUserEnabled,
+		EventReauthenticated, EventReauthFailed, EventPasswordRehashed,
+	}
+}
+
 // Audit categories.
 const (
 	CategoryAuthentication = "authentication"

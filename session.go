@@ -40,6 +40,15 @@ const (
 	ReasonSessionLimit    Reason = "session_limit"
 )
 
+// Reasons returns every reason above, in their order (docs/events.md says
+// when each happens). A new reason goes both into the constants and here.
+func Reasons() []Reason {
+	return []Reason{
+		ReasonInactivity, ReasonLifetime, ReasonLogout, ReasonPasswordChanged,
+		ReasonPasswordReset, ReasonRevoked, ReasonUserDisabled, ReasonSessionLimit,
+	}
+}
+
 // Expiry reports whether r is an expiry (not a revocation).
 func (r Reason) Expiry() bool { return r == ReasonInactivity || r == ReasonLifetime }
 

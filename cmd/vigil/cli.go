@@ -17,23 +17,6 @@ import (
 	"github.com/vigilauth/vigil/httpapi"
 )
 
-func userCmd(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("user: want add, list, disable, enable or reset")
-	}
-	switch args[0] {
-	case "add":
-		return userAdd(ctx, e, args[1:])
-	case "list":
-		return userList(ctx, e, args[1:])
-	case "disable", "enable":
-		return userSetDisabled(ctx, e, args[0], args[1:])
-	case "reset":
-		return userReset(ctx, e, args[1:])
-	}
-	return usagef("user: unknown command %q", args[0])
-}
-
 func userAdd(ctx context.Context, e *env, args []string) error {
 	f := newCLIFlags("user add")
 	role := f.String("role", "", "patient, clinician or admin")
@@ -162,19 +145,6 @@ func userReset(ctx context.Context, e *env, args []string) error {
 		printResetToken(e.stdout, tok, exp)
 		return nil
 	})
-}
-
-func sessionsCmd(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("sessions: want list or revoke")
-	}
-	switch args[0] {
-	case "list":
-		return sessionsList(ctx, e, args[1:])
-	case "revoke":
-		return sessionsRevoke(ctx, e, args[1:])
-	}
-	return usagef("sessions: unknown command %q", args[0])
 }
 
 type sessionLine struct {

@@ -78,34 +78,76 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 }
 
+// command is one command of the CLI: its name as typed ("user add") and
+// what runs it with the arguments that follow the name.
+type command struct {
+	name string
+	run  func(ctx context.Context, e *env, args []string) error
+}
+
+// commands are the commands dispatch runs, in the order of topUsage; a
+// name of two words is a command of a group ("user", "sessions").
+var commands = []command{
+	{"serve", serve},
+	{"user add", userAdd},
+	{"user list", userList},
+	{"user disable", func(ctx context.Context, e *env, args []string) error {
+		return userSetDisabled(ctx, e, "disable", args)
+	}},
+	{"user enable", func(ctx context.Context, e *env, args []string) error {
+		return userSetDisabled(ctx, e, "enable", args)
+	}},
+	{"user reset", userReset},
+	{"sessions list", sessionsList},
+	{"sessions revoke", sessionsRevoke},
+	{"audit", auditCmd},
+	{"compliance", complianceCmd},
+	{"migrate", migrateCmd},
+	{"version", func(_ context.Context, e *env, _ []string) error {
+		fmt.Fprintf(e.stdout, "vigil %s\n", version())
+		return nil
+	}},
+	{"help", func(_ context.Context, e *env, _ []string) error {
+		fmt.Fprint(e.stdout, topUsage)
+		return nil
+	}},
+}
+
+// aliases are other spellings of commands.
+var aliases = map[string]string{"--version": "version", "-h": "help", "--help": "help"}
+
 func dispatch(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, topUsage)
 		return usagef("no command given")
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return serve(ctx, e, rest)
-	case "user":
-		return userCmd(ctx, e, rest)
-	case "sessions":
-		return sessionsCmd(ctx, e, rest)
-	case "audit":
-		return auditCmd(ctx, e, rest)
-	case "compliance":
-		return complianceCmd(ctx, e, rest)
-	case "migrate":
-		return migrateCmd(ctx, e, rest)
-	case workerCommand:
+	name, rest := args[0], args[1:]
+	if name == workerCommand {
 		// Not listed in the help: serve starts it (see hashWorkers).
 		return password.ServeWorker(e.stdin, e.stdout, hashNice)
-	case "version", "--version":
-		fmt.Fprintf(e.stdout, "vigil %s\n", version())
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, topUsage)
-		return nil
 	}
-	return usagef("unknown command %q", cmd)
+	if a, ok := aliases[name]; ok {
+		name = a
+	}
+	var group []string // the commands of the group name is, if it is one
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(ctx, e, rest)
+		}
+		if g, sub, ok := strings.Cut(c.name, " "); ok && g == name {
+			group = append(group, sub)
+		}
+	}
+	if len(group) == 0 {
+		return usagef("unknown command %q", name)
+	}
+	if len(rest) == 0 {
+		return usagef("%s: want %s or %s", name, strings.Join(group[:len(group)-1], ", "), group[len(group)-1])
+	}
+	for _, c := range commands {
+		if c.name == name+" "+rest[0] {
+			return c.run(ctx, e, rest[1:])
+		}
+	}
+	return usagef("%s: unknown command %q", name, rest[0])
 }

@@ -187,6 +187,17 @@ func IsPostgres(db string) bool {
 	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
 }
 
+// FlagNames returns the names of serve's flags, without dashes, in the
+// order Load defines them; each has the environment twin EnvName(name).
+func FlagNames() []string {
+	opts := options(&Config{})
+	names := make([]string, len(opts))
+	for i, o := range opts {
+		names[i] = o.name
+	}
+	return names
+}
+
 // Usage writes the help of `vigil serve` to w: every flag with its
 // environment twin, default and meaning.
 func Usage(w io.Writer) {

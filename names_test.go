@@ -94,3 +94,9 @@ func TestReasonsListsEveryReason(t *testing.T) {
 		seen[e.Message] = r
 	}
 }
+
+// TestCodesListsEveryCode: vigil.Codes, which the status map and the API
+// reference are checked against, holds every Code constant of error.go.
+func TestCodesListsEveryCode(t *testing.T) {
+	sameSet(t, "code", constants(t, "error.go", "Code"), vigil.Codes())
+}

@@ -20,6 +20,8 @@ type User struct {
 	CreatedAt         time.Time
 	LastLogin         time.Time // zero: never signed in
 	PasswordChangedAt time.Time // zero: never set
+	Email             string    // empty: none; else as NormalizeEmail leaves it
+	DisplayName       string    // empty: none; the name to show, NFC
 }
 
 // MaxUsernameLength bounds usernames.

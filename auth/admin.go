@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vigilauth/vigil"
 )
@@ -15,6 +18,8 @@ type NewUser struct {
 	Username    string
 	Role        vigil.Role
 	ClinicianID string
+	Email       string // optional; stored as vigil.NormalizeEmail leaves it
+	DisplayName string // optional; stored trimmed, in Unicode NFC
 	Password    string // empty: the account gets a reset token instead
 }
 
@@ -29,10 +34,12 @@ type Created struct {
 // CreateUser creates an account. Without a password it issues a reset
 // token, so no administrator ever knows a user's password.
 //
-// Errors: INVALID_REQUEST (username, role or clinician id), WEAK_PASSWORD,
+// Errors: INVALID_REQUEST (username, role, clinician id, email or display
+// name), WEAK_PASSWORD,
 // CONFLICT for a taken username, or a store error.
 func (e *Engine) CreateUser(ctx context.Context, n NewUser, a Actor) (*Created, error) {
-	u := &vigil.User{Username: vigil.NormalizeUsername(n.Username), Role: n.Role, ClinicianID: n.ClinicianID, CreatedAt: e.now()}
+	u := &vigil.User{Username: vigil.NormalizeUsername(n.Username), Role: n.Role, ClinicianID: n.ClinicianID,
+		Email: vigil.NormalizeEmail(n.Email), DisplayName: normalizeDisplayName(n.DisplayName), CreatedAt: e.now()}
 	if err := validateNewUser(u); err != nil {
 		return nil, err
 	}
@@ -73,7 +80,20 @@ func validateNewUser(u *vigil.User) error {
 	if len(u.ClinicianID) > 64 || slices.ContainsFunc([]rune(u.ClinicianID), func(r rune) bool { return !unicode.IsPrint(r) }) {
 		return vigil.Errorf(vigil.CodeInvalidRequest, "Invalid clinician id: at most 64 printable characters.")
 	}
+	if err := vigil.ValidateEmail(u.Email); err != nil {
+		return vigil.Errorf(vigil.CodeInvalidRequest, "Invalid email: %v.", err)
+	}
+	if err := vigil.ValidateDisplayName(u.DisplayName); err != nil {
+		return vigil.Errorf(vigil.CodeInvalidRequest, "Invalid display name: %v.", err)
+	}
 	return nil
+}
+
+// normalizeDisplayName trims s and composes it (Unicode NFC), so that one
+// name typed on two keyboards is stored as one string. NFC, not the NFKC
+// of passwords: a name keeps its compatibility characters as written.
+func normalizeDisplayName(s string) string {
+	return norm.NFC.String(strings.TrimSpace(s))
 }
 
 // userByName returns a user or NOT_FOUND.

@@ -61,6 +61,8 @@ const (
 	strUsername
 	strRole
 	strClinicianID
+	strEmail
+	strDisplayName
 	nStrs
 )
 
@@ -118,7 +120,7 @@ func (c *cache) current(s *slot, cur *Current) {
 		User: vigil.User{
 			ID: s.userID, Username: str(strUsername), Role: vigil.Role(str(strRole)), ClinicianID: str(strClinicianID),
 			Disabled: s.disabled, CreatedAt: unpackTime(s.userCreated), LastLogin: unpackTime(s.lastLogin),
-			PasswordChangedAt: unpackTime(s.passwordSet),
+			PasswordChangedAt: unpackTime(s.passwordSet), Email: str(strEmail), DisplayName: str(strDisplayName),
 		},
 		Limits: vigil.Limits{Lifetime: s.lifetime, IdleTimeout: s.idle},
 	}
@@ -162,7 +164,7 @@ func (c *cache) put(gen uint64, cur *Current) {
 		userCreated: packTime(u.CreatedAt), lastLogin: packTime(u.LastLogin), passwordSet: packTime(u.PasswordChangedAt),
 		lifetime: cur.Limits.Lifetime, idle: cur.Limits.IdleTimeout, disabled: u.Disabled,
 	}
-	for k, v := range [nStrs]string{s.ID, s.IP, s.UserAgent, u.Username, string(u.Role), u.ClinicianID} {
+	for k, v := range [nStrs]string{s.ID, s.IP, s.UserAgent, u.Username, string(u.Role), u.ClinicianID, u.Email, u.DisplayName} {
 		sl.strs[k] = span{off: uint32(c.arena.Len()), n: uint32(len(v))}
 		c.arena.WriteString(v)
 	}

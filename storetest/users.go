@@ -31,7 +31,8 @@ func (f *fixture) checkUser(what string, got, want *vigil.User) {
 		f.Fatalf("%s: nil user", what)
 	}
 	if got.ID != want.ID || got.Username != want.Username || got.Role != want.Role ||
-		got.ClinicianID != want.ClinicianID || got.PasswordHash != want.PasswordHash || got.Disabled != want.Disabled {
+		got.ClinicianID != want.ClinicianID || got.PasswordHash != want.PasswordHash || got.Disabled != want.Disabled ||
+		got.Email != want.Email || got.DisplayName != want.DisplayName {
 		f.Errorf("%s = %+v, want %+v", what, *got, *want)
 	}
 	sameTime(f, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
@@ -49,7 +50,8 @@ func (f *fixture) reload(u *vigil.User) *vigil.User {
 
 func testCreateUser(f *fixture) {
 	alice := &vigil.User{Username: "alice", Role: vigil.RoleClinician, ClinicianID: "c-17",
-		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", CreatedAt: t0.In(elsewhere)}
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", CreatedAt: t0.In(elsewhere),
+		Email: "Alice.Smith+vigil@clinic.example", DisplayName: "Dr. Zoë O'Brien 张伟"}
 	f.ok(f.s.CreateUser(f.ctx, alice), "CreateUser alice")
 	bob := &vigil.User{Username: "bob", Role: vigil.RoleAdmin, Disabled: true, CreatedAt: at(time.Hour)}
 	f.ok(f.s.CreateUser(f.ctx, bob), "CreateUser bob")

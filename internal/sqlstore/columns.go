@@ -5,7 +5,8 @@ package sqlstore
 // so that the lists can be joined.
 const (
 	UserColumns = `users.id, users.username, users.role, users.clinician_id, users.password_hash,
-	users.disabled, users.created_at, users.last_login, users.password_changed_at`
+	users.disabled, users.created_at, users.last_login, users.password_changed_at, users.email,
+	users.display_name`
 	SessionColumns = `sessions.id, sessions.token_hash, sessions.user_id, sessions.created_at,
 	sessions.last_activity, sessions.reauth_at, sessions.ip, sessions.user_agent,
 	sessions.ended_at, sessions.end_reason`

@@ -10,9 +10,9 @@ import (
 // new user's id, and its parameters for u.
 func InsertUser(d Dialect, u *vigil.User) (string, []any) {
 	args := []any{u.Username, u.Role, u.ClinicianID, u.PasswordHash, u.Disabled,
-		d.Time(u.CreatedAt), d.Time(u.LastLogin), d.Time(u.PasswordChangedAt)}
+		d.Time(u.CreatedAt), d.Time(u.LastLogin), d.Time(u.PasswordChangedAt), u.Email, u.DisplayName}
 	return insert(d, `users (username, role, clinician_id, password_hash, disabled,
-		created_at, last_login, password_changed_at)`, len(args)) + ` RETURNING id`, args
+		created_at, last_login, password_changed_at, email, display_name)`, len(args)) + ` RETURNING id`, args
 }
 
 // InsertSession returns CreateSession's statement in dialect d, and its

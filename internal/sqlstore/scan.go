@@ -81,7 +81,7 @@ func (Scan) Revocation(row Row) (vigil.Revocation, error) {
 // How many columns SessionColumns and UserColumns have.
 const (
 	sessionFields = 10
-	userFields    = 9
+	userFields    = 11
 )
 
 // appendSession appends the destinations of SessionColumns to dest.
@@ -96,5 +96,6 @@ func (s Scan) appendSession(dest []any, ses *vigil.Session) []any {
 func (s Scan) appendUser(dest []any, u *vigil.User) []any {
 	d := s.Dialect
 	return append(dest, &u.ID, &u.Username, &u.Role, &u.ClinicianID, &u.PasswordHash,
-		&u.Disabled, d.TimeDest(&u.CreatedAt), d.TimeDest(&u.LastLogin), d.TimeDest(&u.PasswordChangedAt))
+		&u.Disabled, d.TimeDest(&u.CreatedAt), d.TimeDest(&u.LastLogin), d.TimeDest(&u.PasswordChangedAt),
+		&u.Email, &u.DisplayName)
 }

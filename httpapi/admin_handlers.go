@@ -38,6 +38,8 @@ type createUserRequest struct {
 	Username    string     `json:"username"`
 	Role        vigil.Role `json:"role"`
 	ClinicianID string     `json:"clinician_id"`
+	Email       string     `json:"email"`
+	DisplayName string     `json:"display_name"`
 	Password    string     `json:"password"`
 }
 
@@ -49,7 +51,8 @@ func (s *server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := required(field("username", in.Username), field("role", string(in.Role))); err != nil {
 		return err
 	}
-	c, err := s.engine.CreateUser(r.Context(), auth.NewUser{Username: in.Username, Role: in.Role, ClinicianID: in.ClinicianID, Password: in.Password}, s.sessions.Actor(r))
+	c, err := s.engine.CreateUser(r.Context(), auth.NewUser{Username: in.Username, Role: in.Role, ClinicianID: in.ClinicianID,
+		Email: in.Email, DisplayName: in.DisplayName, Password: in.Password}, s.sessions.Actor(r))
 	if err != nil {
 		return err
 	}

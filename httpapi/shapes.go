@@ -13,6 +13,8 @@ type userJSON struct {
 	Username    string     `json:"username"`
 	Role        vigil.Role `json:"role"`
 	ClinicianID string     `json:"clinician_id"`
+	Email       string     `json:"email"`
+	DisplayName string     `json:"display_name"`
 }
 
 type adminUserJSON struct {
@@ -52,7 +54,7 @@ type eventJSON struct {
 }
 
 func toUser(u vigil.User) userJSON {
-	return userJSON{Username: u.Username, Role: u.Role, ClinicianID: u.ClinicianID}
+	return userJSON{Username: u.Username, Role: u.Role, ClinicianID: u.ClinicianID, Email: u.Email, DisplayName: u.DisplayName}
 }
 
 func toAdminUser(u vigil.User) adminUserJSON {

@@ -21,6 +21,8 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	f := newCLIFlags("user add")
 	role := f.String("role", "", "patient, clinician or admin")
 	clinician := f.String("clinician-id", "", "clinician identifier")
+	email := f.String("email", "", "email address (optional)")
+	displayName := f.String("display-name", "", "name to show (optional)")
 	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of standard input")
 	pos, err := f.parse(e, args, 1)
 	if err != nil {
@@ -30,7 +32,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("user add: --role: %v", err)
 	}
-	n := auth.NewUser{Username: pos[0], Role: r, ClinicianID: *clinician}
+	n := auth.NewUser{Username: pos[0], Role: r, ClinicianID: *clinician, Email: *email, DisplayName: *displayName}
 	if *fromStdin {
 		if n.Password, err = readPassword(e.stdin); err != nil {
 			return err
@@ -108,7 +110,7 @@ func userLine(u vigil.User) any {
 		last = &t
 	}
 	return map[string]any{"username": u.Username, "role": u.Role, "clinician_id": u.ClinicianID,
-		"disabled": u.Disabled, "created_at": u.CreatedAt.UTC(), "last_login": last}
+		"email": u.Email, "display_name": u.DisplayName, "disabled": u.Disabled, "created_at": u.CreatedAt.UTC(), "last_login": last}
 }
 
 func userSetDisabled(ctx context.Context, e *env, verb string, args []string) error {

@@ -49,11 +49,7 @@ func TestExitStatus(t *testing.T) {
 // to --limit and says on stderr when more match; not when all are shown.
 func TestAuditSaysWhenItCutsTheList(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "vigil.db")
-	vigilCLI := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		code := run(context.Background(), append(args, "--db", db), func(string) string { return "" }, strings.NewReader(""), &out, &errb)
-		return code, out.String(), errb.String()
-	}
+	vigilCLI := cliOn(db)
 	for _, name := range []string{"ann", "ben", "cat"} {
 		if code, _, errs := vigilCLI("user", "add", name, "--role", "patient"); code != 0 {
 			t.Fatalf("user add %s: %s", name, errs)
@@ -66,5 +62,15 @@ func TestAuditSaysWhenItCutsTheList(t *testing.T) {
 	code, out, errs = vigilCLI("audit", "--event", "user_created", "--limit", "3", "--json")
 	if code != 0 || strings.Count(out, "\n") != 3 || errs != "" {
 		t.Errorf("audit --limit 3 of 3: exit %d, %d lines, stderr %q", code, strings.Count(out, "\n"), errs)
+	}
+}
+
+// cliOn returns a function that runs a command on database db with no
+// environment and empty standard input: its exit status, stdout, stderr.
+func cliOn(db string) func(args ...string) (int, string, string) {
+	return func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), append(args, "--db", db), noEnv, strings.NewReader(""), &out, &errb)
+		return code, out.String(), errb.String()
 	}
 }

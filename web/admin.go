@@ -47,7 +47,7 @@ type resetLink struct {
 
 // createForm echoes the create-user form after a refusal.
 type createForm struct {
-	Username, Role, ClinicianID string
+	Username, Role, ClinicianID, Email, DisplayName string
 }
 
 type adminUsersData struct {
@@ -117,8 +117,11 @@ func (p *Pages) adminCreate(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 		Username:    strings.TrimSpace(r.PostForm.Get("username")),
 		Role:        r.PostForm.Get("role"),
 		ClinicianID: strings.TrimSpace(r.PostForm.Get("clinician_id")),
+		Email:       r.PostForm.Get("email"),
+		DisplayName: r.PostForm.Get("display_name"),
 	}
-	c, err := p.engine.CreateUser(r.Context(), auth.NewUser{Username: f.Username, Role: vigil.Role(f.Role), ClinicianID: f.ClinicianID}, p.sessions.Actor(r))
+	c, err := p.engine.CreateUser(r.Context(), auth.NewUser{Username: f.Username, Role: vigil.Role(f.Role), ClinicianID: f.ClinicianID,
+		Email: f.Email, DisplayName: f.DisplayName}, p.sessions.Actor(r))
 	switch vigil.ErrorCode(err) {
 	case "":
 		link := &resetLink{Username: c.User.Username, URL: p.resetURL(r, c.ResetToken), ExpiresAt: c.ExpiresAt, New: true}

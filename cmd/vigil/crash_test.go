@@ -140,17 +140,3 @@ func killDuringRevocations(t *testing.T, db string) {
 		t.Errorf("the password change's audit event did not survive SIGKILL (exit %d): %q", code, out)
 	}
 }
-
-// carry returns a device of s holding every cookie d held (none, if d's
-// cookie was cleared) and d's CSRF token: the same browser, after the
-// server restarted on another port.
-func carry(t *testing.T, d *device, s *server) *device {
-	nd := s.device(t)
-	var kept []*http.Cookie
-	for _, c := range d.Client.Jar.Cookies(mustURL(t, d.srv.URL)) {
-		kept = append(kept, &http.Cookie{Name: c.Name, Value: c.Value, Path: "/"})
-	}
-	nd.Client.Jar.SetCookies(mustURL(t, s.URL), kept)
-	nd.CSRF = d.CSRF
-	return nd
-}

@@ -40,14 +40,25 @@ func (d *device) cookie() *http.Cookie {
 	return nil
 }
 
-// on returns a device for another instance holding the same session: the
-// same cookie (set for that instance's URL, since each instance has its
-// own port) and the same CSRF token.
+// on returns a device for another instance holding the same session
+// (carry), failing the test when d holds no session cookie.
 func (d *device) on(other *server) *device {
 	d.T.Helper()
-	c := d.cookie()
-	nd := other.device(d.T)
-	nd.Client.Jar.SetCookies(mustURL(d.T, other.URL), []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/"}})
+	d.cookie()
+	return carry(d.T, d, other)
+}
+
+// carry returns a device of s holding every cookie d held (none, if d's
+// cookies were cleared; set for s's URL, since each instance has its own
+// port) and d's CSRF token: the same browser, on another instance or
+// after the server restarted on another port.
+func carry(t testing.TB, d *device, s *server) *device {
+	nd := s.device(t)
+	var kept []*http.Cookie
+	for _, c := range d.Client.Jar.Cookies(mustURL(t, d.srv.URL)) {
+		kept = append(kept, &http.Cookie{Name: c.Name, Value: c.Value, Path: "/"})
+	}
+	nd.Client.Jar.SetCookies(mustURL(t, s.URL), kept)
 	nd.CSRF = d.CSRF
 	return nd
 }

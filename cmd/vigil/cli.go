@@ -24,7 +24,12 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	email := f.String("email", "", "email address (optional)")
 	displayName := f.String("display-name", "", "name to show (optional)")
 	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of standard input")
+	links := linkFlags(f)
 	pos, err := f.parse(e, args, 1)
+	if err != nil {
+		return err
+	}
+	link, err := links.base()
 	if err != nil {
 		return err
 	}
@@ -45,7 +50,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "created %s (%s)\n", c.User.Username, c.User.Role)
 		if c.ResetToken != "" {
-			printResetToken(e.stdout, c.ResetToken, c.ExpiresAt)
+			printResetToken(e, link, c.ResetToken, c.ExpiresAt)
 		}
 		return nil
 	})
@@ -64,8 +69,15 @@ func readPassword(r io.Reader) (string, error) {
 	return line, nil
 }
 
-func printResetToken(w io.Writer, tok string, exp time.Time) {
-	fmt.Fprintf(w, "one-time password-reset token (valid until %s):\n%s\n", exp.UTC().Format(time.RFC3339), tok)
+func printResetToken(e *env, link, tok string, exp time.Time) {
+	fmt.Fprintf(e.stdout, "one-time password-reset token (valid until %s):\n%s\n", exp.UTC().Format(time.RFC3339), tok)
+	if link == "" {
+		fmt.Fprintln(e.stderr, "(give --public-url, or set VIGIL_PUBLIC_URL, to have the whole link printed)")
+		return
+	}
+	// The token travels in the fragment, which browsers never send to a
+	// server or put in a Referer (web/reset.go).
+	fmt.Fprintf(e.stdout, "reset link: %s#token=%s\n", link, tok)
 }
 
 // describe turns an engine error into one line, with the policy problems.
@@ -135,7 +147,12 @@ func userSetDisabled(ctx context.Context, e *env, verb string, args []string) er
 
 func userReset(ctx context.Context, e *env, args []string) error {
 	f := newCLIFlags("user reset")
+	links := linkFlags(f)
 	pos, err := f.parse(e, args, 1)
+	if err != nil {
+		return err
+	}
+	link, err := links.base()
 	if err != nil {
 		return err
 	}
@@ -144,7 +161,7 @@ func userReset(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return describe(err)
 		}
-		printResetToken(e.stdout, tok, exp)
+		printResetToken(e, link, tok, exp)
 		return nil
 	})
 }

@@ -33,6 +33,9 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *role == "" {
+		return usagef("user add: --role is required (patient, clinician or admin)")
+	}
 	r, err := vigil.ParseRole(*role)
 	if err != nil {
 		return usagef("user add: --role: %v", err)
@@ -105,6 +108,10 @@ func userList(ctx context.Context, e *env, args []string) error {
 		}
 		if *asJSON {
 			return printJSONLines(e.stdout, users, userLine)
+		}
+		if len(users) == 0 {
+			fmt.Fprintln(e.stdout, "no users yet (vigil user add USERNAME --role ROLE creates one)")
+			return nil
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "USERNAME\tROLE\tCLINICIAN ID\tSTATUS\tLAST LOGIN")
@@ -193,6 +200,14 @@ func sessionsList(ctx context.Context, e *env, args []string) error {
 		if *asJSON {
 			return printJSONLines(e.stdout, lines, func(l sessionLine) any { return l })
 		}
+		if len(lines) == 0 {
+			if len(pos) == 1 {
+				fmt.Fprintf(e.stdout, "no live sessions of %s\n", printable(vigil.NormalizeUsername(pos[0])))
+			} else {
+				fmt.Fprintln(e.stdout, "no live sessions")
+			}
+			return nil
+		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "USERNAME\tSESSION ID\tSIGNED IN\tLAST ACTIVE\tIP\tUSER AGENT")
 		for _, l := range lines {
@@ -272,6 +287,10 @@ func auditCmd(ctx context.Context, e *env, args []string) error {
 		}
 		if *asJSON {
 			return printJSONLines(e.stdout, events, eventLine)
+		}
+		if len(events) == 0 {
+			fmt.Fprintln(e.stdout, "no audit events match")
+			return nil
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "TIME\tEVENT\tUSERNAME\tACTOR\tIP\tDETAIL")

@@ -51,7 +51,8 @@ Commands:
   migrate                             create or update the database schema
   version
 
-Every command takes --db (VIGIL_DB): a SQLite path (default vigil.db).
+Every command takes --db (VIGIL_DB): a SQLite file path (default vigil.db)
+or a postgres:// URL. COMMAND --help prints that command's flags.
 `
 
 // run is the whole program: main only supplies the process's context,

@@ -22,6 +22,9 @@ import (
 
 // openStore opens the store named by --db.
 func openStore(ctx context.Context, db string, log *slog.Logger) (vigil.Store, error) {
+	if err := checkDB(db); err != nil {
+		return nil, err
+	}
 	if config.IsPostgres(db) {
 		s, err := postgres.Open(ctx, db, postgres.WithLogger(log))
 		if err != nil {
@@ -55,7 +58,7 @@ type cliFlags struct {
 func newCLIFlags(name string) *cliFlags {
 	f := &cliFlags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
 	f.SetOutput(io.Discard)
-	f.StringVar(&f.db, "db", "vigil.db", "SQLite path")
+	f.StringVar(&f.db, "db", "vigil.db", "the database: a SQLite file path, or a postgres:// URL")
 	return f
 }
 
@@ -63,7 +66,7 @@ func newCLIFlags(name string) *cliFlags {
 func (f *cliFlags) parse(e *env, args []string, want int) ([]string, error) {
 	pos, err := config.ParseInterspersed(f.FlagSet, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(e.stdout, topUsage)
+		fmt.Fprint(e.stdout, commandUsage(f.FlagSet))
 		return nil, err
 	}
 	if err != nil {

@@ -28,6 +28,14 @@ const (
 	CodeRateLimited          = "RATE_LIMITED"
 	CodeInternal             = "INTERNAL"
 	CodeUnavailable          = "UNAVAILABLE"
+	// CodeDeviceBindingRequired: the session is bound to a device key
+	// (DBSC) and the request did not carry a valid bound cookie.
+	CodeDeviceBindingRequired = "DEVICE_BINDING_REQUIRED"
+	// CodeDeviceProofRequired: a device-binding registration or refresh
+	// needs a proof signed over the session's outstanding challenge (none
+	// was sent, or it signed a challenge that is used, expired or not the
+	// session's); a refresh's answer carries a new challenge.
+	CodeDeviceProofRequired = "DEVICE_PROOF_REQUIRED"
 )
 
 // Codes returns every error code, in the order of SPEC §3's table (the
@@ -39,6 +47,7 @@ func Codes() []string {
 		CodeUnauthenticated, CodeInvalidCredentials, CodeSessionExpired, CodeSessionRevoked, CodeReauthRequired,
 		CodeCSRFFailed, CodeForbidden, CodeNotFound, CodePayloadTooLarge, CodeUnsupportedMediaType,
 		CodeRateLimited, CodeInternal, CodeUnavailable, CodeMethodNotAllowed, CodeConflict,
+		CodeDeviceBindingRequired, CodeDeviceProofRequired,
 	}
 }
 
@@ -133,6 +142,10 @@ var reasonMessages = map[Reason]string{
 	ReasonRevoked:         "This session was signed out. Please log in again.",
 	ReasonUserDisabled:    "This account has been disabled.",
 	ReasonSessionLimit:    "Signed out because the account signed in on too many devices. Please log in again.",
+	ReasonDeviceBindingFailed: "This session was signed out because a device other than the one it is bound to tried to use it. " +
+		"Please log in again.",
+	ReasonDeviceBindingMissing: "This session was signed out because it was not bound to this device in time. " +
+		"Please log in again with a browser that supports device-bound sessions.",
 }
 
 // SessionEndedError returns the error a request with a session ended for r

@@ -39,6 +39,10 @@ const (
 	EventReauthenticated          = "reauthenticated"
 	EventReauthFailed             = "reauthentication_failed"
 	EventPasswordRehashed         = "password_rehashed"
+	// Device-bound sessions (DBSC).
+	EventDeviceBound            = "device_bound"             // a session was bound to a device key
+	EventDeviceBindingRefreshed = "device_binding_refreshed" // a bound cookie was renewed with a proof
+	EventDeviceBindingFailed    = "device_binding_failed"    // a registration or refresh was refused
 )
 
 // EventNames returns every audit event name above, in their order: what
@@ -52,6 +56,7 @@ func EventNames() []string {
 		EventPasswordResetIssued, EventPasswordResetCompleted, EventCSRFRejected,
 		EventAccessForbidden, EventUserCreated, EventUserDisabled, EventUserEnabled,
 		EventReauthenticated, EventReauthFailed, EventPasswordRehashed,
+		EventDeviceBound, EventDeviceBindingRefreshed, EventDeviceBindingFailed,
 	}
 }
 

@@ -18,7 +18,33 @@ type Session struct {
 	UserAgent    string
 	EndedAt      time.Time // zero while the session is live
 	EndReason    Reason    // why it ended; empty while live
+	Binding      Binding   // its device binding (DBSC), if any
 }
+
+// Binding is a session's device binding (Device Bound Session Credentials,
+// W3C WebAppSec draft): the public key of a key pair the browser holds
+// (in a TPM where it has one), and the short-lived bound cookie that only
+// a proof signed with that key renews. Once a session is bound, every
+// request of it needs the bound cookie too, so a session cookie copied to
+// another machine stops working when the copied bound cookie lapses.
+//
+// The store keeps a binding with its session: the key, when it was bound,
+// the SHA-256 of the current bound cookie's value and the time it lapses
+// (by the server's clock, whatever the cookie's Expires says), and the one
+// outstanding challenge a proof must sign (its SHA-256 and expiry).
+// Challenges are single use: binding and refreshing consume them.
+type Binding struct {
+	Key              string    // the public key as a JWK (JSON); "" while unbound
+	Thumbprint       string    // the key's RFC 7638 SHA-256 thumbprint, base64url
+	BoundAt          time.Time // when the session was bound; zero while unbound
+	CookieHash       TokenHash // SHA-256 of the current bound cookie's value
+	CookieLapse      time.Time // when the current bound cookie stops being accepted
+	Challenge        TokenHash // SHA-256 of the outstanding challenge; zero for none
+	ChallengeExpires time.Time // when the outstanding challenge expires
+}
+
+// Bound reports whether the session is bound to a device key.
+func (s *Session) Bound() bool { return !s.Binding.BoundAt.IsZero() }
 
 // Live reports whether the session has not been ended (it may still be past
 // its expiry; the policy decides that).
@@ -38,6 +64,13 @@ const (
 	ReasonRevoked         Reason = "revoked"
 	ReasonUserDisabled    Reason = "user_disabled"
 	ReasonSessionLimit    Reason = "session_limit"
+	// ReasonDeviceBindingFailed: a proof for a bound session's refresh was
+	// signed by another key than the session's, so someone other than the
+	// bound browser holds the session cookie.
+	ReasonDeviceBindingFailed Reason = "device_binding_failed"
+	// ReasonDeviceBindingMissing: a session of a role that must be bound
+	// (--device-binding-required) was not bound within the grace period.
+	ReasonDeviceBindingMissing Reason = "device_binding_missing"
 )
 
 // Reasons returns every reason above, in their order (docs/events.md says
@@ -46,6 +79,7 @@ func Reasons() []Reason {
 	return []Reason{
 		ReasonInactivity, ReasonLifetime, ReasonLogout, ReasonPasswordChanged,
 		ReasonPasswordReset, ReasonRevoked, ReasonUserDisabled, ReasonSessionLimit,
+		ReasonDeviceBindingFailed, ReasonDeviceBindingMissing,
 	}
 }
 

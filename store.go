@@ -91,6 +91,32 @@ type SessionStore interface {
 	// then finds nothing (ErrNotFound). ErrNotFound if the session is missing
 	// or ended, ErrConflict if h is taken; in both cases nothing changes.
 	RotateSession(ctx context.Context, id string, h TokenHash, reauthAt time.Time) error
+
+	// Device binding (DBSC, see Binding). CreateSession stores s.Binding
+	// as given, so a session may start with its first challenge; every
+	// read returns the binding with the session.
+
+	// SetChallenge makes h, expiring at expires, the live session's one
+	// outstanding challenge, replacing any earlier one. ErrNotFound if
+	// the session is missing or ended. Nothing is logged: caches need no
+	// challenge.
+	SetChallenge(ctx context.Context, id string, h TokenHash, expires time.Time) error
+	// BindSession binds a live, unbound session to a device key, if
+	// challenge is its outstanding challenge and b.BoundAt is before the
+	// challenge expires: it sets b's Key, Thumbprint, BoundAt, CookieHash
+	// and CookieLapse, clears the challenge (single use) and logs the
+	// session so that caches drop their unbound copy, in one transaction.
+	// ErrNotFound otherwise (missing, ended or already bound session;
+	// another, used or expired challenge), and then nothing changes: of
+	// any number of concurrent calls with one challenge, one succeeds.
+	BindSession(ctx context.Context, id string, challenge TokenHash, b Binding) error
+	// RefreshBinding renews the bound cookie of a live, bound session, if
+	// challenge is its outstanding challenge and now is before it expires:
+	// it sets CookieHash and CookieLapse, clears the challenge and logs
+	// the session (so that every instance's cache drops the old cookie),
+	// in one transaction. ErrNotFound otherwise, and then nothing changes:
+	// of any number of concurrent calls with one challenge, one succeeds.
+	RefreshBinding(ctx context.Context, id string, challenge TokenHash, now time.Time, cookie TokenHash, lapse time.Time) error
 }
 
 // RevocationLog is the ordered log of sessions ended or changed, which the

@@ -56,6 +56,7 @@ func (f *fixture) checkSession(what string, got, want *vigil.Session) {
 	sameTime(f, what+".LastActivity", got.LastActivity, want.LastActivity)
 	sameTime(f, what+".ReauthAt", got.ReauthAt, want.ReauthAt)
 	sameTime(f, what+".EndedAt", got.EndedAt, want.EndedAt)
+	f.checkBinding(what, got.Binding, want.Binding)
 }
 
 // stored reads s back by id.

@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
 	}{
 		{"Users", userTests},                    // vigil.UserStore
 		{"Sessions", sessionTests},              // vigil.SessionStore
+		{"Binding", bindingTests},               // vigil.SessionStore: device binding
 		{"RevocationLog", revocationTests},      // vigil.RevocationLog
 		{"Pruner", pruneTests},                  // vigil.Pruner
 		{"Concurrency", concurrencyTests},       // SessionStore with RevocationLog

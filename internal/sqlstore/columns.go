@@ -9,7 +9,9 @@ const (
 	users.display_name`
 	SessionColumns = `sessions.id, sessions.token_hash, sessions.user_id, sessions.created_at,
 	sessions.last_activity, sessions.reauth_at, sessions.ip, sessions.user_agent,
-	sessions.ended_at, sessions.end_reason`
+	sessions.ended_at, sessions.end_reason, sessions.device_key, sessions.device_thumbprint,
+	sessions.bound_at, sessions.bound_cookie_hash, sessions.bound_cookie_lapse, sessions.challenge_hash,
+	sessions.challenge_expires`
 	RevocationColumns = `seq, session_id, user_id`
 )
 

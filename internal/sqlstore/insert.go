@@ -16,12 +16,17 @@ func InsertUser(d Dialect, u *vigil.User) (string, []any) {
 }
 
 // InsertSession returns CreateSession's statement in dialect d, and its
-// parameters for s.
+// parameters for s, its binding included (a session may start with its
+// first device-binding challenge: no second write to offer one).
 func InsertSession(d Dialect, s *vigil.Session) (string, []any) {
+	b := &s.Binding
 	args := []any{s.ID, s.TokenHash[:], s.UserID, d.Time(s.CreatedAt), d.Time(s.LastActivity),
-		d.Time(s.ReauthAt), s.IP, s.UserAgent, d.Time(s.EndedAt), s.EndReason}
+		d.Time(s.ReauthAt), s.IP, s.UserAgent, d.Time(s.EndedAt), s.EndReason,
+		b.Key, b.Thumbprint, d.Time(b.BoundAt), b.CookieHash[:], d.Time(b.CookieLapse),
+		b.Challenge[:], d.Time(b.ChallengeExpires)}
 	return insert(d, `sessions (id, token_hash, user_id, created_at, last_activity,
-		reauth_at, ip, user_agent, ended_at, end_reason)`, len(args)), args
+		reauth_at, ip, user_agent, ended_at, end_reason, device_key, device_thumbprint,
+		bound_at, bound_cookie_hash, bound_cookie_lapse, challenge_hash, challenge_expires)`, len(args)), args
 }
 
 // InsertEvent returns AppendEvent's statement in dialect d, which returns

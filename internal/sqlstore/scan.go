@@ -80,7 +80,7 @@ func (Scan) Revocation(row Row) (vigil.Revocation, error) {
 
 // How many columns SessionColumns and UserColumns have.
 const (
-	sessionFields = 10
+	sessionFields = 17
 	userFields    = 11
 )
 
@@ -89,7 +89,9 @@ func (s Scan) appendSession(dest []any, ses *vigil.Session) []any {
 	d := s.Dialect
 	return append(dest, &ses.ID, d.HashDest(&ses.TokenHash), &ses.UserID, d.TimeDest(&ses.CreatedAt),
 		d.TimeDest(&ses.LastActivity), d.TimeDest(&ses.ReauthAt), &ses.IP, &ses.UserAgent,
-		d.TimeDest(&ses.EndedAt), &ses.EndReason)
+		d.TimeDest(&ses.EndedAt), &ses.EndReason, &ses.Binding.Key, &ses.Binding.Thumbprint,
+		d.TimeDest(&ses.Binding.BoundAt), d.HashDest(&ses.Binding.CookieHash), d.TimeDest(&ses.Binding.CookieLapse),
+		d.HashDest(&ses.Binding.Challenge), d.TimeDest(&ses.Binding.ChallengeExpires))
 }
 
 // appendUser appends the destinations of UserColumns to dest.

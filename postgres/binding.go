@@ -1,0 +1,58 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vigilauth/vigil"
+)
+
+// noHash is what a hash column holds for "none" (migration 0006).
+var noHash vigil.TokenHash
+
+// SetChallenge makes h the live session's outstanding challenge until
+// expires, replacing any earlier one. ErrNotFound if the session is
+// missing or ended.
+func (s *Store) SetChallenge(ctx context.Context, id string, h vigil.TokenHash, expires time.Time) error {
+	return s.run(ctx, "set challenge", func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, `UPDATE sessions SET challenge_hash = $1, challenge_expires = $2
+			WHERE id = $3 AND ended_at IS NULL`, h[:], dbTime(expires), id)
+		return oneRow(tag, err)
+	})
+}
+
+// BindSession binds a live, unbound session whose outstanding challenge is
+// challenge, unexpired at b.BoundAt, and logs it, in one transaction: the
+// conditional UPDATE consumes the challenge (a concurrent call waits for
+// the row lock, then finds it gone), so one of any number of concurrent
+// calls binds. ErrNotFound otherwise.
+func (s *Store) BindSession(ctx context.Context, id string, challenge vigil.TokenHash, b vigil.Binding) error {
+	return s.inTx(ctx, "bind session", func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE sessions SET device_key = $1, device_thumbprint = $2,
+			bound_at = $3, bound_cookie_hash = $4, bound_cookie_lapse = $5, challenge_hash = $6, challenge_expires = NULL
+			WHERE id = $7 AND ended_at IS NULL AND bound_at IS NULL AND challenge_hash = $8 AND challenge_expires > $3`,
+			b.Key, b.Thumbprint, dbTime(b.BoundAt), b.CookieHash[:], dbTime(b.CookieLapse), noHash[:], id, challenge[:])
+		if err := oneRow(tag, err); err != nil {
+			return err
+		}
+		return s.logRevocations(ctx, tx, []string{id}, 0, b.BoundAt)
+	})
+}
+
+// RefreshBinding gives a live, bound session whose outstanding challenge
+// is challenge, unexpired at now, a new bound cookie, and logs it, in one
+// transaction (single use, as BindSession). ErrNotFound otherwise.
+func (s *Store) RefreshBinding(ctx context.Context, id string, challenge vigil.TokenHash, now time.Time, cookie vigil.TokenHash, lapse time.Time) error {
+	return s.inTx(ctx, "refresh binding", func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE sessions SET bound_cookie_hash = $1, bound_cookie_lapse = $2,
+			challenge_hash = $3, challenge_expires = NULL
+			WHERE id = $4 AND ended_at IS NULL AND bound_at IS NOT NULL AND challenge_hash = $5 AND challenge_expires > $6`,
+			cookie[:], dbTime(lapse), noHash[:], id, challenge[:], dbTime(now))
+		if err := oneRow(tag, err); err != nil {
+			return err
+		}
+		return s.logRevocations(ctx, tx, []string{id}, 0, now)
+	})
+}

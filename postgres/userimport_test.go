@@ -1,0 +1,27 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/storetest"
+)
+
+func TestUserImport(t *testing.T) {
+	storetest.UserImport(t, func(t *testing.T) vigil.Store {
+		_, url := freshSchema(t)
+		s, err := Open(context.Background(), url)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s // storetest closes it
+	})
+}
+
+// TestImportRacesCreateUser is vigil user import and an admin creating an
+// account on the same schema at once.
+func TestImportRacesCreateUser(t *testing.T) {
+	_, url := freshSchema(t)
+	storetest.TwoStoresImportRace(t, open(t, url), open(t, url))
+}

@@ -16,7 +16,7 @@ import (
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-func registerKey(t *testing.T, key crypto.Signer) dbsc.Key {
+func registerKey(t testing.TB, key crypto.Signer) dbsc.Key {
 	t.Helper()
 	tok, err := dbsctest.RegistrationProof(key, "c0", "")
 	if err != nil {

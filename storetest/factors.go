@@ -565,22 +565,30 @@ func raceTOTPStep(t *testing.T, stores []vigil.FactorStore, userID int64) {
 	if err := stores[0].ConfirmTOTP(ctx, userID, 100, t0); err != nil {
 		t.Fatal(err)
 	}
+	exactlyOne(t, "uses of one TOTP code", 32, vigil.ErrConflict, func(i int) error {
+		return stores[i%len(stores)].RecordTOTPStep(ctx, userID, 101, at(time.Duration(i)*time.Millisecond))
+	})
+}
+
+// exactlyOne calls call from n goroutines at once and checks that exactly
+// one gets nil and the others lose.
+func exactlyOne(t *testing.T, what string, n int, lose error, call func(i int) error) {
+	t.Helper()
 	var won atomic.Int32
 	var wg sync.WaitGroup
-	for i := range 32 {
+	for i := range n {
 		wg.Go(func() {
-			err := stores[i%len(stores)].RecordTOTPStep(ctx, userID, 101, at(time.Duration(i)*time.Millisecond))
-			switch {
+			switch err := call(i); {
 			case err == nil:
 				won.Add(1)
-			case !errors.Is(err, vigil.ErrConflict):
-				t.Errorf("RecordTOTPStep: %v, want nil or ErrConflict", err)
+			case !errors.Is(err, lose):
+				t.Errorf("%s: %v, want nil or %v", what, err, lose)
 			}
 		})
 	}
 	wg.Wait()
-	if n := won.Load(); n != 1 {
-		t.Errorf("%d of 32 concurrent uses of one code were accepted, want exactly 1", n)
+	if w := won.Load(); w != 1 {
+		t.Errorf("%d of %d concurrent %s succeeded, want exactly 1", w, n, what)
 	}
 }
 
@@ -635,23 +643,9 @@ func testRaceStepsForward(f *factorFixture) {
 func testRaceConfirm(f *factorFixture) {
 	alice := f.user("alice")
 	f.ok(f.fs.AddTOTP(f.ctx, &vigil.TOTPFactor{UserID: alice, Secret: "v1:k:s", CreatedAt: t0}), "AddTOTP")
-	var won atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 16 {
-		wg.Go(func() {
-			err := f.fs.ConfirmTOTP(f.ctx, alice, int64(100+i), t0)
-			switch {
-			case err == nil:
-				won.Add(1)
-			case !errors.Is(err, vigil.ErrNotFound):
-				f.Errorf("ConfirmTOTP: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	if n := won.Load(); n != 1 {
-		f.Errorf("%d of 16 concurrent confirmations succeeded, want exactly 1", n)
-	}
+	exactlyOne(f.T, "confirmations", 16, vigil.ErrNotFound, func(i int) error {
+		return f.fs.ConfirmTOTP(f.ctx, alice, int64(100+i), t0)
+	})
 }
 
 // raceRecoveryCode uses one recovery code from 32 goroutines spread over
@@ -663,26 +657,13 @@ func raceRecoveryCode(t *testing.T, stores []vigil.FactorStore, userID int64) {
 	if err := stores[0].ReplaceRecoveryCodes(ctx, userID, hs, t0); err != nil {
 		t.Fatal(err)
 	}
-	var won atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 32 {
-		wg.Go(func() {
-			left, err := stores[i%len(stores)].ConsumeRecoveryCode(ctx, userID, hs[5], at(time.Minute))
-			switch {
-			case err == nil:
-				won.Add(1)
-				if left != 9 {
-					t.Errorf("the winner was told %d left, want 9", left)
-				}
-			case !errors.Is(err, vigil.ErrNotFound):
-				t.Errorf("ConsumeRecoveryCode: %v, want nil or ErrNotFound", err)
-			}
-		})
-	}
-	wg.Wait()
-	if n := won.Load(); n != 1 {
-		t.Errorf("%d of 32 concurrent uses of one recovery code succeeded, want exactly 1", n)
-	}
+	exactlyOne(t, "uses of one recovery code", 32, vigil.ErrNotFound, func(i int) error {
+		left, err := stores[i%len(stores)].ConsumeRecoveryCode(ctx, userID, hs[5], at(time.Minute))
+		if err == nil && left != 9 {
+			t.Errorf("the winner was told %d left, want 9", left)
+		}
+		return err
+	})
 }
 
 // testRaceRecoveryAll: ten codes used at once all succeed, and the counts

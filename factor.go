@@ -100,6 +100,11 @@ type FactorStore interface {
 	// it. ErrConflict if step is not greater (a replay: nothing changes);
 	// ErrNotFound if the user has no confirmed TOTP.
 	RecordTOTPStep(ctx context.Context, userID int64, step int64, at time.Time) error
+	// ResealTOTP replaces the user's sealed secret old with sealed, if it
+	// is still old (a key rotation's re-sealing: mfa.Keyring.Stale, Open,
+	// Seal); nothing else changes. ErrNotFound if the user has no TOTP
+	// sealed as old (none, or replaced or re-sealed meanwhile).
+	ResealTOTP(ctx context.Context, userID int64, old, sealed string) error
 	// RemoveTOTP deletes the user's TOTP, pending or confirmed.
 	// ErrNotFound if there is none.
 	RemoveTOTP(ctx context.Context, userID int64) error

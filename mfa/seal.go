@@ -58,8 +58,9 @@ import (
 //     first true does steps 1 and 2 at once on a single instance) and
 //     restart them: new secrets are sealed with it.
 //  3. Re-seal what the old key sealed: Keyring.Stale tells which values
-//     those are; the sign-in flow re-seals a TOTP secret when it is used,
-//     and a command can re-seal the rest.
+//     those are; the sign-in flow re-seals a TOTP secret when it is used
+//     (vigil.FactorStore.ResealTOTP, which replaces only the value it
+//     read), and a command can re-seal the rest.
 //  4. When no row names the old key's id, remove its line.
 //
 // Losing every key that sealed a secret loses that secret: its user must

@@ -111,6 +111,12 @@ func (s *Store) RecordTOTPStep(ctx context.Context, userID int64, step int64, at
 	})
 }
 
+// ResealTOTP replaces the user's sealed secret if it is still old.
+// ErrNotFound if it is not.
+func (s *Store) ResealTOTP(ctx context.Context, userID int64, old, sealed string) error {
+	return s.exec(ctx, "reseal totp", pgx.ErrNoRows, factorSQL.ResealTOTP, userID, old, sealed)
+}
+
 // RemoveTOTP deletes the user's TOTP. ErrNotFound if there is none.
 func (s *Store) RemoveTOTP(ctx context.Context, userID int64) error {
 	return s.exec(ctx, "remove totp", pgx.ErrNoRows, factorSQL.RemoveTOTP, userID)

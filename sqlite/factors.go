@@ -90,6 +90,12 @@ func (s *Store) RecordTOTPStep(ctx context.Context, userID int64, step int64, at
 	})
 }
 
+// ResealTOTP replaces the user's sealed secret if it is still old.
+// ErrNotFound if it is not.
+func (s *Store) ResealTOTP(ctx context.Context, userID int64, old, sealed string) error {
+	return s.updateUser(ctx, "reseal totp", factorSQL.ResealTOTP, userID, old, sealed)
+}
+
 // RemoveTOTP deletes the user's TOTP. ErrNotFound if there is none.
 func (s *Store) RemoveTOTP(ctx context.Context, userID int64) error {
 	return s.updateUser(ctx, "remove totp", factorSQL.RemoveTOTP, userID)

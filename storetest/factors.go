@@ -124,6 +124,7 @@ var totpTests = []factorTest{
 	{"PendingThenConfirmed", testTOTPConfirm},
 	{"AddReplacesPendingNotConfirmed", testTOTPReplace},
 	{"StepOnlyForward", testTOTPStep},
+	{"ResealOnlyTheSameSecret", testTOTPReseal},
 	{"Remove", testTOTPRemove},
 }
 
@@ -202,6 +203,24 @@ func testTOTPStep(f *factorFixture) {
 		f.Errorf("LastStep = %d, want %d", got.LastStep, int64(1<<40))
 	}
 	f.isErr(f.fs.RecordTOTPStep(f.ctx, f.user("bob"), 1, t0), vigil.ErrNotFound, "RecordTOTPStep without a TOTP")
+}
+
+func testTOTPReseal(f *factorFixture) {
+	alice, bob := f.user("alice"), f.user("bob")
+	f.confirmedTOTP(alice)
+	f.ok(f.fs.RecordTOTPStep(f.ctx, alice, 120, at(time.Hour)), "RecordTOTPStep")
+	before := f.totp(alice)
+	f.ok(f.fs.ResealTOTP(f.ctx, alice, "v1:k:sealed", "v1:k2:resealed"), "ResealTOTP")
+	after := f.totp(alice)
+	if after.Secret != "v1:k2:resealed" || after.LastStep != 120 || !after.Confirmed() {
+		f.Errorf("after ResealTOTP: %+v; want the new sealed value and nothing else changed", after)
+	}
+	sameTime(f, "LastUsedAt", after.LastUsedAt, before.LastUsedAt)
+	f.isErr(f.fs.ResealTOTP(f.ctx, alice, "v1:k:sealed", "v1:k3:again"), vigil.ErrNotFound, "ResealTOTP of a value re-sealed meanwhile")
+	f.isErr(f.fs.ResealTOTP(f.ctx, bob, "v1:k:sealed", "v1:k2:x"), vigil.ErrNotFound, "ResealTOTP without a TOTP")
+	if got := f.totp(alice).Secret; got != "v1:k2:resealed" {
+		f.Errorf("a refused ResealTOTP changed the secret to %q", got)
+	}
 }
 
 func testTOTPRemove(f *factorFixture) {

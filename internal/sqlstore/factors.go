@@ -37,6 +37,7 @@ type FactorQueries struct {
 	// LastStep. (userID, step, at)
 	RecordStep    string
 	TOTPConfirmed string // userID → one row if the user has a confirmed TOTP
+	ResealTOTP    string // (userID, old, sealed)
 	RemoveTOTP    string // userID
 
 	AddCredential    string // InsertWebAuthn's parameters
@@ -78,6 +79,7 @@ func NewFactorQueries(d Dialect, greatest string) FactorQueries {
 		RecordStep: `UPDATE totp_factors SET last_step = ` + p(2) + `, last_used_at = ` + p(3) +
 			` WHERE user_id = ` + p(1) + ` AND confirmed_at IS NOT NULL AND last_step < ` + p(2),
 		TOTPConfirmed: `SELECT 1 FROM totp_factors WHERE user_id = ` + p(1) + ` AND confirmed_at IS NOT NULL`,
+		ResealTOTP:    `UPDATE totp_factors SET secret = ` + p(3) + ` WHERE user_id = ` + p(1) + ` AND secret = ` + p(2),
 		RemoveTOTP:    `DELETE FROM totp_factors WHERE user_id = ` + p(1),
 
 		AddCredential: insert(d, `webauthn_credentials (id, user_id, public_key, attestation_type, aaguid,

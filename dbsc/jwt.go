@@ -37,12 +37,14 @@ type payload struct {
 	Authorization *string `json:"authorization"`
 }
 
-// VerifyRegistration checks a registration proof: a compact JWS whose
+// VerifyRegistration checks a registration proof (the Secure-Session-Response
+// value, bare as Chromium sends it or quoted as the draft has it): a compact JWS whose
 // protected header carries alg, typ "dbsc+jwt" and the public jwk; the key
 // decides the algorithm (an EC P-256 jwk allows ES256 only, an RSA jwk RS256
 // only), the signature is checked with that key, and the payload must have a
 // jti. It returns the proof with the key to store.
 func VerifyRegistration(token string) (Proof, error) {
+	token = unquote(token)
 	h, err := readHeader(token)
 	if err != nil {
 		return Proof{}, err
@@ -65,6 +67,7 @@ func VerifyRefresh(token string, key Key) (Proof, error) {
 	if key.pub == nil {
 		return Proof{}, fmt.Errorf("%w: no registered key", ErrMalformed)
 	}
+	token = unquote(token)
 	h, err := readHeader(token)
 	if err != nil {
 		return Proof{}, err
@@ -79,6 +82,17 @@ func VerifyRefresh(token string, key Key) (Proof, error) {
 		}
 	}
 	return verify(token, key)
+}
+
+// unquote accepts the draft's form of Secure-Session-Response, an
+// sf-string ("<jwt>"), besides Chromium's bare JWT. A JWT's characters
+// never need escaping, so the quotes are all there is to remove.
+func unquote(token string) string {
+	token = trimOWS(token)
+	if len(token) >= 2 && token[0] == '"' && token[len(token)-1] == '"' {
+		return token[1 : len(token)-1]
+	}
+	return token
 }
 
 // readHeader checks the token's shape and decodes its protected header. It

@@ -49,6 +49,13 @@ func TestVerifyRegistrationES256(t *testing.T) {
 	if p.Challenge != "the-challenge" || !p.Key.Equal(want) || p.Key.Alg != dbsc.ES256 || p.Audience != "" {
 		t.Fatalf("proof %+v", p)
 	}
+	// The draft's sf-string form of the header value reads the same.
+	if q, err := dbsc.VerifyRegistration(`"` + tok + `"`); err != nil || q.Challenge != p.Challenge {
+		t.Fatalf("quoted proof: %+v, %v", q, err)
+	}
+	if q, err := dbsc.VerifyRefresh(` "`+tok+`"`, p.Key); err != nil || q.Challenge != p.Challenge {
+		t.Fatalf("quoted refresh proof: %+v, %v", q, err)
+	}
 }
 
 func TestVerifyRegistrationRS256WithClaims(t *testing.T) {
@@ -223,6 +230,8 @@ func TestVerifyMalformed(t *testing.T) {
 		"whitespace":              parts[0] + ". " + parts[1] + "." + parts[2],
 		"JSON serialization":      `{"payload":"` + parts[1] + `","protected":"` + parts[0] + `","signature":"` + parts[2] + `"}`,
 		"empty":                   "",
+		"lone quote":              `"`,
+		"half quoted":             `"` + good,
 		"header not JSON":         b64([]byte("nope")) + "." + parts[1] + "." + parts[2],
 		"header not base64":       "!!!." + parts[1] + "." + parts[2],
 		"over 8 KiB":              sign(hdr(), dbsctest.Obj{{"jti", strings.Repeat("a", dbsc.MaxTokenLen)}}),

@@ -257,6 +257,7 @@ type Store interface {
 	AuditLog
 	ThrottleStore
 	KeyStore
+	FactorStore
 	// Ping reports whether the store answers; ErrUnavailable if not.
 	Ping(ctx context.Context) error
 	// Close releases the store.

@@ -12,8 +12,9 @@ import (
 // user import), a batch at a time. Both stores implement it.
 type UserImporter interface {
 	// ImportUsers inserts every user of users, setting its ID, and appends
-	// every event of events, setting its ID, in one transaction: all of
-	// them, or on any error none. A username that is taken, or that is in
+	// every event of events to the audit log, in order and exactly as
+	// AuditLog.AppendEvent appends one (setting its ID), in one
+	// transaction: all of them, or on any error none. A username that is taken, or that is in
 	// users twice, fails the call with an *ImportConflict naming the first
 	// user that could not be inserted (errors.Is(err, ErrConflict)); after
 	// a failure every user's ID is 0 again. Usernames are stored as given

@@ -28,6 +28,8 @@ func (s *Store) ImportUsers(ctx context.Context, users []vigil.User, events []vi
 			query, args := sqlstore.InsertUser(dialect{}, &users[i])
 			b.Queue(query, args...)
 		}
+		// The events are appended as AppendEvent appends one: the two
+		// must write the audit log alike.
 		for i := range events {
 			query, args := sqlstore.InsertEvent(dialect{}, &events[i])
 			b.Queue(query, args...)

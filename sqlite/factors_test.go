@@ -3,19 +3,8 @@ package sqlite
 import (
 	"testing"
 
-	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/storetest"
 )
-
-func TestFactorStore(t *testing.T) {
-	storetest.RunFactors(t, func(t *testing.T) vigil.FactorStore {
-		s, err := Open(t.Context(), dbPath(t))
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return s // RunFactors closes it
-	})
-}
 
 // TestFactorsGoWithTheirUser: a user's row deleted (as an operator would,
 // with SQL) takes the user's factors with it.

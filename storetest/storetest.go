@@ -38,6 +38,11 @@ func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
 			}
 		})
 	}
+	// vigil.FactorStore has a suite of its own (RunFactors), which a
+	// store that keeps factors elsewhere can run alone.
+	t.Run("Factors", func(t *testing.T) {
+		RunFactors(t, func(t *testing.T) vigil.FactorStore { return open(t) })
+	})
 }
 
 // test is one leaf test of an area.

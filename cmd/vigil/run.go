@@ -42,6 +42,9 @@ Commands:
   user disable USERNAME               and revoke every session of the user
   user enable USERNAME
   user reset USERNAME                 print a one-time password-reset token
+  user import FILE [--dry-run] [--partial] [--skip-existing] [--json]
+                                      accounts from JSON Lines or CSV, with their
+                                      password hashes (- reads standard input)
   sessions list [USERNAME] [--json]
   sessions revoke USERNAME            every session of the user
   audit [--user U] [--event E] [--since 1h|RFC3339] [--limit N] [--json]
@@ -99,6 +102,7 @@ var commands = []command{
 		return userSetDisabled(ctx, e, "enable", args)
 	}},
 	{"user reset", userReset},
+	{"user import", userImport},
 	{"sessions list", sessionsList},
 	{"sessions revoke", sessionsRevoke},
 	{"audit", auditCmd},

@@ -122,6 +122,12 @@ func ErrorMessage(err error) string {
 // not know. It is one value, shared: never modify it.
 var ErrUnauthenticated = &Error{Code: CodeUnauthenticated, Message: "Authentication required. Please log in."}
 
+// ErrDeviceBindingRequired is the answer to a request of a device-bound
+// session that does not carry the session's current bound cookie (none, a
+// lapsed one, another's). It is one value, shared: never modify it.
+var ErrDeviceBindingRequired = &Error{Code: CodeDeviceBindingRequired,
+	Message: "This session is bound to a device, and the request did not carry that device's current bound cookie."}
+
 // Sentinels the store contracts return.
 var (
 	// ErrNotFound: no such record (or it is used up, for reset tokens).

@@ -51,6 +51,10 @@ type slot struct {
 	lifetime, idle                      time.Duration
 	disabled                            bool
 	strs                                [nStrs]span
+	// The device binding: when bound (zeroTime: unbound), the current
+	// bound cookie's hash and when it lapses.
+	boundAt, cookieLapse int64
+	cookieHash           vigil.TokenHash
 }
 
 // The strings of a slot, in arena order.
@@ -116,6 +120,7 @@ func (c *cache) current(s *slot, cur *Current) {
 			ID: str(strID), TokenHash: s.hash, UserID: s.sessionUser,
 			CreatedAt: unpackTime(s.created), LastActivity: unpackTime(s.lastActivity), ReauthAt: unpackTime(s.reauth),
 			IP: str(strIP), UserAgent: str(strUserAgent),
+			Binding: vigil.Binding{BoundAt: unpackTime(s.boundAt), CookieHash: s.cookieHash, CookieLapse: unpackTime(s.cookieLapse)},
 		},
 		User: vigil.User{
 			ID: s.userID, Username: str(strUsername), Role: vigil.Role(str(strRole)), ClinicianID: str(strClinicianID),
@@ -163,6 +168,7 @@ func (c *cache) put(gen uint64, cur *Current) {
 		created: packTime(s.CreatedAt), lastActivity: packTime(s.LastActivity), reauth: packTime(s.ReauthAt),
 		userCreated: packTime(u.CreatedAt), lastLogin: packTime(u.LastLogin), passwordSet: packTime(u.PasswordChangedAt),
 		lifetime: cur.Limits.Lifetime, idle: cur.Limits.IdleTimeout, disabled: u.Disabled,
+		boundAt: packTime(s.Binding.BoundAt), cookieLapse: packTime(s.Binding.CookieLapse), cookieHash: s.Binding.CookieHash,
 	}
 	for k, v := range [nStrs]string{s.ID, s.IP, s.UserAgent, u.Username, string(u.Role), u.ClinicianID, u.Email, u.DisplayName} {
 		sl.strs[k] = span{off: uint32(c.arena.Len()), n: uint32(len(v))}

@@ -10,12 +10,19 @@ import (
 
 // Current is a checked session: the session, its user and the limits that
 // apply to it. Token is set only where a new token was just issued (login,
-// re-authentication).
+// re-authentication). Its Session's Binding says whether it is bound and
+// which bound cookie it accepts (BoundAt, CookieHash, CookieLapse); the
+// key and the outstanding challenge are left out (see BindDevice and
+// RefreshDevice, which read them from the store).
 type Current struct {
 	Session vigil.Session
 	User    vigil.User
 	Limits  vigil.Limits
 	Token   vigil.Token
+	// Challenge is set only at login while device binding is offered: the
+	// challenge to offer the browser (Secure-Session-Registration), whose
+	// hash the new session keeps.
+	Challenge string
 }
 
 // Actor returns the audit actor for requests made with this session.
@@ -26,14 +33,27 @@ func (c *Current) Actor(ip, userAgent string) Actor {
 // Check returns the session of tok if it is live and within its limits,
 // with Token set to tok. activity says whether the request counts as
 // activity; activity is written to the store at most once per 1% of the
-// idle timeout.
+// idle timeout. It presents no bound cookie: CheckBound does.
 //
 // Errors: UNAUTHENTICATED for an unknown token, SESSION_EXPIRED or
-// SESSION_REVOKED (with the reason) for an ended one, vigil.ErrUnavailable
-// (wrapped) when the store cannot answer.
+// SESSION_REVOKED (with the reason) for an ended one,
+// DEVICE_BINDING_REQUIRED for a device-bound session (see CheckBound),
+// vigil.ErrUnavailable (wrapped) when the store cannot answer.
 func (e *Engine) Check(ctx context.Context, tok vigil.Token, activity bool) (*Current, error) {
+	return e.CheckBound(ctx, tok, BoundCookie{}, activity)
+}
+
+// CheckBound is Check for a request that may carry a bound cookie: once
+// device binding is on (DeviceBinding.Offer) and the session is bound,
+// bound must be its current bound cookie, before the cookie lapses by the
+// engine's clock; a session of a role that must be bound and is not
+// within the grace is revoked (reason device_binding_missing).
+//
+// Errors: as Check; DEVICE_BINDING_REQUIRED (vigil.ErrDeviceBindingRequired)
+// when a bound session's request lacks its current bound cookie.
+func (e *Engine) CheckBound(ctx context.Context, tok vigil.Token, bound BoundCookie, activity bool) (*Current, error) {
 	cur := new(Current)
-	if err := e.check(ctx, tok, activity, cur); err != nil {
+	if err := e.check(ctx, tok, bound, checkEnforce|checkActivity(activity), cur); err != nil {
 		return nil, err
 	}
 	cur.Token = tok
@@ -43,15 +63,38 @@ func (e *Engine) Check(ctx context.Context, tok vigil.Token, activity bool) (*Cu
 // Verify is Check for the hottest path (forward auth), where nothing needs
 // the token back: it returns the session by value, so a warm session costs
 // no allocation (the cached strings are shared, see cache). Its Token is
-// zero.
+// zero. It presents no bound cookie: VerifyBound does.
 func (e *Engine) Verify(ctx context.Context, tok vigil.Token, activity bool) (Current, error) {
+	return e.VerifyBound(ctx, tok, BoundCookie{}, activity)
+}
+
+// VerifyBound is Verify with the request's bound cookie, as CheckBound
+// checks it: a hash and a constant-time comparison, no allocation for a
+// warm session.
+func (e *Engine) VerifyBound(ctx context.Context, tok vigil.Token, bound BoundCookie, activity bool) (Current, error) {
 	var cur Current
-	err := e.check(ctx, tok, activity, &cur)
+	err := e.check(ctx, tok, bound, checkEnforce|checkActivity(activity), &cur)
 	return cur, err
 }
 
+// checkMode says what a check does beyond the session's own limits.
+type checkMode uint8
+
+const (
+	checkCountsActivity checkMode = 1 << iota // the request is activity
+	checkEnforce                              // a bound session needs its bound cookie
+)
+
+func checkActivity(activity bool) checkMode {
+	if activity {
+		return checkCountsActivity
+	}
+	return 0
+}
+
 // check is Check and Verify, writing the session to cur.
-func (e *Engine) check(ctx context.Context, tok vigil.Token, activity bool, cur *Current) error {
+func (e *Engine) check(ctx context.Context, tok vigil.Token, bound BoundCookie, mode checkMode, cur *Current) error {
+	activity := mode&checkCountsActivity != 0
 	h := tok.Hash()
 	cached, err := e.lookup(ctx, h, cur)
 	if err != nil {
@@ -85,6 +128,9 @@ func (e *Engine) check(ctx context.Context, tok vigil.Token, activity bool, cur 
 		// Disabling ends every session; this covers a race with it.
 		return e.end(ctx, cur, vigil.ReasonUserDisabled)
 	}
+	if err := e.checkBinding(ctx, h, bound, mode, cached, cur, now); err != nil {
+		return err
+	}
 	if gran := cur.Limits.ActivityGranularity(); activity && now.Sub(cur.Session.LastActivity) >= e.activity.threshold(gran) {
 		if err := e.activity.record(ctx, cur.Session.ID, now, gran); err != nil {
 			return storeErr("record activity", err)
@@ -117,6 +163,23 @@ func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash, cur *Current) (b
 	return false, nil
 }
 
+// reload reads the session of h from the store again, for a decision the
+// cache's copy may be too old for (another instance recorded activity,
+// bound the session or renewed its bound cookie, and this one has not
+// followed the log that far yet), and caches what it read.
+func (e *Engine) reload(ctx context.Context, h vigil.TokenHash, cur *Current) error {
+	gen := e.cache.generation()
+	loaded, err := e.load(ctx, h)
+	if err != nil {
+		return err
+	}
+	*cur = loaded
+	if e.follow.fresh() {
+		e.cache.put(gen, cur)
+	}
+	return nil
+}
+
 // load reads the session of h from the store.
 func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (Current, error) {
 	s, u, err := e.store.SessionByToken(ctx, h)
@@ -127,9 +190,11 @@ func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (Current, error) {
 		return Current{}, storeErr("look up session", err)
 	}
 	e.withPending(s) // activity noted here but not yet written counts too
-	// A checked session never carries the password hash: nothing on the
-	// request path needs it.
+	// A checked session never carries the password hash, the device key or
+	// the outstanding challenge: nothing on the request path needs them,
+	// and a cached one has none either.
 	u.PasswordHash = ""
+	s.Binding = vigil.Binding{BoundAt: s.Binding.BoundAt, CookieHash: s.Binding.CookieHash, CookieLapse: s.Binding.CookieLapse}
 	return Current{Session: *s, User: *u, Limits: e.opt.Policy.For(u.Role)}, nil
 }
 

@@ -37,6 +37,9 @@ type Options struct {
 	// PasswordMinLength is reported by PolicyReport; the policy itself is
 	// the PasswordPolicy's.
 	PasswordMinLength int
+	// DeviceBinding configures device-bound sessions (DBSC); the zero
+	// value is off.
+	DeviceBinding DeviceBinding
 }
 
 // Engine is the session and account engine. It is safe for concurrent use.
@@ -75,6 +78,7 @@ func New(store vigil.Store, hasher Hasher, passwords PasswordPolicy, opt Options
 	if opt.Normalize == nil {
 		opt.Normalize = func(s string) string { return s }
 	}
+	opt.DeviceBinding = opt.DeviceBinding.withDefaults()
 	e := &Engine{store: store, hasher: hasher, passwords: passwords, opt: opt, log: opt.Logger}
 	e.cache = newCache(opt.CacheSize)
 	e.follow = newFollower(store, e.cache, opt.PollInterval, opt.Logger)

@@ -221,6 +221,7 @@ func (e *Engine) startSession(ctx context.Context, u *vigil.User, a Actor) (*Cur
 		CreatedAt: now, LastActivity: now, ReauthAt: now,
 		IP: bounded(a.IP, maxAuditIP), UserAgent: bounded(a.UserAgent, maxAuditAgent),
 	}
+	challenge := e.offerChallenge(&s, now)
 	if err := e.store.CreateSession(ctx, &s); err != nil {
 		return nil, storeErr("create session", err)
 	}
@@ -228,7 +229,8 @@ func (e *Engine) startSession(ctx context.Context, u *vigil.User, a Actor) (*Cur
 		e.log.Warn("last login not recorded", "username", u.Username, "err", err)
 	}
 	u.LastLogin = now
-	return &Current{Session: s, User: *u, Limits: e.opt.Policy.For(u.Role), Token: tok}, nil
+	s.Binding = vigil.Binding{} // as every checked session: no challenge kept
+	return &Current{Session: s, User: *u, Limits: e.opt.Policy.For(u.Role), Token: tok, Challenge: challenge}, nil
 }
 
 // enforceLimit revokes the oldest sessions of u beyond --max-sessions.

@@ -8,11 +8,13 @@ import (
 	"github.com/vigilauth/vigil/vigilhttp"
 )
 
-// The places of the pages in the tree (without the route prefix).
+// The places of the pages and the device-binding routes in the tree
+// (without the route prefix).
 const (
-	pagesPath   = "/auth/"
-	staticPath  = "/auth/static/"
-	staticFiles = "GET " + staticPath + "{file}"
+	bindingPaths = "/auth/dbsc/"
+	pagesPath    = "/auth/"
+	staticPath   = "/auth/static/"
+	staticFiles  = "GET " + staticPath + "{file}"
 )
 
 // mount builds the whole tree, the one place that decides which handler
@@ -78,10 +80,12 @@ func (s *server) ownPaths() []string {
 }
 
 // forPages reports whether r is for the pages as mount placed them: under
-// the route prefix and /auth/, but not a static file.
+// the route prefix and /auth/, but neither a static file nor a
+// device-binding route (JSON, for the browser's own requests).
 func (s *server) forPages(r *http.Request) bool {
 	rest, ok := strings.CutPrefix(r.URL.Path, s.prefix)
-	return s.pages != nil && ok && strings.HasPrefix(rest, pagesPath) && !strings.HasPrefix(rest, staticPath)
+	return s.pages != nil && ok && strings.HasPrefix(rest, pagesPath) && !strings.HasPrefix(rest, staticPath) &&
+		!strings.HasPrefix(rest, bindingPaths)
 }
 
 // registrar is where routes are registered: the router, or the recorder
@@ -145,6 +149,8 @@ func (s *server) apiRoutes(mux registrar) {
 	mux.Handle("POST /api/auth/sessions/revoke-others", req(h(s.revokeOthers)))
 	mux.Handle("POST /api/auth/password-reset", h(s.passwordReset))
 	mux.Handle("GET /api/auth/verify", h(s.verify))
+	mux.Handle("POST "+vigilhttp.StartPath, h(s.sessions.StartBinding))
+	mux.Handle("POST "+vigilhttp.RefreshPath, h(s.sessions.RefreshBinding))
 
 	mux.Handle("GET /api/admin/users", admin(s.adminUsers))
 	mux.Handle("POST /api/admin/users", admin(s.reauthed(s.adminCreateUser)))
@@ -164,7 +170,7 @@ func (s *server) apiRoutes(mux registrar) {
 // takes is answered by notFound; apiRoot's are vigil's only where no app
 // shares the root (mount).
 var (
-	catchAlls = []string{"/api/auth", "/api/auth/", "/api/admin", "/api/admin/", "/healthz", "/readyz"}
+	catchAlls = []string{"/api/auth", "/api/auth/", "/api/admin", "/api/admin/", "/healthz", "/readyz", bindingPaths}
 	apiRoot   = []string{"/api", "/api/"}
 )
 

@@ -30,6 +30,9 @@ type sessionJSON struct {
 	LastActivity  time.Time `json:"last_activity"`
 	ExpiresAt     time.Time `json:"expires_at"`
 	IdleExpiresAt time.Time `json:"idle_expires_at"`
+	// DeviceBound: the session is bound to a device key (device-bound
+	// sessions, DBSC).
+	DeviceBound bool `json:"device_bound"`
 }
 
 type deviceJSON struct {
@@ -69,7 +72,7 @@ func toAdminUser(u vigil.User) adminUserJSON {
 func toSession(s vigil.Session, l vigil.Limits) sessionJSON {
 	return sessionJSON{
 		ID: s.ID, CreatedAt: s.CreatedAt.UTC(), LastActivity: s.LastActivity.UTC(),
-		ExpiresAt: l.ExpiresAt(&s).UTC(), IdleExpiresAt: l.IdleExpiresAt(&s).UTC(),
+		ExpiresAt: l.ExpiresAt(&s).UTC(), IdleExpiresAt: l.IdleExpiresAt(&s).UTC(), DeviceBound: s.Bound(),
 	}
 }
 

@@ -30,6 +30,12 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
 		return s.crossOriginOriginal(r)
 	}
 	cur, err := s.sessions.Verify(r)
+	if vigil.ErrorCode(err) == vigil.CodeDeviceBindingRequired {
+		// A proxy's auth request cannot be sent to refresh (Rebind): the
+		// 401, with the copy of a lapsed bound cookie cleared.
+		s.sessions.WriteJSONError(w, s.withChainHeaders(w, r), err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -39,22 +45,29 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// Remote-Device-Bound says whether the session is bound to a device key
+	// (and, once bound, the request carried its current bound cookie).
 	// The answer is the status and the headers, all a proxy reads: no body
 	// (so nothing to type or sniff), the Remote-* values set directly (an
 	// empty Remote-Clinician-Id is still sent, so a proxy that copies the
-	// headers it gets overwrites one a client sent), the constant one shared
-	// between answers (net/http only reads it), the others in one
+	// headers it gets overwrites one a client sent), the constant ones
+	// shared between answers (net/http only reads them), the others in one
 	// allocation. GET /api/auth/session tells a client who it is.
 	h := w.Header()
 	v := make([]string, 4)
 	v[0], v[1], v[2], v[3] = cur.User.Username, string(cur.User.Role), cur.User.ClinicianID, cur.Session.ID
 	h["Remote-User"], h["Remote-Role"], h["Remote-Clinician-Id"], h["Remote-Session-Id"] = v[0:1:1], v[1:2:2], v[2:3:3], v[3:4:4]
+	h["Remote-Device-Bound"] = boundValues[cur.Session.Bound()]
 	h["Cache-Control"] = noStore
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
 
 var noStore = []string{"no-store"}
+
+// boundValues are Remote-Device-Bound's values: whether the session is
+// bound to a device key (device-bound sessions).
+var boundValues = map[bool][]string{true: {"true"}, false: {"false"}}
 
 // crossOriginOriginal audits the refusal of a cross-origin original
 // request and returns its error. The audit names whose session the

@@ -110,6 +110,9 @@ func plainPath(u *url.URL) bool {
 
 // refuse answers a request without a live session.
 func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if p.sessions.Rebind(w, r, err) {
+		return // a browser sent to renew its bound cookie first
+	}
 	if !wantsPage(r) || vigilhttp.IsFailure(err) {
 		p.sessions.WriteError(w, r, err)
 		return
@@ -137,14 +140,14 @@ func wantsPage(r *http.Request) bool {
 // rewrite builds the upstream request: no header vigil reserves comes
 // from the client (reserved); who the user is comes from the session, and
 // where the request came from from vigil's own view of it (viewOf); and
-// no vigil cookie — the session token is vigil's secret, not the
-// application's.
+// no vigil cookie — the session token (and a device-bound session's bound
+// cookie) is vigil's secret, not the application's.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest, upstream *url.URL) {
 	pr.SetURL(upstream)
 	stripReserved(pr.Out.Header)
 	stripReserved(pr.Out.Trailer)
 	c := p.sessions.Cookies()
-	stripCookies(pr.Out, c.Name(), c.Device().Name())
+	stripCookies(pr.Out, c.Name(), c.Device().Name(), c.Bound().Name())
 	p.viewOf(pr.In).set(pr.Out.Header)
 	setIdentity(pr.Out.Header, vigilhttp.CurrentFrom(pr.In.Context()))
 }

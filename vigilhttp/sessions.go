@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
@@ -25,6 +26,15 @@ type Options struct {
 	// OnError answers a request the middleware refuses; default
 	// WriteError, which also clears the cookie of an ended session.
 	OnError func(w http.ResponseWriter, r *http.Request, err error)
+	// RoutePrefix ("" or "/name") is where the device-binding routes
+	// (StartBinding, RefreshBinding) are mounted: the paths SignIn and the
+	// session config name are RoutePrefix+StartPath and
+	// RoutePrefix+RefreshPath. Default: none.
+	RoutePrefix string
+	// PublicURL is the external origin (--public-url): a device-bound
+	// session's scope when the registration request names no origin of
+	// its own. Default: none.
+	PublicURL *url.URL
 }
 
 // Sessions is the one session layer of every HTTP surface (the JSON API,
@@ -58,11 +68,14 @@ func (s *Sessions) Cookies() Cookies { return s.cookies }
 
 // Check returns the request's live session, with its token (for CheckCSRF
 // and CSRFToken). The request counts as activity unless it says
-// "Vigil-Activity: background" (SPEC §2).
+// "Vigil-Activity: background" (SPEC §2). A device-bound session's request
+// must also carry its current bound cookie (auth.Engine.CheckBound).
 //
 // Errors: UNAUTHENTICATED (vigil.ErrUnauthenticated) without a session
 // cookie or for an unknown token, SESSION_EXPIRED or SESSION_REVOKED with
-// the reason, or the store's failure (UNAVAILABLE, INTERNAL).
+// the reason, DEVICE_BINDING_REQUIRED (vigil.ErrDeviceBindingRequired)
+// without the bound cookie, or the store's failure (UNAVAILABLE,
+// INTERNAL).
 func (s *Sessions) Check(r *http.Request) (*auth.Current, error) {
 	return s.check(r, activity(r))
 }
@@ -78,7 +91,7 @@ func (s *Sessions) check(r *http.Request, activity bool) (*auth.Current, error) 
 	if err != nil {
 		return nil, err
 	}
-	return s.engine.Check(r.Context(), tok, activity)
+	return s.engine.CheckBound(r.Context(), tok, s.cookies.Bound().Read(r), activity)
 }
 
 // Verify is Check for forward auth, the hottest path, which only reads who
@@ -90,7 +103,7 @@ func (s *Sessions) Verify(r *http.Request) (auth.Current, error) {
 	if err != nil {
 		return auth.Current{}, err
 	}
-	return s.engine.Verify(r.Context(), tok, activity(r))
+	return s.engine.VerifyBound(r.Context(), tok, s.cookies.Bound().Read(r), activity(r))
 }
 
 // activity reports whether r counts as activity (SPEC §2).
@@ -112,23 +125,45 @@ func (s *Sessions) setCookie(w http.ResponseWriter, cur *auth.Current) {
 
 // ClearEnded clears the session cookie when err says the request's session
 // is gone (UNAUTHENTICATED, SESSION_EXPIRED, SESSION_REVOKED) and the
-// request carried one, so the browser stops sending it. It reports whether
-// err is such an answer.
+// request carried one, so the browser stops sending it, and the bound
+// cookie with it. It reports whether err is such an answer.
 func (s *Sessions) ClearEnded(w http.ResponseWriter, r *http.Request, err error) bool {
 	switch vigil.ErrorCode(err) {
 	case vigil.CodeSessionExpired, vigil.CodeSessionRevoked, vigil.CodeUnauthenticated:
 		if _, present, _ := s.cookies.Token(r); present {
 			s.cookies.Clear(w)
 		}
+		s.clearBound(w, r)
 		return true
 	}
 	return false
 }
 
-// WriteError answers err as JSON (WriteError) and clears the cookie when
-// the request's session is gone (ClearEnded).
+// clearBound clears the bound cookie, if r carries one.
+func (s *Sessions) clearBound(w http.ResponseWriter, r *http.Request) {
+	if b := s.cookies.Bound(); b.present(r) {
+		b.Clear(w)
+	}
+}
+
+// WriteError answers err: a browser's request whose bound cookie the
+// server no longer takes is sent to refresh it (Rebind); anything else is
+// answered as WriteJSONError does.
 func (s *Sessions) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	s.ClearEnded(w, r, err)
+	if s.Rebind(w, r, err) {
+		return
+	}
+	s.WriteJSONError(w, r, err)
+}
+
+// WriteJSONError answers err as JSON (WriteError), clearing the cookies
+// when the request's session is gone (ClearEnded), and a bound cookie the
+// server no longer takes (DEVICE_BINDING_REQUIRED). Forward auth answers
+// this way: a proxy's auth request cannot be redirected.
+func (s *Sessions) WriteJSONError(w http.ResponseWriter, r *http.Request, err error) {
+	if !s.ClearEnded(w, r, err) && vigil.ErrorCode(err) == vigil.CodeDeviceBindingRequired {
+		s.clearBound(w, r)
+	}
 	WriteError(w, r, s.opt.Logger, err)
 }
 

@@ -8,7 +8,9 @@ import (
 )
 
 // SignIn checks username and password (auth.Engine.LoginWithDevice) and
-// gives the browser the new session's cookie and the known-device cookie.
+// gives the browser the new session's cookie and the known-device cookie,
+// and, while device binding is offered, the offer to bind the new session
+// (Secure-Session-Registration, see StartBinding).
 // A session cookie the request carries is ended by the engine (no session
 // fixation); a device cookie it carries lets its browser past a lock of
 // the username by others.
@@ -28,6 +30,7 @@ func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, username, pass
 	}
 	s.setCookie(w, cur)
 	device.Set(w, cred)
+	s.offerBinding(w, cur)
 	return cur, nil
 }
 
@@ -54,6 +57,7 @@ func (s *Sessions) SignOut(w http.ResponseWriter, r *http.Request) (*auth.Curren
 		return nil, err
 	}
 	s.cookies.Clear(w)
+	s.clearBound(w, r)
 	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)
 	return cur, nil
 }

@@ -22,13 +22,14 @@ type deviceRow struct {
 	LastActive time.Time
 	IdleEnds   time.Time
 	Current    bool
+	Bound      bool // bound to a device key (device-bound sessions)
 }
 
 func toRow(s vigil.Session, l vigil.Limits, currentID string) deviceRow {
 	return deviceRow{
 		ID: s.ID, Device: Device(s.UserAgent), UserAgent: s.UserAgent, IP: s.IP,
 		CreatedAt: s.CreatedAt, LastActive: s.LastActivity, IdleEnds: l.IdleExpiresAt(&s),
-		Current: s.ID == currentID,
+		Current: s.ID == currentID, Bound: s.Bound(),
 	}
 }
 

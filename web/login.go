@@ -27,6 +27,15 @@ func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) error {
 			redirect(w, rd)
 			return nil
 		}
+		if vigil.ErrorCode(err) == vigil.CodeDeviceBindingRequired {
+			if p.sessions.Rebind(w, r, err) {
+				return nil // a browser sent to renew its bound cookie first
+			}
+			// Bound to a key this browser did not prove: the form, to
+			// sign in anew.
+			p.renderLogin(w, r, http.StatusOK, loginData{RD: rd, Reason: p.reasonNotice(q.Get("reason"))})
+			return nil
+		}
 		if !p.sessions.ClearEnded(w, r, err) {
 			return err
 		}

@@ -12,6 +12,11 @@ import (
 // it is not a session end reason.
 const reasonPasswordSet = "password_set"
 
+// reasonDeviceBinding is the sign-in page's message for a request of a
+// device-bound session that lacked its bound cookie (not a revocation:
+// the session itself is not ended).
+const reasonDeviceBinding = "device_binding"
+
 // reasonNotice is what the sign-in page says for ?reason=: why the last
 // session ended. Only these fixed messages are shown; any other value is
 // ignored, so the parameter cannot put text of an attacker's choosing on
@@ -46,6 +51,12 @@ func (p *Pages) reasonNotice(reason string) *notice {
 		return &notice{Kind: "success", Text: "You have signed out."}
 	case reasonPasswordSet:
 		return &notice{Kind: "success", Text: "Your new password is set. Sign in with it now."}
+	case vigil.ReasonDeviceBindingFailed:
+		return warn("You were signed out because another device tried to use this session. Sign in again; if it happens again, change your password.")
+	case vigil.ReasonDeviceBindingMissing:
+		return warn("You were signed out because your browser did not bind the session to this device in time. Sign in again with a browser your organisation manages.")
+	case reasonDeviceBinding:
+		return warn("This session is bound to another device, or this browser could not prove it holds the session's device key. Sign in again.")
 	}
 	return nil
 }

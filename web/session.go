@@ -73,9 +73,20 @@ func (p *Pages) adminForm(h pageFunc) handler {
 
 // noSession answers a request without a live session: the cookie of an
 // ended session is cleared and the visitor goes to the sign-in page with
-// the reason and the page to return to; any other error (the store's
-// failure) is returned, for the error page (fail closed).
+// the reason and the page to return to; a device-bound session's request
+// without its current bound cookie is sent to renew it (a browser holding
+// the key, vigilhttp.Sessions.Rebind) or else to sign in; any other error
+// (the store's failure) is returned, for the error page (fail closed).
 func (p *Pages) noSession(w http.ResponseWriter, r *http.Request, err error, rd string) error {
+	if p.sessions.Rebind(w, r, err) {
+		return nil // a browser sent to renew its bound cookie first
+	}
+	if vigil.ErrorCode(err) == vigil.CodeDeviceBindingRequired {
+		// The session is bound to a key this browser did not prove: it
+		// signs in anew (which ends the session it presents).
+		redirect(w, p.loginURL(reasonDeviceBinding, rd))
+		return nil
+	}
 	if !p.sessions.ClearEnded(w, r, err) {
 		return err
 	}

@@ -56,7 +56,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	// Ready while the store answers and its writes succeed: an instance
 	// whose disk is full is taken out of the load balancer.
 	store, writes := health.Watch(store, health.Options{})
-	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log, CacheSize: cacheSize(cfg.SessionCache)})
+	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log,
+		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg)})
 	hashWorkers(hasher, e, log)
 	defer hasher.Close()
 	if cfg.Demo {
@@ -101,7 +102,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 // httpapi.NewServer mounts behind one middleware chain. ready reports
 // whether the store can serve (GET /readyz).
 func newHandler(cfg *config.Config, engine *auth.Engine, ready func(context.Context) error, log *slog.Logger) http.Handler {
-	sessions := vigilhttp.New(engine, vigilhttp.Options{Dev: cfg.Dev, TrustedProxies: cfg.TrustedProxies, Logger: log})
+	sessions := vigilhttp.New(engine, vigilhttp.Options{Dev: cfg.Dev, TrustedProxies: cfg.TrustedProxies, Logger: log,
+		RoutePrefix: cfg.RoutePrefix, PublicURL: cfg.PublicURL})
 	pages := web.New(web.Deps{
 		Engine: engine, Sessions: sessions, Logger: log, IdleWarning: cfg.IdleWarning,
 		PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
@@ -223,6 +225,12 @@ func flushLog(log *slog.Logger) {
 	if h, ok := log.Handler().(*lograte.Handler); ok {
 		h.Flush()
 	}
+}
+
+// deviceBinding maps the --device-binding flags to the engine's settings.
+func deviceBinding(cfg *config.Config) auth.DeviceBinding {
+	return auth.DeviceBinding{Offer: cfg.DeviceBinding == "optional", Required: cfg.DeviceBindingRequired,
+		Grace: cfg.DeviceBindingGrace, CookieLifetime: cfg.DeviceBindingCookieLifetime}
 }
 
 // cacheSize maps --session-cache to the engine's setting (0: no cache).

@@ -41,6 +41,11 @@ type Config struct {
 	LogFormat         string                       // --log-format: "text" or "json"
 	SessionCache      int                          // --session-cache: sessions kept in memory per instance (0: no cache)
 	ShutdownGrace     time.Duration                // --shutdown-grace: how long to drain on the stop signal (0 with Dev unless given)
+	// Device-bound sessions (DBSC).
+	DeviceBinding               string        // --device-binding: "off" or "optional"
+	DeviceBindingRequired       []vigil.Role  // --device-binding-required: roles whose sessions must bind
+	DeviceBindingGrace          time.Duration // --device-binding-grace: how long such a session may stay unbound
+	DeviceBindingCookieLifetime time.Duration // --device-binding-cookie-lifetime: how long a bound cookie is accepted
 }
 
 // Load parses the flags of `vigil serve` (args are what follows "serve") and
@@ -158,6 +163,10 @@ func (c *Config) crossCheck(src map[string]string, failed, given map[string]bool
 			problems = append(problems, fmt.Sprintf("%s %s must be shorter than the %s idle timeout %s (%s)",
 				src["idle-warning"], short(c.IdleWarning), r, short(d), src["role-idle-timeout"]))
 		}
+	}
+	if len(c.DeviceBindingRequired) > 0 && c.DeviceBinding == "off" && !failed["device-binding"] {
+		problems = append(problems, src["device-binding-required"]+" needs --device-binding optional: "+
+			src["device-binding"]+" is off, so no session could bind")
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		if _, port, _ := net.SplitHostPort(c.Addr); port != "0" {

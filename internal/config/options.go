@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +48,12 @@ func options(c *Config) []option {
 		{"public-paths", "paths", "", "with --upstream: comma-separated path prefixes served without a session", publicPaths(&c.PublicPaths)},
 		{"route-prefix", "path", "", "moves all of vigil's own routes under this prefix, e.g. /vigil", routePrefix(&c.RoutePrefix)},
 		{"log-format", "text|json", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
-		{"session-cache", "n", "100000", "sessions kept in memory per instance (about 520 bytes of heap each; 0: no cache)", intRange(&c.SessionCache, 0, 100_000_000)},
+		{"session-cache", "n", "100000", "sessions kept in memory per instance (about 580 bytes of heap each; 0: no cache)", intRange(&c.SessionCache, 0, 100_000_000)},
 		{"shutdown-grace", "duration", "5s", "drain on SIGTERM: /readyz answers 503 while requests are still served this long, then the listener closes (0 with --dev unless set)", nonNegative(&c.ShutdownGrace)},
+		{"device-binding", "off|optional", "optional", "device-bound sessions (DBSC): optional offers binding at every browser sign-in and enforces it once a session is bound; off neither", oneOf(&c.DeviceBinding, "off", "optional")},
+		{"device-binding-required", "roles", "", "roles whose sessions must bind within the grace, else are revoked (for managed Chrome fleets), e.g. clinician,admin", roleList(&c.DeviceBindingRequired)},
+		{"device-binding-grace", "duration", "60s", "how long a session of a required role may stay unbound", positive(&c.DeviceBindingGrace)},
+		{"device-binding-cookie-lifetime", "duration", "10m", "how long a bound cookie is accepted before the browser renews it with its key, 1s..24h", durationRange(&c.DeviceBindingCookieLifetime, time.Second, 24*time.Hour)},
 	}
 }
 
@@ -331,4 +336,37 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// durationRange parses a duration from lo to hi.
+func durationRange(dst *time.Duration, lo, hi time.Duration) func(string) []problem {
+	return func(s string) []problem {
+		d, reason := positiveDuration(s)
+		if reason == "" && (d < lo || d > hi) {
+			reason = fmt.Sprintf("must be between %s and %s", short(lo), short(hi))
+		}
+		*dst = d
+		return fail(s, reason)
+	}
+}
+
+// roleList parses comma-separated roles, each known and given once.
+func roleList(dst *[]vigil.Role) func(string) []problem {
+	return func(s string) []problem {
+		var out []vigil.Role
+		var problems []problem
+		for _, name := range splitList(s) {
+			role, err := vigil.ParseRole(name)
+			switch {
+			case err != nil:
+				problems = append(problems, problem{name, err.Error()})
+			case slices.Contains(out, role):
+				problems = append(problems, problem{name, "given more than once"})
+			default:
+				out = append(out, role)
+			}
+		}
+		*dst = out
+		return problems
+	}
 }

@@ -1,0 +1,344 @@
+package auth_test
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/dbsc/dbsctest"
+	"github.com/vigilauth/vigil/internal/pgtest"
+	"github.com/vigilauth/vigil/internal/testkit"
+	"github.com/vigilauth/vigil/postgres"
+)
+
+const cookieLife = 10 * time.Minute
+
+// binding is device binding offered, with the default lifetimes.
+func binding(o *auth.Options) {
+	o.DeviceBinding = auth.DeviceBinding{Offer: true, CookieLifetime: cookieLife}
+}
+
+// device is a browser's key pair.
+func device(t testing.TB) crypto.Signer {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// register binds cur's session to key with a proof over the challenge the
+// sign-in offered, and returns the first bound cookie.
+func (e *env) register(eng *auth.Engine, cur *auth.Current, key crypto.Signer) auth.Bound {
+	e.t.Helper()
+	proof, err := dbsctest.RegistrationProof(key, cur.Challenge, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s, err := eng.SessionForBinding(e.ctx, cur.Token)
+	if err != nil {
+		e.t.Fatalf("SessionForBinding: %v", err)
+	}
+	b, err := eng.BindDevice(e.ctx, s, proof, actor("192.0.2.1"))
+	if err != nil {
+		e.t.Fatalf("BindDevice: %v", err)
+	}
+	return b
+}
+
+// refresh renews the bound cookie of tok's session as a browser does: it
+// asks for a challenge, then signs it with key.
+func (e *env) refresh(eng *auth.Engine, tok vigil.Token, key crypto.Signer) (auth.Bound, error) {
+	e.t.Helper()
+	cur, err := eng.SessionForBinding(e.ctx, tok)
+	if err != nil {
+		return auth.Bound{}, err
+	}
+	ch, err := eng.DeviceChallenge(e.ctx, cur)
+	if err != nil {
+		e.t.Fatalf("DeviceChallenge: %v", err)
+	}
+	proof, err := dbsctest.RefreshProof(key, ch)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return eng.RefreshDevice(e.ctx, cur, cur.Session.ID, proof, actor("192.0.2.1"))
+}
+
+// with checks tok's session with the bound cookie b.
+func (e *env) with(eng *auth.Engine, tok vigil.Token, b auth.Bound) error {
+	_, err := eng.CheckBound(e.ctx, tok, auth.BoundCookie{Value: b.Cookie, Present: true}, false)
+	return err
+}
+
+func TestNoChallengeWhileBindingIsOff(t *testing.T) {
+	e := newEnv(t, nil)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	if cur.Challenge != "" {
+		t.Fatalf("Challenge = %q with device binding off, want none", cur.Challenge)
+	}
+	_, err := e.eng.BindDevice(e.ctx, cur, "x.y.z", actor("192.0.2.1"))
+	wantErr(t, err, vigil.CodeNotFound, "")
+}
+
+// TestBoundSessionNeedsItsCookie: once bound, the session works with its
+// bound cookie until the cookie lapses by the engine's clock, never
+// without it; a refresh signed by the key gives a new cookie and retires
+// the old one.
+func TestBoundSessionNeedsItsCookie(t *testing.T) {
+	e := newEnv(t, binding)
+	e.runEngine(e.eng)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	if cur.Challenge == "" {
+		t.Fatal("a sign-in with device binding offered has no challenge")
+	}
+	e.alive(cur.Token, true) // unbound: as always
+	key := device(t)
+	b := e.register(e.eng, cur, key)
+	if want := t0.Add(cookieLife); !b.Lapse.Equal(want) {
+		t.Errorf("bound cookie lapses at %v, want %v", b.Lapse, want)
+	}
+	_, err := e.eng.Check(e.ctx, cur.Token, true)
+	wantErr(t, err, vigil.CodeDeviceBindingRequired, "")
+	_, err = e.eng.CheckBound(e.ctx, cur.Token, auth.BoundCookie{Value: vigil.NewToken(), Present: true}, true)
+	wantErr(t, err, vigil.CodeDeviceBindingRequired, "")
+	if err := e.with(e.eng, cur.Token, b); err != nil {
+		t.Fatalf("with its bound cookie: %v", err)
+	}
+	if got := e.aliveBound(cur.Token, b); !got.Session.Bound() {
+		t.Error("the checked session does not say it is bound")
+	}
+
+	e.clock.Set(cookieLife - time.Microsecond)
+	if err := e.with(e.eng, cur.Token, b); err != nil {
+		t.Fatalf("just before the bound cookie lapses: %v", err)
+	}
+	e.clock.Set(cookieLife)
+	wantErr(t, e.with(e.eng, cur.Token, b), vigil.CodeDeviceBindingRequired, "")
+
+	next, err := e.refresh(e.eng, cur.Token, key)
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if err := e.with(e.eng, cur.Token, next); err != nil {
+		t.Fatalf("with the refreshed cookie: %v", err)
+	}
+	e.clock.Set(cookieLife + time.Second)
+	wantErr(t, e.with(e.eng, cur.Token, b), vigil.CodeDeviceBindingRequired, "") // the old one is done for
+	if n := len(e.events(vigil.EventDeviceBound)); n != 1 {
+		t.Errorf("%d device_bound events, want 1", n)
+	}
+	if n := len(e.events(vigil.EventDeviceBindingRefreshed)); n != 1 {
+		t.Errorf("%d device_binding_refreshed events, want 1", n)
+	}
+}
+
+// aliveBound fails the test unless tok's session is accepted with b.
+func (e *env) aliveBound(tok vigil.Token, b auth.Bound) *auth.Current {
+	e.t.Helper()
+	cur, err := e.eng.CheckBound(e.ctx, tok, auth.BoundCookie{Value: b.Cookie, Present: true}, false)
+	if err != nil {
+		e.t.Fatalf("CheckBound = %v, want a live session", err)
+	}
+	return cur
+}
+
+// TestWrongKeyRevokes: a refresh signed by another key means someone else
+// holds the session cookie: refused, and the session is revoked.
+func TestWrongKeyRevokes(t *testing.T) {
+	e := newEnv(t, binding)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	b := e.register(e.eng, cur, device(t))
+	_, err := e.refresh(e.eng, cur.Token, device(t))
+	wantErr(t, err, vigil.CodeSessionRevoked, vigil.ReasonDeviceBindingFailed)
+	wantErr(t, e.with(e.eng, cur.Token, b), vigil.CodeSessionRevoked, vigil.ReasonDeviceBindingFailed)
+	failed := e.events(vigil.EventDeviceBindingFailed)
+	if len(failed) != 1 || !strings.Contains(failed[0].Detail, "signature") || failed[0].SessionID != cur.Session.ID {
+		t.Errorf("device_binding_failed events = %+v, want one for the signature", failed)
+	}
+	revoked := e.events(vigil.EventSessionRevoked)
+	if len(revoked) != 1 || revoked[0].Detail != "reason=device_binding_failed" {
+		t.Errorf("session_revoked events = %+v, want one with reason=device_binding_failed", revoked)
+	}
+}
+
+// TestReplayedChallengeRefused: a refresh proof used once is refused the
+// second time, and the session stays.
+func TestReplayedChallengeRefused(t *testing.T) {
+	e := newEnv(t, binding)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	key := device(t)
+	e.register(e.eng, cur, key)
+	s, err := e.eng.SessionForBinding(e.ctx, cur.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := e.eng.DeviceChallenge(e.ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof, _ := dbsctest.RefreshProof(key, ch)
+	first, err := e.eng.RefreshDevice(e.ctx, s, s.Session.ID, proof, actor("192.0.2.1"))
+	if err != nil {
+		t.Fatalf("first refresh: %v", err)
+	}
+	_, err = e.eng.RefreshDevice(e.ctx, s, s.Session.ID, proof, actor("192.0.2.9"))
+	wantErr(t, err, vigil.CodeDeviceProofRequired, "")
+	if err := e.with(e.eng, cur.Token, first); err != nil {
+		t.Fatalf("after a replay, the session's cookie: %v", err)
+	}
+	// An expired challenge is no better.
+	ch, _ = e.eng.DeviceChallenge(e.ctx, s)
+	proof, _ = dbsctest.RefreshProof(key, ch)
+	e.clock.Advance(auth.ChallengeTTL)
+	_, err = e.eng.RefreshDevice(e.ctx, s, s.Session.ID, proof, actor("192.0.2.1"))
+	wantErr(t, err, vigil.CodeDeviceProofRequired, "")
+	if n := len(e.events(vigil.EventDeviceBindingFailed)); n != 2 {
+		t.Errorf("%d device_binding_failed events, want 2", n)
+	}
+}
+
+// TestRegistrationRefusals: a proof over another challenge, a second
+// registration, and a malformed proof are refused and audited.
+func TestRegistrationRefusals(t *testing.T) {
+	e := newEnv(t, binding)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	key := device(t)
+	s, _ := e.eng.SessionForBinding(e.ctx, cur.Token)
+	wrong, _ := dbsctest.RegistrationProof(key, vigil.NewToken().String(), "")
+	_, err := e.eng.BindDevice(e.ctx, s, wrong, actor("192.0.2.1"))
+	wantErr(t, err, vigil.CodeDeviceProofRequired, "")
+	_, err = e.eng.BindDevice(e.ctx, s, "not-a-jwt", actor("192.0.2.1"))
+	wantErr(t, err, vigil.CodeInvalidRequest, "")
+	e.alive(cur.Token, false) // still unbound and usable
+	e.register(e.eng, cur, key)
+	s, _ = e.eng.SessionForBinding(e.ctx, cur.Token)
+	again, _ := dbsctest.RegistrationProof(device(t), cur.Challenge, "")
+	_, err = e.eng.BindDevice(e.ctx, s, again, actor("192.0.2.1"))
+	wantErr(t, err, vigil.CodeConflict, "")
+	if n := len(e.events(vigil.EventDeviceBindingFailed)); n != 3 {
+		t.Errorf("%d device_binding_failed events, want 3", n)
+	}
+}
+
+// TestConcurrentRefreshesOneWins: of many refreshes signing one challenge,
+// one gets a cookie.
+func TestConcurrentRefreshesOneWins(t *testing.T) {
+	e := newEnv(t, binding)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	key := device(t)
+	e.register(e.eng, cur, key)
+	s, _ := e.eng.SessionForBinding(e.ctx, cur.Token)
+	ch, _ := e.eng.DeviceChallenge(e.ctx, s)
+	proof, _ := dbsctest.RefreshProof(key, ch)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range 16 {
+		wg.Go(func() {
+			if _, err := e.eng.RefreshDevice(e.ctx, s, s.Session.ID, proof, actor("192.0.2.1")); err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			} else if vigil.ErrorCode(err) != vigil.CodeDeviceProofRequired {
+				t.Errorf("refresh: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d of 16 refreshes with one challenge succeeded, want 1", won)
+	}
+}
+
+// TestRequiredRoleGrace: a session of a role that must be bound works
+// unbound within the grace, is revoked past it, and a bound one stays.
+func TestRequiredRoleGrace(t *testing.T) {
+	const grace = time.Minute
+	e := newEnv(t, func(o *auth.Options) {
+		binding(o)
+		o.DeviceBinding.Required, o.DeviceBinding.Grace = []vigil.Role{vigil.RoleClinician}, grace
+	})
+	e.runEngine(e.eng)
+	pw := e.addUser("carol", vigil.RoleClinician)
+	unbound := e.login("carol", pw)
+	bound := e.login("carol", pw)
+	b := e.register(e.eng, bound, device(t))
+	patient := e.login("pat", e.addUser("pat", vigil.RolePatient))
+	e.clock.Set(grace - time.Microsecond)
+	e.alive(unbound.Token, false)
+	e.clock.Set(grace)
+	e.ended(unbound.Token, vigil.CodeSessionRevoked, vigil.ReasonDeviceBindingMissing)
+	if err := e.with(e.eng, bound.Token, b); err != nil {
+		t.Fatalf("the bound clinician session: %v", err)
+	}
+	e.alive(patient.Token, false) // a role that need not bind
+	revoked := e.events(vigil.EventSessionRevoked)
+	if len(revoked) != 1 || revoked[0].Detail != "reason=device_binding_missing" || revoked[0].Actor != "system" ||
+		revoked[0].SessionID != unbound.Session.ID {
+		t.Errorf("session_revoked events = %+v, want one by system with reason=device_binding_missing", revoked)
+	}
+}
+
+// TestBindingOffStopsEnforcing: with binding turned off later (a restart),
+// a session bound before is checked as an unbound one.
+func TestBindingOffStopsEnforcing(t *testing.T) {
+	e := newEnv(t, binding)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	e.register(e.eng, cur, device(t))
+	off := e.newEngine(func(o *auth.Options) { o.DeviceBinding = auth.DeviceBinding{} })
+	if _, err := off.Check(e.ctx, cur.Token, false); err != nil {
+		t.Fatalf("with binding off: %v", err)
+	}
+}
+
+// TestRefreshHonouredByAnotherInstance: two engines with warm caches on
+// one PostgreSQL store. A refresh on one is honoured by the other at once
+// (its cached hash does not match: it reads the store again), and the old
+// cookie is refused there once the log has been followed.
+func TestRefreshHonouredByAnotherInstance(t *testing.T) {
+	_, url := pgtest.Schema(t)
+	store, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := testkit.NewClock(t0)
+	opt := auth.Options{Policy: defaultPolicy(), Now: clock.Now, PollInterval: 5 * time.Millisecond}
+	binding(&opt)
+	a, b := testkit.Engine(store, opt), testkit.Engine(store, opt)
+	testkit.Run(t, a)
+	testkit.Run(t, b)
+	e := &env{t: t, ctx: t.Context(), clock: clock}
+	pw := strongPassword(t)
+	testkit.CreateUsers(t, a, admin, auth.NewUser{Username: "alice", Role: vigil.RolePatient, Password: pw})
+	cur := e.loginWith(a, "alice", pw)
+	key := device(t)
+	first := e.register(a, cur, key)
+	warm := func(eng *auth.Engine, bc auth.Bound) {
+		t.Helper()
+		eventually(t, "the session is cached", func() bool {
+			return e.with(eng, cur.Token, bc) == nil && eng.CacheLen() > 0
+		})
+	}
+	warm(a, first)
+	warm(b, first)
+	next, err := e.refresh(a, cur.Token, key)
+	if err != nil {
+		t.Fatalf("refresh on a: %v", err)
+	}
+	if err := e.with(b, cur.Token, next); err != nil {
+		t.Fatalf("b, with the cookie a just issued: %v", err)
+	}
+	eventually(t, "b refuses the old cookie", func() bool {
+		return vigil.ErrorCode(e.with(b, cur.Token, first)) == vigil.CodeDeviceBindingRequired
+	})
+}

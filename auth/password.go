@@ -74,6 +74,15 @@ func (e *Engine) RequireRecentAuth(cur *Current) error {
 	return nil
 }
 
+// PasswordProblems lists what the policy finds wrong with a new password
+// for username, as WEAK_PASSWORD's problems do (empty: none), so that a
+// form can show them with its other problems at once. It hashes nothing
+// and so cannot tell the current password; ChangePassword and
+// ResetPassword still check everything.
+func (e *Engine) PasswordProblems(username, password string) []string {
+	return e.passwords.Check(password, username)
+}
+
 // validateNew checks a new password: both copies equal, then the policy
 // and "not the current password". Every policy problem is listed.
 func (e *Engine) validateNew(username, newPassword, confirm string, sameAsCurrent bool) error {

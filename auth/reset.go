@@ -43,20 +43,9 @@ func (e *Engine) issueReset(ctx context.Context, u *vigil.User, a Actor) (string
 // PASSWORD_MISMATCH, WEAK_PASSWORD, or a store error. A weak password does
 // not use the token up.
 func (e *Engine) ResetPassword(ctx context.Context, token, newPassword, confirm string, a Actor) error {
-	tok, err := vigil.ParseToken(token)
+	tok, u, err := e.resetUser(ctx, token)
 	if err != nil {
-		return invalidResetToken()
-	}
-	uid, err := e.store.ResetTokenUser(ctx, tok.Hash(), e.now())
-	if errors.Is(err, vigil.ErrNotFound) {
-		return invalidResetToken()
-	}
-	if err != nil {
-		return storeErr("find reset token", err)
-	}
-	u, err := e.store.UserByID(ctx, uid)
-	if err != nil {
-		return storeErr("find user", err)
+		return err
 	}
 	// The cheap checks first: only an otherwise acceptable password costs a
 	// hash to compare with the current one.
@@ -91,4 +80,47 @@ func (e *Engine) isCurrent(ctx context.Context, u *vigil.User, password string) 
 	}
 	ok, _, err := e.hasher.Verify(ctx, password, u.PasswordHash)
 	return err == nil && ok
+}
+
+// ResetTarget is the account a live reset token sets the password of, as
+// the reset page names it.
+type ResetTarget struct {
+	Username    string
+	DisplayName string
+	// FirstPassword: the account has never had a password (created
+	// without one, waiting for this reset).
+	FirstPassword bool
+}
+
+// ResetTargetOf reads, without using it up, whose password a reset token
+// sets. It writes nothing and audits nothing.
+//
+// Errors: INVALID_RESET_TOKEN (malformed, unknown, used or expired: one
+// answer, as ResetPassword's), or a store error.
+func (e *Engine) ResetTargetOf(ctx context.Context, token string) (ResetTarget, error) {
+	_, u, err := e.resetUser(ctx, token)
+	if err != nil {
+		return ResetTarget{}, err
+	}
+	return ResetTarget{Username: u.Username, DisplayName: u.DisplayName, FirstPassword: u.PasswordHash == ""}, nil
+}
+
+// resetUser is the user of a live reset token, and the token.
+func (e *Engine) resetUser(ctx context.Context, token string) (vigil.Token, *vigil.User, error) {
+	tok, err := vigil.ParseToken(token)
+	if err != nil {
+		return vigil.Token{}, nil, invalidResetToken()
+	}
+	uid, err := e.store.ResetTokenUser(ctx, tok.Hash(), e.now())
+	if errors.Is(err, vigil.ErrNotFound) {
+		return vigil.Token{}, nil, invalidResetToken()
+	}
+	if err != nil {
+		return vigil.Token{}, nil, storeErr("find reset token", err)
+	}
+	u, err := e.store.UserByID(ctx, uid)
+	if err != nil {
+		return vigil.Token{}, nil, storeErr("find user", err)
+	}
+	return tok, u, nil
 }

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"testing"
 
 	"github.com/vigilauth/vigil"
@@ -9,14 +8,7 @@ import (
 )
 
 func TestUserImport(t *testing.T) {
-	storetest.UserImport(t, func(t *testing.T) vigil.Store {
-		_, url := freshSchema(t)
-		s, err := Open(context.Background(), url)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return s // storetest closes it
-	})
+	storetest.UserImport(t, func(t *testing.T) vigil.Store { return openEmpty(t) })
 }
 
 // TestImportRacesCreateUser is vigil user import and an admin creating an

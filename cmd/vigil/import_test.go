@@ -60,6 +60,17 @@ func importFile(t *testing.T, name, content string) string {
 	return path
 }
 
+// usersCSV is a CSV file of n patients u00, u01, … with the password
+// hash h.
+func usersCSV(h string, n int) string {
+	var b strings.Builder
+	b.WriteString("username,role,password_hash\n")
+	for i := range n {
+		fmt.Fprintf(&b, "u%02d,patient,%s\n", i, h)
+	}
+	return b.String()
+}
+
 // openDB opens the command line's SQLite database from the test.
 func openDB(t *testing.T, db string) *sqlite.Store {
 	t.Helper()
@@ -429,13 +440,7 @@ func TestImportFromStandardInput(t *testing.T) {
 // lines were not imported; run again with --skip-existing, the rest is
 // imported.
 func TestImportBatchFailsWhole(t *testing.T) {
-	h := legacyHash(t, "werkzeug-pbkdf2-sha256").Hash
-	var b strings.Builder
-	b.WriteString("username,role,password_hash\n")
-	for i := range 12 {
-		fmt.Fprintf(&b, "u%02d,patient,%s\n", i, h)
-	}
-	path := importFile(t, "u.csv", b.String())
+	path := importFile(t, "u.csv", usersCSV(legacyHash(t, "werkzeug-pbkdf2-sha256").Hash, 12))
 
 	t.Run("a username taken meanwhile", func(t *testing.T) {
 		db := filepath.Join(t.TempDir(), "vigil.db")
@@ -548,13 +553,7 @@ func TestImportedWerkzeugUserSignsIn(t *testing.T) {
 // when it is a terminal, at most a few times a second, and erased at the
 // end; in a pipe standard error stays empty.
 func TestImportProgressOnlyOnATerminal(t *testing.T) {
-	h := legacyHash(t, "bcrypt").Hash
-	var b strings.Builder
-	b.WriteString("username,role,password_hash\n")
-	for i := range 2000 {
-		fmt.Fprintf(&b, "u%d,patient,%s\n", i, h)
-	}
-	path := importFile(t, "u.csv", b.String())
+	path := importFile(t, "u.csv", usersCSV(legacyHash(t, "bcrypt").Hash, 2000))
 
 	code, _, errs := vigilRun(t, nil, "", "user", "import", path, "--batch-size", "100", "--db", filepath.Join(t.TempDir(), "a.db"))
 	if code != exitOK || errs != "" {
@@ -583,15 +582,9 @@ func TestImportTenThousand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 users")
 	}
-	h := legacyHash(t, "werkzeug-pbkdf2-sha256").Hash
-	var b strings.Builder
-	b.WriteString("username,role,email,display_name,password_hash\n")
-	for i := range 10000 {
-		fmt.Fprintf(&b, "user%05d,patient,user%05d@clinic.example,Patient %d,%s\n", i, i, i, h)
-	}
-	db := filepath.Join(t.TempDir(), "vigil.db")
+	path := importFile(t, "u.csv", usersCSV(legacyHash(t, "werkzeug-pbkdf2-sha256").Hash, 10000))
 	start := time.Now()
-	code, out, errs := vigilRun(t, nil, "", "user", "import", importFile(t, "u.csv", b.String()), "--db", db)
+	code, out, errs := vigilRun(t, nil, "", "user", "import", path, "--db", filepath.Join(t.TempDir(), "vigil.db"))
 	if code != exitOK || !strings.Contains(out, "10000 read, 10000 imported") {
 		t.Fatalf("exit %d, out %q, stderr %q", code, out, errs)
 	}

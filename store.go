@@ -258,6 +258,7 @@ type Store interface {
 	ThrottleStore
 	KeyStore
 	FactorStore
+	UserImporter
 	// Ping reports whether the store answers; ErrUnavailable if not.
 	Ping(ctx context.Context) error
 	// Close releases the store.

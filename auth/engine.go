@@ -40,6 +40,9 @@ type Options struct {
 	// DeviceBinding configures device-bound sessions (DBSC); the zero
 	// value is off.
 	DeviceBinding DeviceBinding
+	// MFA configures second factors; the zero value has no key file
+	// (no authenticator app can be enrolled) and requires none.
+	MFA MFA
 }
 
 // Engine is the session and account engine. It is safe for concurrent use.
@@ -79,6 +82,7 @@ func New(store vigil.Store, hasher Hasher, passwords PasswordPolicy, opt Options
 		opt.Normalize = func(s string) string { return s }
 	}
 	opt.DeviceBinding = opt.DeviceBinding.withDefaults()
+	opt.MFA = opt.MFA.withDefaults()
 	e := &Engine{store: store, hasher: hasher, passwords: passwords, opt: opt, log: opt.Logger}
 	e.cache = newCache(opt.CacheSize)
 	e.follow = newFollower(store, e.cache, opt.PollInterval, opt.Logger)

@@ -61,6 +61,13 @@ func startChrome(t *testing.T) *chrome {
 	if _, err := os.Stat(exe); err != nil {
 		t.Fatalf("VIGIL_TEST_BROWSER is set but Chromium is missing: %v", err)
 	}
+	return launchChrome(t, exe)
+}
+
+// launchChrome starts the Chromium at exe headless with a fresh profile
+// and the extra options (flags) besides the usual ones.
+func launchChrome(t *testing.T, exe string, extra ...chromedp.ExecAllocatorOption) *chrome {
+	t.Helper()
 	c := &chrome{t: t, watch: &consoleWatch{}, out: &testkit.SyncBuffer{}}
 	// The watch is checked after the browser has stopped (cleanups run last
 	// in, first out), so it has every message.
@@ -86,6 +93,7 @@ func startChrome(t *testing.T) *chrome {
 		chromedp.WindowSize(1280, 800),
 		chromedp.CombinedOutput(c.out),
 	)
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	root, cancelRoot := chromedp.NewContext(alloc, chromedp.WithListener(c.watch.listener("first tab")))
 	t.Cleanup(func() {

@@ -66,6 +66,9 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return err
 		}
+		if err := afterMigration(ctx, tx, m.Version); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 		return err
 	})

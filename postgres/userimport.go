@@ -13,8 +13,9 @@ import (
 
 var _ vigil.UserImporter = (*Store)(nil)
 
-// ImportUsers inserts users and appends events in one transaction, sent
-// as one batch (a round trip, not one per row): all of them, or none. A
+// ImportUsers inserts users and appends events in one transaction, the
+// users sent as one batch (a round trip, not one per row), the events
+// chained in a few statements: all of them, or none. A
 // taken username fails it with an *vigil.ImportConflict naming the first
 // such user. The whole call is bounded by the call timeout, so a batch
 // should stay in the thousands of rows.
@@ -28,12 +29,6 @@ func (s *Store) ImportUsers(ctx context.Context, users []vigil.User, events []vi
 			query, args := sqlstore.InsertUser(dialect{}, &users[i])
 			b.Queue(query, args...)
 		}
-		// The events are appended as AppendEvent appends one: the two
-		// must write the audit log alike.
-		for i := range events {
-			query, args := sqlstore.InsertEvent(dialect{}, &events[i])
-			b.Queue(query, args...)
-		}
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
 		for i := range users {
@@ -45,12 +40,12 @@ func (s *Store) ImportUsers(ctx context.Context, users []vigil.User, events []vi
 				return err
 			}
 		}
-		for i := range events {
-			if err := br.QueryRow().Scan(&events[i].ID); err != nil {
-				return err
-			}
+		if err := br.Close(); err != nil {
+			return err
 		}
-		return br.Close()
+		// The events are chained as AppendEvent chains one: the two must
+		// write the audit log alike.
+		return chain(tx).AppendAll(ctx, events)
 	})
 	if err != nil {
 		sqlstore.ForgetIDs(users, events)

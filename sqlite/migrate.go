@@ -46,6 +46,9 @@ func apply(tx *sql.Tx, m migration) error {
 	if _, err := tx.Exec(m.SQL); err != nil {
 		return err
 	}
+	if err := afterMigration(tx, m.Version); err != nil {
+		return err
+	}
 	_, err := tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at)
 		VALUES (?, ?, CAST(unixepoch('subsec') * 1000000 AS INTEGER))`, m.Version, m.Name)
 	return err

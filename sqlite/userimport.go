@@ -44,14 +44,8 @@ func (s *Store) ImportUsers(ctx context.Context, users []vigil.User, events []vi
 	return err
 }
 
-// appendImportEvents appends events in tx, as AppendEvent appends one:
-// the two must write the audit log alike.
+// appendImportEvents appends events in tx, chained as AppendEvent chains
+// one: the two must write the audit log alike.
 func appendImportEvents(ctx context.Context, tx *sql.Tx, events []vigil.Event) error {
-	for i := range events {
-		query, args := sqlstore.InsertEvent(dialect{}, &events[i])
-		if err := tx.QueryRowContext(ctx, query, args...).Scan(&events[i].ID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return chain(tx).AppendAll(ctx, events)
 }

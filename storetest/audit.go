@@ -7,11 +7,11 @@ import (
 	"github.com/vigilauth/vigil"
 )
 
-var auditTests = []test{
+var auditTests = append([]test{
 	{"AppendSetsIDAndRoundTrips", testAppendEvent},
 	{"Filters", testEventFilters},
 	{"NewestFirstLimitAndPaging", testEventPaging},
-}
+}, chainTests...)
 
 // event appends an event about username at when.
 func (f *fixture) event(username, name string, when time.Time) *vigil.Event {

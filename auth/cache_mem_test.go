@@ -47,6 +47,9 @@ func TestCacheKeepsEveryValue(t *testing.T) {
 			IP: "2001:db8::1", UserAgent: "Mozilla/5.0 (Linux) é"}, User: vigil.User{ID: 7, Username: "alice", Role: vigil.RoleClinician, ClinicianID: "C-17", CreatedAt: at.Add(-time.Hour), LastLogin: at, PasswordChangedAt: at.Add(-2 * time.Hour)}},
 		{Session: vigil.Session{ID: "s2", TokenHash: vigil.NewToken().Hash(), UserID: 8, CreatedAt: at}, User: vigil.User{ID: 8, Username: "bob", Role: vigil.RolePatient, Disabled: true}},
 		{Session: vigil.Session{ID: "", TokenHash: vigil.NewToken().Hash()}, User: vigil.User{Role: vigil.Role("unknown-role")}},
+		{Session: vigil.Session{ID: "s3", TokenHash: vigil.NewToken().Hash(), UserID: 9, CreatedAt: at,
+			Binding: vigil.Binding{BoundAt: at.Add(time.Second), CookieHash: vigil.NewToken().Hash(), CookieLapse: at.Add(10 * time.Minute)}},
+			User: vigil.User{ID: 9, Username: "carol", Role: vigil.RoleAdmin}},
 	} {
 		cur.Limits = policy.For(cur.User.Role)
 		c := newCache(10)

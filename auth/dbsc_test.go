@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -341,4 +342,75 @@ func TestRefreshHonouredByAnotherInstance(t *testing.T) {
 	eventually(t, "b refuses the old cookie", func() bool {
 		return vigil.ErrorCode(e.with(b, cur.Token, first)) == vigil.CodeDeviceBindingRequired
 	})
+}
+
+// TestVerifyBoundOnACacheHit: a warm bound session's check with its bound
+// cookie allocates nothing, as an unbound one's (the hot path: a hash and
+// a comparison). (Not parallel: AllocsPerRun counts every goroutine's.)
+func TestVerifyBoundOnACacheHit(t *testing.T) {
+	e := newEnv(t, binding)
+	e.runEngine(e.eng)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	b := e.register(e.eng, cur, device(t))
+	bc := auth.BoundCookie{Value: b.Cookie, Present: true}
+	eventually(t, "the bound session is cached", func() bool {
+		_, err := e.eng.VerifyBound(e.ctx, cur.Token, bc, false)
+		return err == nil && e.eng.CacheLen() > 0
+	})
+	for try := 0; ; try++ {
+		before := e.store.lookups.Load()
+		n := testing.AllocsPerRun(1000, func() {
+			if _, err := e.eng.VerifyBound(e.ctx, cur.Token, bc, false); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if e.store.lookups.Load() != before && try < 20 {
+			continue // the cache was not fresh for a moment (a slow machine)
+		}
+		if n != 0 {
+			t.Errorf("VerifyBound on a cache hit: %v allocations", n)
+		}
+		break
+	}
+}
+
+// BenchmarkVerifyCacheHitBound is BenchmarkVerifyCacheHit for a
+// device-bound session with its bound cookie: the cost of the binding on
+// the hot path (one more SHA-256 and a comparison).
+func BenchmarkVerifyCacheHitBound(b *testing.B) {
+	store := testkit.SQLite(b)
+	st := &benchStore{Store: store}
+	e := testkit.Engine(st, auth.Options{
+		Policy:       vigil.Policy{Lifetime: 168 * time.Hour, IdleTimeout: 30 * time.Minute},
+		PollInterval: 50 * time.Millisecond, DeviceBinding: auth.DeviceBinding{Offer: true},
+	})
+	testkit.Run(b, e)
+	cur := testkit.SignIn(b, e, auth.NewUser{Username: "bench", Role: vigil.RolePatient, Password: "a quiet evening by the river"},
+		auth.Actor{IP: "127.0.0.1"})
+	key := device(b)
+	proof, _ := dbsctest.RegistrationProof(key, cur.Challenge, "")
+	s, err := e.SessionForBinding(b.Context(), cur.Token)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bound, err := e.BindDevice(b.Context(), s, proof, auth.Actor{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bc := auth.BoundCookie{Value: bound.Cookie, Present: true}
+	verify := func(ctx context.Context, tok vigil.Token, activity bool) (*auth.Current, error) {
+		_, err := e.VerifyBound(ctx, tok, bc, activity)
+		return nil, err
+	}
+	for range 200 { // until the cache is on
+		if _, err := verify(b.Context(), cur.Token, true); err != nil {
+			b.Fatal(err)
+		}
+		if e.CacheLen() > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	st.touches.Store(0)
+	benchWith(b, verify, cur.Token, st)
 }

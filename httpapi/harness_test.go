@@ -80,6 +80,7 @@ type harnessConfig struct {
 	noCache  bool // do not run the engine's revocation follower (no session cache)
 	deps     func(*httpapi.Deps)
 	sessions func(*vigilhttp.Options)
+	engine   func(*auth.Options)
 }
 
 // harness is the API served by httptest over an engine on a temp SQLite
@@ -107,6 +108,10 @@ func withSessions(f func(*vigilhttp.Options)) func(*harnessConfig) {
 	return func(c *harnessConfig) { c.sessions = f }
 }
 
+func withEngine(f func(*auth.Options)) func(*harnessConfig) {
+	return func(c *harnessConfig) { c.engine = f }
+}
+
 // newHarness starts a server. The default policy is 8 h lifetime, 30 min
 // idle timeout and a 10 min re-authentication window.
 func newHarness(t testing.TB, opts ...func(*harnessConfig)) *harness {
@@ -118,9 +123,13 @@ func newHarness(t testing.TB, opts ...func(*harnessConfig)) *harness {
 	h := &harness{t: t, Clock: testkit.NewClock(time.Now().UTC().Truncate(time.Second)),
 		Store: &faultStore{Store: testkit.SQLite(t)}, Hasher: testkit.NewCountingHasher(), Logs: &testkit.SyncBuffer{}}
 	logger := slog.New(slog.NewTextHandler(h.Logs, nil))
-	h.Engine = auth.New(h.Store, h.Hasher, testkit.Policy(), auth.Options{
+	eopt := auth.Options{
 		Policy: cfg.policy, Now: h.Clock.Now, Logger: logger, Normalize: password.Normalize, PasswordMinLength: 15,
-	})
+	}
+	if cfg.engine != nil {
+		cfg.engine(&eopt)
+	}
+	h.Engine = auth.New(h.Store, h.Hasher, testkit.Policy(), eopt)
 	if !cfg.noCache {
 		testkit.Run(t, h.Engine)
 	}

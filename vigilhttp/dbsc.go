@@ -119,17 +119,30 @@ func proofOf(r *http.Request) string {
 	return v
 }
 
+// StaticPath is the pages' static files (under Options.RoutePrefix),
+// which need no session: the session config leaves them out of its scope.
+const StaticPath = "/auth/static/"
+
 // sessionConfig is the session config the browser keeps for the bound
-// session id: refresh at RefreshPath; the scope is the whole origin the
-// page came from, which Chromium requires to be exactly the page's; one
-// credential, the bound cookie, named with the attributes Set writes.
+// session id: refresh at RefreshPath; the scope is the origin the page
+// came from, which Chromium requires to be exactly the page's, but the
+// pages' static files (each request in scope while the bound cookie is
+// near its end starts a refresh, and Chromium allows a session only a few
+// signatures in some minutes); one credential, the bound cookie, named
+// with the attributes Set writes.
 func (s *Sessions) sessionConfig(r *http.Request, id string) dbsc.Config {
 	b := s.cookies.Bound()
+	origin := s.scopeOrigin(r)
+	host := "*"
+	if u, err := url.Parse(origin); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
 	return dbsc.Config{
 		SessionIdentifier: id,
 		RefreshURL:        s.opt.RoutePrefix + RefreshPath,
-		Scope:             dbsc.Scope{Origin: s.scopeOrigin(r), IncludeSite: false},
-		Credentials:       []dbsc.Credential{{Type: "cookie", Name: b.Name(), Attributes: b.Attributes()}},
+		Scope: dbsc.Scope{Origin: origin, IncludeSite: false, ScopeSpecification: []dbsc.ScopeRule{
+			{Type: "exclude", Domain: host, Path: s.opt.RoutePrefix + StaticPath}}},
+		Credentials: []dbsc.Credential{{Type: "cookie", Name: b.Name(), Attributes: b.Attributes()}},
 	}
 }
 
@@ -176,14 +189,9 @@ func (s *Sessions) ownHost(r *http.Request, host string) bool {
 // Sec-Fetch-Mode); anything else is left to the caller.
 func (s *Sessions) Rebind(w http.ResponseWriter, r *http.Request, err error) bool {
 	if vigil.ErrorCode(err) != vigil.CodeDeviceBindingRequired || r.Header.Get("Sec-Fetch-Mode") == "" ||
-		!s.cookies.Bound().present(r) {
+		!s.recoverBound(w, r) {
 		return false
 	}
-	cur, cerr := s.bindingSession(r)
-	if cerr != nil || s.challenge(w, r, cur) != nil {
-		return false // the session is gone, or the store: answer err as it is
-	}
-	s.cookies.Bound().Clear(w)
 	to := r.RequestURI
 	if to == "" || !strings.HasPrefix(to, "/") {
 		to = r.URL.RequestURI()
@@ -191,5 +199,24 @@ func (s *Sessions) Rebind(w http.ResponseWriter, r *http.Request, err error) boo
 	w.Header().Set("Location", to)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusTemporaryRedirect)
+	return true
+}
+
+// recoverBound prepares a request's answer for a bound cookie the server
+// no longer takes: it expires the cookie and sends a new challenge
+// (Secure-Session-Challenge), so that the browser's next request in the
+// session's scope finds the cookie missing and refreshes it at once,
+// signing that challenge. It reports whether it did: not without a bound
+// cookie, nor when the session is gone or the store fails (then the
+// request's error stands as it is).
+func (s *Sessions) recoverBound(w http.ResponseWriter, r *http.Request) bool {
+	if !s.cookies.Bound().present(r) {
+		return false
+	}
+	cur, err := s.bindingSession(r)
+	if err != nil || s.challenge(w, r, cur) != nil {
+		return false
+	}
+	s.cookies.Bound().Clear(w)
 	return true
 }

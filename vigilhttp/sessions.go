@@ -157,11 +157,13 @@ func (s *Sessions) WriteError(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // WriteJSONError answers err as JSON (WriteError), clearing the cookies
-// when the request's session is gone (ClearEnded), and a bound cookie the
-// server no longer takes (DEVICE_BINDING_REQUIRED). Forward auth answers
-// this way: a proxy's auth request cannot be redirected.
+// when the request's session is gone (ClearEnded). A bound cookie the
+// server no longer takes (DEVICE_BINDING_REQUIRED) is expired, with a new
+// challenge, so that a browser holding the key refreshes it before its
+// next request. Forward auth answers this way: a proxy's auth request
+// cannot be redirected.
 func (s *Sessions) WriteJSONError(w http.ResponseWriter, r *http.Request, err error) {
-	if !s.ClearEnded(w, r, err) && vigil.ErrorCode(err) == vigil.CodeDeviceBindingRequired {
+	if !s.ClearEnded(w, r, err) && vigil.ErrorCode(err) == vigil.CodeDeviceBindingRequired && !s.recoverBound(w, r) {
 		s.clearBound(w, r)
 	}
 	WriteError(w, r, s.opt.Logger, err)

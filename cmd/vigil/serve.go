@@ -39,6 +39,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	log := newLogger(e, cfg.LogFormat)
 	defer flushLog(log)
+	for _, w := range cfg.Warnings() {
+		log.Warn("vigil: setting without effect: " + w)
+	}
 	store, err := openStore(ctx, cfg.DB, log)
 	if err != nil {
 		return err
@@ -58,6 +61,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	store, writes := health.Watch(store, health.Options{})
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log,
 		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg)})
+	warnShortBoundCookie(cfg, log)
 	hashWorkers(hasher, e, log)
 	defer hasher.Close()
 	if cfg.Demo {
@@ -224,6 +228,24 @@ func newLogger(e *env, format string) *slog.Logger {
 func flushLog(log *slog.Logger) {
 	if h, ok := log.Handler().(*lograte.Handler); ok {
 		h.Flush()
+	}
+}
+
+// chromiumRefreshAhead is how long before its bound cookie lapses
+// Chromium renews it at every request in the session's scope (measured on
+// Chromium 150: 2 minutes); with a shorter cookie every request signs, and
+// Chromium's signing quota (6 in some minutes) runs out at once.
+const chromiumRefreshAhead = 2 * time.Minute
+
+// warnShortBoundCookie warns when --device-binding-cookie-lifetime is
+// so short that Chromium refreshes at every request and soon stops, so
+// that a bound session is refused once its last cookie lapses: fine in a
+// test, not for people.
+func warnShortBoundCookie(cfg *config.Config, log *slog.Logger) {
+	if cfg.DeviceBinding == "optional" && cfg.DeviceBindingCookieLifetime < chromiumRefreshAhead+time.Minute {
+		log.Warn("--device-binding-cookie-lifetime is under 3m: Chromium refreshes a bound cookie at every request in its last 2 minutes "+
+			"and allows only a few refreshes in some minutes, so bound sessions will be refused; use 5m or more outside tests",
+			"lifetime", cfg.DeviceBindingCookieLifetime)
 	}
 }
 

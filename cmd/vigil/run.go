@@ -48,6 +48,16 @@ Commands:
   sessions list [USERNAME] [--json]
   sessions revoke USERNAME            every session of the user
   audit [--user U] [--event E] [--since 1h|RFC3339] [--limit N] [--json]
+  audit verify [--audit-key-file F] [--public-key F.pub] [--file EXPORT] [--json]
+                                      check the audit chain and its signed checkpoints;
+                                      exit 1 when it is broken, naming where
+  audit export [--since T] [--until T] [--format jsonl|csv] [--out FILE]
+                                      the audit chain with its proof, streamed
+  audit keygen FILE                   a new audit signing key: FILE (0600) and FILE.pub
+  audit checkpoint [--audit-key-file F]
+                                      sign the newest audit events now
+  audit prune --audit-retention D [--audit-key-file F]
+                                      delete whole verified segments older than D
   compliance [--json|--markdown] [--strict] [policy flags]
                                       the policy report against NIST, ASVS and HIPAA;
                                       exit 1 when a requirement is not met
@@ -105,7 +115,12 @@ var commands = []command{
 	{"user import", userImport},
 	{"sessions list", sessionsList},
 	{"sessions revoke", sessionsRevoke},
-	{"audit", auditCmd},
+	{"audit", auditGroup},
+	{"audit verify", auditVerify},
+	{"audit export", auditExport},
+	{"audit keygen", auditKeygen},
+	{"audit checkpoint", auditCheckpoint},
+	{"audit prune", auditPrune},
 	{"compliance", complianceCmd},
 	{"migrate", migrateCmd},
 	{"version", func(_ context.Context, e *env, _ []string) error {

@@ -414,3 +414,95 @@ func BenchmarkVerifyCacheHitBound(b *testing.B) {
 	st.touches.Store(0)
 	benchWith(b, verify, cur.Token, st)
 }
+
+// deafStore is a store whose revocation log names nothing: an instance
+// over it keeps its cached sessions whatever other instances change (as
+// one that has not followed the log that far yet).
+type deafStore struct{ vigil.Store }
+
+func (s deafStore) RevocationsSince(ctx context.Context, after int64, limit int) ([]vigil.Revocation, error) {
+	revs, err := s.Store.RevocationsSince(ctx, after, limit)
+	for i := range revs {
+		revs[i].SessionID, revs[i].UserID = "", 0
+	}
+	return revs, err
+}
+
+// TestStaleCacheReadsTheStoreBeforeRefusing: an instance whose cached copy
+// of a bound session has the old bound cookie's hash (another instance
+// renewed it) reads the store before refusing the new cookie, and then
+// refuses the old one.
+func TestStaleCacheReadsTheStoreBeforeRefusing(t *testing.T) {
+	e := newEnv(t, binding)
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	key := device(t)
+	first := e.register(e.eng, cur, key)
+	b := auth.New(deafStore{e.store}, e.hasher, e.policy, e.opt)
+	e.runEngine(b)
+	eventually(t, "b caches the session", func() bool { return e.with(b, cur.Token, first) == nil && b.CacheLen() > 0 })
+	next, err := e.refresh(e.eng, cur.Token, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.store.lookups.Load()
+	if err := e.with(b, cur.Token, next); err != nil {
+		t.Fatalf("b, with the renewed cookie: %v", err)
+	}
+	if e.store.lookups.Load() == before {
+		t.Error("b took the renewed cookie without reading the store: its cache was not stale")
+	}
+	wantErr(t, e.with(b, cur.Token, first), vigil.CodeDeviceBindingRequired, "")
+}
+
+// BenchmarkRefreshDevice is the server's side of one bound-cookie refresh
+// on SQLite: a new challenge (one write), then the signed proof checked
+// with the session's key and the new cookie stored (a read, an ES256
+// verification, one write). The browser's signing is left out of the
+// timing.
+func BenchmarkRefreshDevice(b *testing.B) {
+	benchRefresh(b, testkit.SQLite(b))
+}
+
+// BenchmarkRefreshDevicePostgres is BenchmarkRefreshDevice on PostgreSQL.
+func BenchmarkRefreshDevicePostgres(b *testing.B) {
+	_, url := pgtest.Schema(b)
+	store, err := postgres.Open(b.Context(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	benchRefresh(b, store)
+}
+
+func benchRefresh(b *testing.B, store vigil.Store) {
+	e := testkit.Engine(store, auth.Options{
+		Policy:        vigil.Policy{Lifetime: 168 * time.Hour, IdleTimeout: 30 * time.Minute},
+		DeviceBinding: auth.DeviceBinding{Offer: true},
+	})
+	cur := testkit.SignIn(b, e, auth.NewUser{Username: "bench", Role: vigil.RolePatient, Password: "a quiet evening by the river"},
+		auth.Actor{IP: "127.0.0.1"})
+	key := device(b)
+	proof, _ := dbsctest.RegistrationProof(key, cur.Challenge, "")
+	s, err := e.SessionForBinding(b.Context(), cur.Token)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.BindDevice(b.Context(), s, proof, auth.Actor{}); err != nil {
+		b.Fatal(err)
+	}
+	s, _ = e.SessionForBinding(b.Context(), cur.Token)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		ch, err := e.DeviceChallenge(b.Context(), s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		proof, _ := dbsctest.RefreshProof(key, ch)
+		b.StartTimer()
+		if _, err := e.RefreshDevice(b.Context(), s, s.Session.ID, proof, auth.Actor{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

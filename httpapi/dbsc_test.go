@@ -361,3 +361,27 @@ func FuzzBindingHeaders(f *testing.F) {
 		}
 	})
 }
+
+// TestBindingRequestsAsChromium150SendsThem: Chromium 150's registration
+// and refresh POSTs carry no Origin, no Fetch Metadata and no body (seen
+// in a probe of it): the cross-origin check lets them through, and the
+// scope origin comes from the request's host (http with --dev).
+func TestBindingRequestsAsChromium150SendsThem(t *testing.T) {
+	t.Parallel()
+	h := bindingHarness(t)
+	c := h.client()
+	login := c.Login("alice", alicePW)
+	reg := offer(t, login)
+	key := newKey(t)
+	bare := []string{"Origin", "", "Sec-Fetch-Site", "", "Content-Type", ""}
+	proof, _ := dbsctest.RegistrationProof(key, reg.Challenge, "")
+	r := must(t, "registration", c.Do("POST", reg.Path, nil, append([]string{dbsc.HeaderResponse, proof}, bare...)...), http.StatusOK)
+	id := login.Str("session", "id")
+	checkConfig(t, r, id, h.URL)
+	first := c.Do("POST", vigilhttp.RefreshPath, nil, append([]string{dbsc.HeaderSessionID, id}, bare...)...)
+	expect(t, "refresh without a proof", first, http.StatusForbidden, vigil.CodeDeviceProofRequired, "")
+	proof, _ = dbsctest.RefreshProof(key, challengeOf(t, first).Challenge)
+	r = must(t, "refresh", c.Do("POST", vigilhttp.RefreshPath, nil,
+		append([]string{dbsc.HeaderSessionID, id, dbsc.HeaderResponse, proof}, bare...)...), http.StatusOK)
+	checkConfig(t, r, id, h.URL)
+}

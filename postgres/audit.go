@@ -16,10 +16,14 @@ var _ auditlog.Store = (*Store)(nil)
 // and sets e.ID. Ids grow with every append. The chain's sequence numbers
 // have no gaps and follow the order of commits, from every instance: the
 // transaction locks the chain's head row (FOR UPDATE) before it reads it,
-// and a rollback leaves the head as it was.
+// and a rollback leaves the head as it was. Appends made at once in this
+// process share a transaction (sqlstore.AppendBatcher), so they do not
+// queue behind each other's commits.
 func (s *Store) AppendEvent(ctx context.Context, e *vigil.Event) error {
-	return s.inTx(ctx, "append event", func(ctx context.Context, tx pgx.Tx) error {
-		return chain(tx).Append(ctx, e)
+	return s.audit.Append(ctx, e, func(ctx context.Context, events []vigil.Event) error {
+		return s.inTx(ctx, "append event", func(ctx context.Context, tx pgx.Tx) error {
+			return chain(tx).AppendAll(ctx, events)
+		})
 	})
 }
 

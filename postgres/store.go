@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
 // Store is a vigil.Store kept in one PostgreSQL schema. It is safe for
@@ -44,6 +45,8 @@ type Store struct {
 	stop      context.CancelFunc
 	closeOnce sync.Once
 	log       *slog.Logger // warnings of the revocation watcher
+	// audit batches concurrent audit appends into one transaction (audit.go).
+	audit sqlstore.AppendBatcher
 }
 
 var (

@@ -13,10 +13,13 @@ var _ auditlog.Store = (*Store)(nil)
 
 // AppendEvent stores e, chained after the newest event (package auditlog),
 // and sets e.ID. Ids grow with every append; so do the chain's sequence
-// numbers, with no gaps: appends take SQLite's one write lock.
+// numbers, with no gaps: appends take SQLite's one write lock. Appends
+// made at once share a transaction (sqlstore.AppendBatcher).
 func (s *Store) AppendEvent(ctx context.Context, e *vigil.Event) error {
-	return s.inTx(ctx, "append event", func(tx *sql.Tx) error {
-		return chain(tx).Append(ctx, e)
+	return s.audit.Append(ctx, e, func(ctx context.Context, events []vigil.Event) error {
+		return s.inTx(ctx, "append event", func(tx *sql.Tx) error {
+			return chain(tx).AppendAll(ctx, events)
+		})
 	})
 }
 

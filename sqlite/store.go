@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/internal/sqlstore"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -38,6 +39,8 @@ type Store struct {
 	// instance polls it 20 times a second, busy or idle, and parsing it
 	// each time was most of an idle server's CPU.
 	revSince *sql.Stmt
+	// audit batches concurrent audit appends into one transaction (audit.go).
+	audit sqlstore.AppendBatcher
 }
 
 var _ vigil.Store = (*Store)(nil)

@@ -114,3 +114,16 @@ func run2(args ...string) (int, string, string) {
 	code := run(context.Background(), args, noEnv, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
+
+// TestServeWarnsOfAnIdleTimeoutThatCannotFire: serve starts, and its log
+// says which role's idle timeout can never end a session.
+func TestServeWarnsOfAnIdleTimeoutThatCannotFire(t *testing.T) {
+	srv := startServer(t, "", "--dev", "--lifetime", "1h", "--idle-timeout", "2h", "--role-idle-timeout", "patient=10m,admin=10m")
+	log := srv.stderr.String()
+	if !strings.Contains(log, "setting without effect") || !strings.Contains(log, "clinician sessions (2h0m0s) is not shorter than their lifetime (1h0m0s)") {
+		t.Fatalf("serve's log does not warn about the clinician idle timeout:\n%s", log)
+	}
+	if strings.Contains(log, "patient sessions") {
+		t.Fatalf("serve warns about a role whose timeout is fine:\n%s", log)
+	}
+}

@@ -55,6 +55,20 @@ func (e *env) register(eng *auth.Engine, cur *auth.Current, key crypto.Signer) a
 	return b
 }
 
+// boundSession signs alice in, binds her session to a new key, and
+// returns the session as the binding routes see it, and the key.
+func (e *env) boundSession() (*auth.Current, crypto.Signer) {
+	e.t.Helper()
+	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
+	key := device(e.t)
+	e.register(e.eng, cur, key)
+	s, err := e.eng.SessionForBinding(e.ctx, cur.Token)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s, key
+}
+
 // refresh renews the bound cookie of tok's session as a browser does: it
 // asks for a challenge, then signs it with key.
 func (e *env) refresh(eng *auth.Engine, tok vigil.Token, key crypto.Signer) (auth.Bound, error) {
@@ -175,13 +189,7 @@ func TestWrongKeyRevokes(t *testing.T) {
 // second time, and the session stays.
 func TestReplayedChallengeRefused(t *testing.T) {
 	e := newEnv(t, binding)
-	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
-	key := device(t)
-	e.register(e.eng, cur, key)
-	s, err := e.eng.SessionForBinding(e.ctx, cur.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, key := e.boundSession()
 	ch, err := e.eng.DeviceChallenge(e.ctx, s)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +201,7 @@ func TestReplayedChallengeRefused(t *testing.T) {
 	}
 	_, err = e.eng.RefreshDevice(e.ctx, s, s.Session.ID, proof, actor("192.0.2.9"))
 	wantErr(t, err, vigil.CodeDeviceProofRequired, "")
-	if err := e.with(e.eng, cur.Token, first); err != nil {
+	if err := e.with(e.eng, s.Token, first); err != nil {
 		t.Fatalf("after a replay, the session's cookie: %v", err)
 	}
 	// An expired challenge is no better.
@@ -234,10 +242,7 @@ func TestRegistrationRefusals(t *testing.T) {
 // one gets a cookie.
 func TestConcurrentRefreshesOneWins(t *testing.T) {
 	e := newEnv(t, binding)
-	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
-	key := device(t)
-	e.register(e.eng, cur, key)
-	s, _ := e.eng.SessionForBinding(e.ctx, cur.Token)
+	s, key := e.boundSession()
 	ch, _ := e.eng.DeviceChallenge(e.ctx, s)
 	proof, _ := dbsctest.RefreshProof(key, ch)
 	var wg sync.WaitGroup
@@ -465,13 +470,7 @@ func BenchmarkRefreshDevice(b *testing.B) {
 
 // BenchmarkRefreshDevicePostgres is BenchmarkRefreshDevice on PostgreSQL.
 func BenchmarkRefreshDevicePostgres(b *testing.B) {
-	_, url := pgtest.Schema(b)
-	store, err := postgres.Open(b.Context(), url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	benchRefresh(b, store)
+	benchRefresh(b, benchPostgres(b))
 }
 
 func benchRefresh(b *testing.B, store vigil.Store) {

@@ -275,12 +275,7 @@ func TestBindingRequestsRefused(t *testing.T) {
 	login := c.Login("alice", alicePW)
 	reg := offer(t, login)
 	key := newKey(t)
-	for _, tc := range []struct {
-		name   string
-		hdr    []string
-		status int
-		code   string
-	}{
+	for _, tc := range []refusal{
 		{"no proof", nil, http.StatusBadRequest, vigil.CodeInvalidRequest},
 		{"not a JWT", []string{dbsc.HeaderResponse, "not a jwt"}, http.StatusBadRequest, vigil.CodeInvalidRequest},
 		{"a refresh proof (no jwk)", []string{dbsc.HeaderResponse, must2(dbsctest.RefreshProof(key, reg.Challenge))}, http.StatusBadRequest, vigil.CodeInvalidRequest},
@@ -295,12 +290,7 @@ func TestBindingRequestsRefused(t *testing.T) {
 	must(t, "registration with a quoted proof", c.Do("POST", vigilhttp.StartPath, nil, dbsc.HeaderResponse, `"`+proof+`"`), http.StatusOK)
 	again, _ := dbsctest.RegistrationProof(newKey(t), reg.Challenge, "")
 	expect(t, "a second registration", c.Do("POST", vigilhttp.StartPath, nil, dbsc.HeaderResponse, again), http.StatusConflict, vigil.CodeConflict, "")
-	for _, tc := range []struct {
-		name   string
-		hdr    []string
-		status int
-		code   string
-	}{
+	for _, tc := range []refusal{
 		{"no session id", nil, http.StatusBadRequest, vigil.CodeInvalidRequest},
 		{"a malformed session id", []string{dbsc.HeaderSessionID, "a b"}, http.StatusBadRequest, vigil.CodeInvalidRequest},
 		{"another session's id", []string{dbsc.HeaderSessionID, vigil.NewID()}, http.StatusNotFound, vigil.CodeNotFound},
@@ -317,6 +307,14 @@ func TestBindingRequestsRefused(t *testing.T) {
 		t.Errorf("%d device_binding_failed events, want 10 (every refusal but the cross-origin one)", n)
 	}
 	must(t, "the session is still bound", c.Do("GET", "/api/auth/session", nil), http.StatusOK)
+}
+
+// refusal is a request with headers hdr and the error it must get.
+type refusal struct {
+	name   string
+	hdr    []string
+	status int
+	code   string
 }
 
 // must2 returns v, for a value whose error cannot happen in a test.

@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/vigilauth/vigil"
@@ -216,49 +215,54 @@ func testBindingSurvivesRotation(f *fixture) {
 	f.checkSession("rotated bound session", f.byToken(s, alice), s)
 }
 
-// race runs fn 32 times at once and returns how many calls succeeded;
-// every failure must be ErrNotFound.
-func (f *fixture) race(fn func(i int) error) int {
-	var ok atomic.Int32
+// raceOnce runs fn 32 times at once and fails the test unless exactly
+// one call succeeds (every other with ErrNotFound); it returns the index of
+// the call that did.
+func (f *fixture) raceOnce(what string, fn func(i int) error) int {
+	f.Helper()
+	var mu sync.Mutex
+	won := []int{}
 	var wg sync.WaitGroup
 	for i := range 32 {
 		wg.Go(func() {
 			switch err := fn(i); {
 			case err == nil:
-				ok.Add(1)
+				mu.Lock()
+				won = append(won, i)
+				mu.Unlock()
 			case !errors.Is(err, vigil.ErrNotFound):
-				f.Errorf("call %d: %v, want nil or ErrNotFound", i, err)
+				f.Errorf("%s, call %d: %v, want nil or ErrNotFound", what, i, err)
 			}
 		})
 	}
 	wg.Wait()
-	return int(ok.Load())
+	if len(won) != 1 {
+		f.Fatalf("%d of 32 concurrent %s calls with one challenge succeeded, want exactly 1", len(won), what)
+	}
+	return won[0]
+}
+
+// loggedOnce checks that s reads back as it is and that the log has one
+// entry since seq, naming s.
+func (f *fixture) loggedOnce(s *vigil.Session, seq int64) {
+	f.Helper()
+	f.checkSession("after the race", f.stored(s), s)
+	if log := f.revocationsAfter(seq); len(log) != 1 || !named(log, s) {
+		f.Errorf("revocation log after the race = %+v, want one entry naming %s", log, s.ID)
+	}
 }
 
 func testConcurrentBind(f *fixture) {
 	alice := f.user("alice")
 	s, ch := f.challenged(alice, t0)
 	seq := f.lastRevocation()
-	var mu sync.Mutex
-	var won vigil.Binding
-	n := f.race(func(i int) error {
-		b := binding(at(time.Duration(i) * time.Second))
-		err := f.s.BindSession(f.ctx, s.ID, ch, b)
-		if err == nil {
-			mu.Lock()
-			won = b
-			mu.Unlock()
-		}
-		return err
-	})
-	if n != 1 {
-		f.Fatalf("%d of 32 concurrent BindSession calls with one challenge succeeded, want exactly 1", n)
+	bs := make([]vigil.Binding, 32)
+	for i := range bs {
+		bs[i] = binding(at(time.Duration(i) * time.Second))
 	}
-	s.Binding = won
-	f.checkSession("after the race", f.stored(s), s)
-	if log := f.revocationsAfter(seq); len(log) != 1 || !named(log, s) {
-		f.Errorf("revocation log after the race = %+v, want one entry naming %s", log, s.ID)
-	}
+	won := f.raceOnce("BindSession", func(i int) error { return f.s.BindSession(f.ctx, s.ID, ch, bs[i]) })
+	s.Binding = bs[won]
+	f.loggedOnce(s, seq)
 }
 
 func testConcurrentRefresh(f *fixture) {
@@ -267,24 +271,13 @@ func testConcurrentRefresh(f *fixture) {
 	ch := vigil.NewToken().Hash()
 	f.ok(f.s.SetChallenge(f.ctx, s.ID, ch, at(10*time.Minute)), "SetChallenge")
 	seq := f.lastRevocation()
-	var mu sync.Mutex
-	var won vigil.TokenHash
-	n := f.race(func(int) error {
-		cookie := vigil.NewToken().Hash()
-		err := f.s.RefreshBinding(f.ctx, s.ID, ch, at(2*time.Minute), cookie, at(12*time.Minute))
-		if err == nil {
-			mu.Lock()
-			won = cookie
-			mu.Unlock()
-		}
-		return err
+	cookies := make([]vigil.TokenHash, 32)
+	for i := range cookies {
+		cookies[i] = vigil.NewToken().Hash()
+	}
+	won := f.raceOnce("RefreshBinding", func(i int) error {
+		return f.s.RefreshBinding(f.ctx, s.ID, ch, at(2*time.Minute), cookies[i], at(12*time.Minute))
 	})
-	if n != 1 {
-		f.Fatalf("%d of 32 concurrent RefreshBinding calls with one challenge succeeded, want exactly 1", n)
-	}
-	s.Binding.CookieHash, s.Binding.CookieLapse = won, at(12*time.Minute)
-	f.checkSession("after the race", f.stored(s), s)
-	if log := f.revocationsAfter(seq); len(log) != 1 || !named(log, s) {
-		f.Errorf("revocation log after the race = %+v, want one entry naming %s", log, s.ID)
-	}
+	s.Binding.CookieHash, s.Binding.CookieLapse = cookies[won], at(12*time.Minute)
+	f.loggedOnce(s, seq)
 }

@@ -29,12 +29,7 @@ type BoundCookies struct {
 func (c Cookies) Bound() BoundCookies { return BoundCookies{Dev: c.Dev} }
 
 // Name returns the cookie's name.
-func (c BoundCookies) Name() string {
-	if c.Dev {
-		return DevBoundCookieName
-	}
-	return BoundCookieName
-}
+func (c BoundCookies) Name() string { return cookieName(c.Dev, BoundCookieName, DevBoundCookieName) }
 
 // Attributes are the cookie's attributes as the session config names them
 // to the browser (its credentials' "attributes"): exactly those of the
@@ -62,12 +57,7 @@ func (c BoundCookies) Set(w http.ResponseWriter, b auth.Bound, now time.Time) {
 }
 
 // Clear tells the browser to drop the bound cookie.
-func (c BoundCookies) Clear(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name: c.Name(), Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
-		Secure: !c.Dev, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	})
-}
+func (c BoundCookies) Clear(w http.ResponseWriter) { clearCookie(w, c.Name(), c.Dev) }
 
 // Read returns the bound cookie the request carries, without allocating:
 // not Present without one; a value that is not a token reads as the zero

@@ -25,11 +25,14 @@ type Cookies struct {
 }
 
 // Name returns the cookie's name.
-func (c Cookies) Name() string {
-	if c.Dev {
-		return DevCookieName
+func (c Cookies) Name() string { return cookieName(c.Dev, CookieName, DevCookieName) }
+
+// cookieName is name, or devName for plain-HTTP development.
+func cookieName(dev bool, name, devName string) string {
+	if dev {
+		return devName
 	}
-	return CookieName
+	return name
 }
 
 // Set writes the session cookie, expiring with the session's absolute
@@ -56,10 +59,15 @@ func ceilSecond(t time.Time) time.Time {
 }
 
 // Clear tells the browser to drop the session cookie.
-func (c Cookies) Clear(w http.ResponseWriter) {
+func (c Cookies) Clear(w http.ResponseWriter) { clearCookie(w, c.Name(), c.Dev) }
+
+// clearCookie tells the browser to drop the named cookie, written as the
+// session cookie is (Path=/, HttpOnly, SameSite=Lax, Secure but in
+// development), so that the browser takes it for the same cookie.
+func clearCookie(w http.ResponseWriter, name string, dev bool) {
 	http.SetCookie(w, &http.Cookie{
-		Name: c.Name(), Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
-		Secure: !c.Dev, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Name: name, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
+		Secure: !dev, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	})
 }
 

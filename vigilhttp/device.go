@@ -27,12 +27,7 @@ type DeviceCookie struct {
 func (c Cookies) Device() DeviceCookie { return DeviceCookie{Dev: c.Dev} }
 
 // Name returns the cookie's name.
-func (c DeviceCookie) Name() string {
-	if c.Dev {
-		return DevDeviceCookieName
-	}
-	return DeviceCookieName
-}
+func (c DeviceCookie) Name() string { return cookieName(c.Dev, DeviceCookieName, DevDeviceCookieName) }
 
 // Set writes cred as the device cookie, expiring with it; nothing when
 // cred is empty. HttpOnly, Secure and SameSite=Strict (OWASP ASVS 5.0

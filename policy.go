@@ -32,6 +32,26 @@ func (p Policy) For(role Role) Limits {
 	return l
 }
 
+// AAL2's session limits (NIST SP 800-63B-4 §2.2.3): an AAL2 session is
+// reauthenticated at least once per 24 hours, and after at most 1 hour of
+// inactivity.
+const (
+	AAL2Lifetime    = 24 * time.Hour
+	AAL2IdleTimeout = time.Hour
+)
+
+// ForSession returns the limits that apply to a session of role at
+// assurance level aal: the role's, and for an AAL2 session no longer than
+// AAL2's (a role's own stricter limits stay).
+func (p Policy) ForSession(role Role, aal int) Limits {
+	l := p.For(role)
+	if aal >= AAL2 {
+		l.Lifetime = min(l.Lifetime, AAL2Lifetime)
+		l.IdleTimeout = min(l.IdleTimeout, AAL2IdleTimeout)
+	}
+	return l
+}
+
 // ActivityGranularity is how stale a session's recorded activity may be:
 // 1% of the idle timeout (SPEC §2), so a session may end up to 1% early and
 // never late.

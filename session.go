@@ -19,6 +19,12 @@ type Session struct {
 	EndedAt      time.Time // zero while the session is live
 	EndReason    Reason    // why it ended; empty while live
 	Binding      Binding   // its device binding (DBSC), if any
+	// AAL is the authentication assurance level its sign-in reached (1 or
+	// 2, see assurance.go), raised to 2 by a step-up; Factors are the
+	// factors its sign-in and step-ups used. A session stored before
+	// vigil recorded assurance reads as AAL1 by password.
+	AAL     int
+	Factors FactorSet
 }
 
 // Binding is a session's device binding (Device Bound Session Credentials,

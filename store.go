@@ -91,6 +91,12 @@ type SessionStore interface {
 	// then finds nothing (ErrNotFound). ErrNotFound if the session is missing
 	// or ended, ErrConflict if h is taken; in both cases nothing changes.
 	RotateSession(ctx context.Context, id string, h TokenHash, reauthAt time.Time) error
+	// RaiseSession is RotateSession for a step-up (a second factor entered
+	// within a session): it also sets the session's AAL to aal and its
+	// Factors to factors, in the same write, and logs the session.
+	// ErrNotFound if the session is missing or ended, ErrConflict if h is
+	// taken; in both cases nothing changes.
+	RaiseSession(ctx context.Context, id string, h TokenHash, reauthAt time.Time, aal int, factors FactorSet) error
 
 	// Device binding (DBSC, see Binding). CreateSession stores s.Binding
 	// as given, so a session may start with its first challenge; every

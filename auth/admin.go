@@ -174,7 +174,8 @@ func (e *Engine) AllSessions(ctx context.Context) ([]vigil.SessionWithUser, erro
 	now, out := e.now(), list[:0]
 	for _, s := range list {
 		e.withPending(&s.Session)
-		if _, expired := e.opt.Policy.For(s.Role).Expired(&s.Session, now); !expired {
+		assured(&s.Session)
+		if _, expired := e.opt.Policy.ForSession(s.Role, s.AAL).Expired(&s.Session, now); !expired {
 			out = append(out, s)
 		}
 	}

@@ -55,6 +55,8 @@ type slot struct {
 	// bound cookie's hash and when it lapses.
 	boundAt, cookieLapse int64
 	cookieHash           vigil.TokenHash
+	// The assurance: the session's AAL and the factors it used.
+	aal, factors uint8
 }
 
 // The strings of a slot, in arena order.
@@ -121,6 +123,7 @@ func (c *cache) current(s *slot, cur *Current) {
 			CreatedAt: unpackTime(s.created), LastActivity: unpackTime(s.lastActivity), ReauthAt: unpackTime(s.reauth),
 			IP: str(strIP), UserAgent: str(strUserAgent),
 			Binding: vigil.Binding{BoundAt: unpackTime(s.boundAt), CookieHash: s.cookieHash, CookieLapse: unpackTime(s.cookieLapse)},
+			AAL:     int(s.aal), Factors: vigil.FactorSet(s.factors),
 		},
 		User: vigil.User{
 			ID: s.userID, Username: str(strUsername), Role: vigil.Role(str(strRole)), ClinicianID: str(strClinicianID),
@@ -169,6 +172,7 @@ func (c *cache) put(gen uint64, cur *Current) {
 		userCreated: packTime(u.CreatedAt), lastLogin: packTime(u.LastLogin), passwordSet: packTime(u.PasswordChangedAt),
 		lifetime: cur.Limits.Lifetime, idle: cur.Limits.IdleTimeout, disabled: u.Disabled,
 		boundAt: packTime(s.Binding.BoundAt), cookieLapse: packTime(s.Binding.CookieLapse), cookieHash: s.Binding.CookieHash,
+		aal: uint8(s.AAL), factors: uint8(s.Factors),
 	}
 	for k, v := range [nStrs]string{s.ID, s.IP, s.UserAgent, u.Username, string(u.Role), u.ClinicianID, u.Email, u.DisplayName} {
 		sl.strs[k] = span{off: uint32(c.arena.Len()), n: uint32(len(v))}

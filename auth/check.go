@@ -195,7 +195,8 @@ func (e *Engine) load(ctx context.Context, h vigil.TokenHash) (Current, error) {
 	// and a cached one has none either.
 	u.PasswordHash = ""
 	s.Binding = vigil.Binding{BoundAt: s.Binding.BoundAt, CookieHash: s.Binding.CookieHash, CookieLapse: s.Binding.CookieLapse}
-	return Current{Session: *s, User: *u, Limits: e.opt.Policy.For(u.Role)}, nil
+	assured(s)
+	return Current{Session: *s, User: *u, Limits: e.opt.Policy.ForSession(u.Role, s.AAL)}, nil
 }
 
 // expire ends a session for an expiry and audits it, once.

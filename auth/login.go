@@ -220,6 +220,7 @@ func (e *Engine) startSession(ctx context.Context, u *vigil.User, a Actor) (*Cur
 		ID: vigil.NewID(), TokenHash: tok.Hash(), UserID: u.ID,
 		CreatedAt: now, LastActivity: now, ReauthAt: now,
 		IP: bounded(a.IP, maxAuditIP), UserAgent: bounded(a.UserAgent, maxAuditAgent),
+		AAL: vigil.AAL1, Factors: vigil.FactorPassword,
 	}
 	challenge := e.offerChallenge(&s, now)
 	if err := e.store.CreateSession(ctx, &s); err != nil {
@@ -230,7 +231,7 @@ func (e *Engine) startSession(ctx context.Context, u *vigil.User, a Actor) (*Cur
 	}
 	u.LastLogin = now
 	s.Binding = vigil.Binding{} // as every checked session: no challenge kept
-	return &Current{Session: s, User: *u, Limits: e.opt.Policy.For(u.Role), Token: tok, Challenge: challenge}, nil
+	return &Current{Session: s, User: *u, Limits: e.opt.Policy.ForSession(u.Role, s.AAL), Token: tok, Challenge: challenge}, nil
 }
 
 // enforceLimit revokes the oldest sessions of u beyond --max-sessions.

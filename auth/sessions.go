@@ -36,11 +36,11 @@ func (e *Engine) Sessions(ctx context.Context, u *vigil.User) ([]vigil.Session, 
 	if err != nil {
 		return nil, storeErr("list sessions", err)
 	}
-	limits, now := e.opt.Policy.For(u.Role), e.now()
-	out := list[:0]
+	now, out := e.now(), list[:0]
 	for _, s := range list {
 		e.withPending(&s)
-		if _, expired := limits.Expired(&s, now); !expired {
+		assured(&s)
+		if _, expired := e.opt.Policy.ForSession(u.Role, s.AAL).Expired(&s, now); !expired {
 			out = append(out, s)
 		}
 	}

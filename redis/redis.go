@@ -198,6 +198,15 @@ func (s *Store) RotateSession(ctx context.Context, id string, h vigil.TokenHash,
 	return err
 }
 
+// RaiseSession raises the session in the store and announces it.
+func (s *Store) RaiseSession(ctx context.Context, id string, h vigil.TokenHash, reauthAt time.Time, aal int, factors vigil.FactorSet) error {
+	err := s.Store.RaiseSession(ctx, id, h, reauthAt, aal, factors)
+	if err == nil {
+		s.announce()
+	}
+	return err
+}
+
 // WatchRevocations calls notify for every notice on the channel (and for
 // the wrapped store's own notices, if it pushes any) until ctx ends. The
 // client re-subscribes by itself after a lost connection; notices missed

@@ -18,6 +18,7 @@ var sessionTests = []test{
 	{"TouchOnlyForward", testTouchSession},
 	{"TouchManyInOneCall", testTouchMany},
 	{"RotateSession", testRotateSession},
+	{"RaiseSession", testRaiseSession},
 	{"ListSessions", testListSessions},
 	{"ListAllSessions", testListAllSessions},
 }
@@ -49,7 +50,8 @@ func (f *fixture) checkSession(what string, got, want *vigil.Session) {
 		f.Fatalf("%s: nil session", what)
 	}
 	if got.ID != want.ID || got.TokenHash != want.TokenHash || got.UserID != want.UserID ||
-		got.IP != want.IP || got.UserAgent != want.UserAgent || got.EndReason != want.EndReason {
+		got.IP != want.IP || got.UserAgent != want.UserAgent || got.EndReason != want.EndReason ||
+		got.AAL != want.AAL || got.Factors != want.Factors {
 		f.Errorf("%s = %+v, want %+v", what, *got, *want)
 	}
 	sameTime(f, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
@@ -80,7 +82,8 @@ func testCreateSession(f *fixture) {
 	alice := f.user("alice")
 	s := &vigil.Session{ID: vigil.NewID(), TokenHash: vigil.NewToken().Hash(), UserID: alice.ID,
 		CreatedAt: t0, LastActivity: at(time.Minute), ReauthAt: at(30 * time.Second),
-		IP: "2001:db8::1", UserAgent: "Mozilla/5.0 (X11; Linux x86_64)"}
+		IP: "2001:db8::1", UserAgent: "Mozilla/5.0 (X11; Linux x86_64)",
+		AAL: vigil.AAL2, Factors: vigil.FactorPassword | vigil.FactorTOTP}
 	f.ok(f.s.CreateSession(f.ctx, s), "CreateSession")
 	got := f.byToken(s, alice)
 	f.checkSession("SessionByToken", got, s)
@@ -314,4 +317,32 @@ func (f *fixture) checkList(what string, list []vigil.Session, want ...*vigil.Se
 	for i := range want {
 		f.checkSession(what, &list[i], want[i])
 	}
+}
+
+// testRaiseSession: a step-up gives the session a new token, ReauthAt,
+// AAL and factors at once, like a rotation; an ended session is not
+// raised.
+func testRaiseSession(f *fixture) {
+	alice := f.user("alice")
+	s := f.session(alice, t0)
+	s2 := &vigil.Session{ID: vigil.NewID(), TokenHash: vigil.NewToken().Hash(), UserID: alice.ID,
+		CreatedAt: t0, LastActivity: t0, ReauthAt: t0, AAL: vigil.AAL1, Factors: vigil.FactorPassword}
+	f.ok(f.s.CreateSession(f.ctx, s2), "CreateSession")
+	old := s2.TokenHash
+	s2.TokenHash, s2.ReauthAt = vigil.NewToken().Hash(), at(time.Hour)
+	s2.AAL, s2.Factors = vigil.AAL2, vigil.FactorPassword|vigil.FactorRecoveryCode|vigil.FactorPasskey
+	f.ok(f.s.RaiseSession(f.ctx, s2.ID, s2.TokenHash, s2.ReauthAt, s2.AAL, s2.Factors), "RaiseSession")
+	_, _, err := f.s.SessionByToken(f.ctx, old)
+	f.isErr(err, vigil.ErrNotFound, "SessionByToken(old hash)")
+	f.checkSession("raised session by new token", f.byToken(s2, alice), s2)
+	f.checkSession("raised session by id", f.stored(s2), s2)
+	f.isErr(f.s.RaiseSession(f.ctx, s2.ID, s.TokenHash, at(2*time.Hour), vigil.AAL2, vigil.FactorTOTP),
+		vigil.ErrConflict, "RaiseSession(taken hash)")
+	f.checkSession("session after a refused raise", f.stored(s2), s2)
+	f.isErr(f.s.RaiseSession(f.ctx, vigil.NewID(), vigil.NewToken().Hash(), at(time.Hour), vigil.AAL2, vigil.FactorTOTP),
+		vigil.ErrNotFound, "RaiseSession(unknown)")
+	f.end(s2, vigil.ReasonLogout, at(2*time.Hour))
+	f.isErr(f.s.RaiseSession(f.ctx, s2.ID, vigil.NewToken().Hash(), at(3*time.Hour), vigil.AAL2, vigil.FactorTOTP),
+		vigil.ErrNotFound, "RaiseSession(ended)")
+	f.checkSession("ended session after a refused raise", f.byToken(s2, alice), s2)
 }

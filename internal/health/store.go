@@ -69,6 +69,10 @@ func (s *watched) RotateSession(ctx context.Context, id string, h vigil.TokenHas
 	return s.done(s.Store.RotateSession(ctx, id, h, reauthAt))
 }
 
+func (s *watched) RaiseSession(ctx context.Context, id string, h vigil.TokenHash, reauthAt time.Time, aal int, factors vigil.FactorSet) error {
+	return s.done(s.Store.RaiseSession(ctx, id, h, reauthAt, aal, factors))
+}
+
 func (s *watched) DeleteRevocationsBefore(ctx context.Context, before time.Time, limit int) (int, error) {
 	n, err := s.Store.DeleteRevocationsBefore(ctx, before, limit)
 	return n, s.done(err)

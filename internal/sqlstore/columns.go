@@ -11,7 +11,7 @@ const (
 	sessions.last_activity, sessions.reauth_at, sessions.ip, sessions.user_agent,
 	sessions.ended_at, sessions.end_reason, sessions.device_key, sessions.device_thumbprint,
 	sessions.bound_at, sessions.bound_cookie_hash, sessions.bound_cookie_lapse, sessions.challenge_hash,
-	sessions.challenge_expires`
+	sessions.challenge_expires, sessions.aal, sessions.factors`
 	RevocationColumns = `seq, session_id, user_id`
 )
 

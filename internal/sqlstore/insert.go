@@ -23,10 +23,11 @@ func InsertSession(d Dialect, s *vigil.Session) (string, []any) {
 	args := []any{s.ID, s.TokenHash[:], s.UserID, d.Time(s.CreatedAt), d.Time(s.LastActivity),
 		d.Time(s.ReauthAt), s.IP, s.UserAgent, d.Time(s.EndedAt), s.EndReason,
 		b.Key, b.Thumbprint, d.Time(b.BoundAt), b.CookieHash[:], d.Time(b.CookieLapse),
-		b.Challenge[:], d.Time(b.ChallengeExpires)}
+		b.Challenge[:], d.Time(b.ChallengeExpires), s.AAL, s.Factors.String()}
 	return insert(d, `sessions (id, token_hash, user_id, created_at, last_activity,
 		reauth_at, ip, user_agent, ended_at, end_reason, device_key, device_thumbprint,
-		bound_at, bound_cookie_hash, bound_cookie_lapse, challenge_hash, challenge_expires)`, len(args)), args
+		bound_at, bound_cookie_hash, bound_cookie_lapse, challenge_hash, challenge_expires,
+		aal, factors)`, len(args)), args
 }
 
 // InsertEvent returns AppendEvent's statement in dialect d, which returns

@@ -80,7 +80,7 @@ func (Scan) Revocation(row Row) (vigil.Revocation, error) {
 
 // How many columns SessionColumns and UserColumns have.
 const (
-	sessionFields = 17
+	sessionFields = 19
 	userFields    = 11
 )
 
@@ -91,7 +91,7 @@ func (s Scan) appendSession(dest []any, ses *vigil.Session) []any {
 		d.TimeDest(&ses.LastActivity), d.TimeDest(&ses.ReauthAt), &ses.IP, &ses.UserAgent,
 		d.TimeDest(&ses.EndedAt), &ses.EndReason, &ses.Binding.Key, &ses.Binding.Thumbprint,
 		d.TimeDest(&ses.Binding.BoundAt), d.HashDest(&ses.Binding.CookieHash), d.TimeDest(&ses.Binding.CookieLapse),
-		d.HashDest(&ses.Binding.Challenge), d.TimeDest(&ses.Binding.ChallengeExpires))
+		d.HashDest(&ses.Binding.Challenge), d.TimeDest(&ses.Binding.ChallengeExpires), &ses.AAL, FactorsDest(&ses.Factors))
 }
 
 // appendUser appends the destinations of UserColumns to dest.

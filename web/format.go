@@ -14,15 +14,15 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 }
 
-// ago says how long before now t was, in words ("just now", "5 minutes
-// ago").
+// ago says how long before now t was, in words ("now", "5 minutes
+// ago"). Under a minute is "now", as the device list says of this device.
 func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
 	d := now.Sub(t)
 	if d < time.Minute {
-		return "just now"
+		return "now"
 	}
 	return roughly(d) + " ago"
 }

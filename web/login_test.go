@@ -207,8 +207,8 @@ func TestReasons(t *testing.T) {
 	for reason, want := range map[string]string{
 		"inactivity":       "You were signed out after 30 minutes of inactivity.",
 		"lifetime":         "Your session reached its maximum length of 8 hours, so you were signed out. Please sign in again.",
-		"password_changed": "Your password was changed, so every session was signed out.",
-		"password_reset":   "Your password was reset, so every session was signed out.",
+		"password_changed": "Your password was changed, so you were signed out everywhere.",
+		"password_reset":   "Your password was reset, so you were signed out everywhere.",
 		"revoked":          "You were signed out from another device or by an administrator.",
 		"user_disabled":    "You were signed out because this account was disabled.",
 		"session_limit":    "You were signed out because this account signed in on too many devices.",

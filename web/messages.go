@@ -38,9 +38,9 @@ func (p *Pages) reasonNotice(reason string) *notice {
 		}
 		return warn("Your session reached its maximum length, so you were signed out. Please sign in again.")
 	case vigil.ReasonPasswordChanged:
-		return &notice{Kind: "info", Text: "Your password was changed, so every session was signed out. Sign in with your new password."}
+		return &notice{Kind: "info", Text: "Your password was changed, so you were signed out everywhere. Sign in with your new password."}
 	case vigil.ReasonPasswordReset:
-		return warn("Your password was reset, so every session was signed out.")
+		return warn("Your password was reset, so you were signed out everywhere.")
 	case vigil.ReasonRevoked:
 		return warn("You were signed out from another device or by an administrator.")
 	case vigil.ReasonUserDisabled:

@@ -55,6 +55,12 @@ type slot struct {
 	// bound cookie's hash and when it lapses.
 	boundAt, cookieLapse int64
 	cookieHash           vigil.TokenHash
+	// seen is the bound cookie last found to hash to cookieHash (zero:
+	// none yet), so that a later request with the same cookie is checked
+	// by a constant-time comparison, without its SHA-256. It opens nothing
+	// alone: every request needs the session token too, which the cache
+	// never holds.
+	seen vigil.Token
 	// The assurance: the session's AAL and the factors it used.
 	aal, factors uint8
 }
@@ -103,14 +109,29 @@ func newCache(max int) *cache {
 }
 
 // get writes the cached session of h to cur, if there is one.
-func (c *cache) get(h vigil.TokenHash, cur *Current) bool {
+func (c *cache) get(h vigil.TokenHash, cur *Current) bool { return c.getSeen(h, cur, new(vigil.Token)) }
+
+// getSeen is get that also writes the bound cookie last seen to match the
+// session's (see slot.seen) to seen.
+func (c *cache) getSeen(h vigil.TokenHash, cur *Current, seen *vigil.Token) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	i, ok := c.byToken[h]
 	if ok {
 		c.current(&c.slots[i], cur)
+		*seen = c.slots[i].seen
 	}
 	return ok
+}
+
+// sawBound remembers that the bound cookie value hashes to cookie, the
+// bound cookie hash of the session of h, if h is still cached with it.
+func (c *cache) sawBound(h, cookie vigil.TokenHash, value vigil.Token) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i, ok := c.byToken[h]; ok && c.slots[i].cookieHash == cookie {
+		c.slots[i].seen = value
+	}
 }
 
 // current rebuilds the session of s in cur; the caller holds mu.

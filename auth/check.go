@@ -96,7 +96,8 @@ func checkActivity(activity bool) checkMode {
 func (e *Engine) check(ctx context.Context, tok vigil.Token, bound BoundCookie, mode checkMode, cur *Current) error {
 	activity := mode&checkCountsActivity != 0
 	h := tok.Hash()
-	cached, err := e.lookup(ctx, h, cur)
+	var seen vigil.Token // the bound cookie the cache last saw match
+	cached, err := e.lookup(ctx, h, cur, &seen)
 	if err != nil {
 		if vigil.ErrorCode(err) == vigil.CodeUnauthenticated {
 			e.stats.unauthenticated.Add(1)
@@ -128,7 +129,7 @@ func (e *Engine) check(ctx context.Context, tok vigil.Token, bound BoundCookie, 
 		// Disabling ends every session; this covers a race with it.
 		return e.end(ctx, cur, vigil.ReasonUserDisabled)
 	}
-	if err := e.checkBinding(ctx, h, bound, mode, cached, cur, now); err != nil {
+	if err := e.checkBinding(ctx, h, bound, mode, cached, seen, cur, now); err != nil {
 		return err
 	}
 	if gran := cur.Limits.ActivityGranularity(); activity && now.Sub(cur.Session.LastActivity) >= e.activity.threshold(gran) {
@@ -142,11 +143,12 @@ func (e *Engine) check(ctx context.Context, tok vigil.Token, bound BoundCookie, 
 }
 
 // lookup finds the session of h in the cache (while the cache is current)
-// or the store, writes it to cur, and caches live sessions it reads from
+// or the store, writes it to cur (and to seen the bound cookie the cache
+// last saw match, see slot.seen), and caches live sessions it reads from
 // the store. It reports whether the cache answered.
-func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash, cur *Current) (bool, error) {
+func (e *Engine) lookup(ctx context.Context, h vigil.TokenHash, cur *Current, seen *vigil.Token) (bool, error) {
 	fresh := e.follow.fresh()
-	if fresh && e.cache.get(h, cur) {
+	if fresh && e.cache.getSeen(h, cur, seen) {
 		e.stats.cacheHits.Add(1)
 		return true, nil
 	}

@@ -84,19 +84,36 @@ type Bound struct {
 // checkBinding is the device-binding part of a check, on a live session
 // within its limits. A session of a role that must be bound and is not,
 // past the grace, is revoked; a bound session (when enforced) needs its
-// current bound cookie. A cached copy that would refuse is first read
-// again from the store: another instance may have bound the session or
-// renewed its cookie, and this one not yet followed the log.
-func (e *Engine) checkBinding(ctx context.Context, h vigil.TokenHash, bound BoundCookie, mode checkMode, cached bool, cur *Current, now time.Time) error {
+// current bound cookie: the value the cache last saw match (seen), or one
+// whose SHA-256 is the session's, before it lapses. A cached copy that
+// would refuse is first read again from the store: another instance may
+// have bound the session or renewed its cookie, and this one not yet
+// followed the log.
+func (e *Engine) checkBinding(ctx context.Context, h vigil.TokenHash, bound BoundCookie, mode checkMode, cached bool,
+	seen vigil.Token, cur *Current, now time.Time) error {
 	d := &e.opt.DeviceBinding
 	if !d.Offer {
 		return nil
+	}
+	b := &cur.Session.Binding
+	if mode&checkEnforce != 0 && cached && cur.Session.Bound() && bound.Present && seen != (vigil.Token{}) &&
+		subtle.ConstantTimeCompare(bound.Value[:], seen[:]) == 1 && now.Before(b.CookieLapse) {
+		return nil // the cookie the cache saw hash to the session's: no SHA-256
 	}
 	bad := func() bool {
 		if !cur.Session.Bound() {
 			return d.requires(cur.User.Role) && !now.Before(cur.Session.CreatedAt.Add(d.Grace))
 		}
-		return mode&checkEnforce != 0 && !cookieMatches(&cur.Session.Binding, bound, now)
+		if mode&checkEnforce == 0 {
+			return false
+		}
+		if !cookieMatches(b, bound, now) {
+			return true
+		}
+		if cached {
+			e.cache.sawBound(h, b.CookieHash, bound.Value)
+		}
+		return false
 	}
 	if !bad() {
 		return nil

@@ -505,3 +505,68 @@ func benchRefresh(b *testing.B, store vigil.Store) {
 		}
 	}
 }
+
+// BenchmarkVerifyBoundOverhead measures a warm bound session's Verify
+// (with its bound cookie) against a warm unbound one's on the same
+// engine, in interleaved batches, so that a busy machine slows both
+// alike: it reports each one's ns/check, their ratio (the goal: within
+// 5%), and how many checks the store answered (a figure with any is
+// noise: the cache was stale for a moment).
+func BenchmarkVerifyBoundOverhead(b *testing.B) {
+	store := &countingStore{Store: testkit.SQLite(b)}
+	e := testkit.Engine(store, auth.Options{
+		Policy: vigil.Policy{Lifetime: 168 * time.Hour, IdleTimeout: 30 * time.Minute},
+		// A short poll keeps the cache fresh on a busy machine: a check
+		// the store answers would swamp what is measured.
+		PollInterval: 5 * time.Millisecond, DeviceBinding: auth.DeviceBinding{Offer: true},
+	})
+	testkit.Run(b, e)
+	nu := func(name string) *auth.Current {
+		return testkit.SignIn(b, e, auth.NewUser{Username: name, Role: vigil.RolePatient, Password: "a quiet evening by the river"}, auth.Actor{})
+	}
+	plain, bound := nu("plain"), nu("bound")
+	proof, _ := dbsctest.RegistrationProof(device(b), bound.Challenge, "")
+	s, err := e.SessionForBinding(b.Context(), bound.Token)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bc, err := e.BindDevice(b.Context(), s, proof, auth.Actor{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cookie := auth.BoundCookie{Value: bc.Cookie, Present: true}
+	ctx := b.Context()
+	run := func(tok vigil.Token, c auth.BoundCookie, n int) time.Duration {
+		start := time.Now()
+		for range n {
+			if _, err := e.VerifyBound(ctx, tok, c, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	for e.CacheLen() < 2 || e.Stats().CacheHits == 0 { // until both are cached
+		run(plain.Token, auth.BoundCookie{}, 1)
+		run(bound.Token, cookie, 1)
+		time.Sleep(5 * time.Millisecond)
+	}
+	const batch = 1000
+	var tPlain, tBound time.Duration
+	n := 0
+	reads := store.lookups.Load()
+	b.ResetTimer()
+	for b.Loop() { // each first in turn
+		if n%(2*batch) == 0 {
+			tPlain += run(plain.Token, auth.BoundCookie{}, batch)
+			tBound += run(bound.Token, cookie, batch)
+		} else {
+			tBound += run(bound.Token, cookie, batch)
+			tPlain += run(plain.Token, auth.BoundCookie{}, batch)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(tPlain.Nanoseconds())/float64(n), "ns/unbound")
+	b.ReportMetric(float64(tBound.Nanoseconds())/float64(n), "ns/bound")
+	b.ReportMetric(float64(tBound)/float64(tPlain), "bound/unbound")
+	b.ReportMetric(float64(store.lookups.Load()-reads), "store-reads")
+}

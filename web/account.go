@@ -37,14 +37,14 @@ func toRow(s vigil.Session, l vigil.Limits, currentID string) deviceRow {
 type accountData struct {
 	Sessions    []deviceRow
 	Others      int
-	Rules       []string
+	Rules       passwordRules
 	MinLength   int
 	IdleTimeout string
 	Lifetime    string
 	IdleWarning string
 	ExpiresAt   time.Time
-	// PasswordNotice reports a refused change, every problem at once.
-	PasswordNotice *notice
+	// PasswordErrors reports a refused change, every problem at once.
+	PasswordErrors *formErrors
 }
 
 // account shows who I am, my devices, and the change-password form.
@@ -52,13 +52,13 @@ func (p *Pages) account(w http.ResponseWriter, r *http.Request, cur *auth.Curren
 	return p.renderAccount(w, r, cur, http.StatusOK, accountNotice(r), nil)
 }
 
-func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, top, pwNotice *notice) error {
+func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, top *notice, pwErrors *formErrors) error {
 	list, err := p.engine.Sessions(r.Context(), &cur.User)
 	if err != nil {
 		return err
 	}
 	d := accountData{
-		Rules: p.rules, MinLength: p.minLength, PasswordNotice: pwNotice,
+		Rules: p.rules, MinLength: p.minLength, PasswordErrors: pwErrors,
 		IdleTimeout: auth.HumanDuration(cur.Limits.IdleTimeout), Lifetime: auth.HumanDuration(cur.Limits.Lifetime),
 		IdleWarning: auth.HumanDuration(p.idleWarning), ExpiresAt: cur.Limits.ExpiresAt(&cur.Session),
 	}
@@ -127,8 +127,13 @@ func (p *Pages) revokeOthers(w http.ResponseWriter, r *http.Request, cur *auth.C
 func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	f := r.PostForm
 	current, next, confirm := f.Get("current_password"), f.Get("new_password"), f.Get("confirm_password")
-	if current == "" || next == "" || confirm == "" {
-		return p.renderAccount(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), nil, &notice{Kind: "error", Text: "Fill in your current password, the new one and its confirmation."})
+	errs := newErrors("password-errors", "Your password was not changed")
+	if current == "" {
+		errs.add("current-password", "Enter your current password.")
+	}
+	p.newPasswordProblems(errs, cur.User.Username, next, confirm, false)
+	if len(errs.Items) > 0 {
+		return p.renderAccount(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), nil, errs)
 	}
 	err := p.engine.ChangePassword(r.Context(), cur, current, next, confirm, p.sessions.Actor(r))
 	if err == nil {
@@ -136,10 +141,9 @@ func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request, cur *auth
 		redirect(w, p.loginURL(vigil.ReasonPasswordChanged, ""))
 		return nil
 	}
-	n := problemsNotice(err)
-	if n == nil {
+	if !engineProblem(errs, err, false) {
 		return err
 	}
 	vigilhttp.SetRetryAfter(w.Header(), err)
-	return p.renderAccount(w, r, cur, vigilhttp.StatusOf(err), nil, n)
+	return p.renderAccount(w, r, cur, vigilhttp.StatusOf(err), nil, errs)
 }

@@ -56,7 +56,7 @@ type adminUsersData struct {
 	Roles      []vigil.Role
 	Link       *resetLink
 	Form       createForm
-	FormNotice *notice
+	FormErrors *formErrors
 }
 
 func (p *Pages) adminUsers(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
@@ -120,17 +120,25 @@ func (p *Pages) adminCreate(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 		Email:       r.PostForm.Get("email"),
 		DisplayName: r.PostForm.Get("display_name"),
 	}
+	if errs := createProblems(f); errs != nil {
+		return p.renderUsers(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), nil, adminUsersData{Form: f, FormErrors: errs})
+	}
 	c, err := p.engine.CreateUser(r.Context(), auth.NewUser{Username: f.Username, Role: vigil.Role(f.Role), ClinicianID: f.ClinicianID,
 		Email: f.Email, DisplayName: f.DisplayName}, p.sessions.Actor(r))
+	field := ""
 	switch vigil.ErrorCode(err) {
 	case "":
 		link := &resetLink{Username: c.User.Username, URL: p.resetURL(r, c.ResetToken), ExpiresAt: c.ExpiresAt, New: true}
 		return p.renderUsers(w, r, cur, http.StatusOK, nil, adminUsersData{Link: link}) // the link's panel says it was created
-	case vigil.CodeInvalidRequest, vigil.CodeConflict, vigil.CodeWeakPassword:
-		n := &notice{Kind: "error", Text: vigil.ErrorMessage(err)}
-		return p.renderUsers(w, r, cur, vigilhttp.StatusOf(err), nil, adminUsersData{Form: f, FormNotice: n})
+	case vigil.CodeConflict:
+		field = "new-username"
+	case vigil.CodeInvalidRequest, vigil.CodeWeakPassword:
+	default:
+		return err
 	}
-	return err
+	errs := newErrors("create-user-error", "The user was not created")
+	errs.add(field, vigil.ErrorMessage(err))
+	return p.renderUsers(w, r, cur, vigilhttp.StatusOf(err), nil, adminUsersData{Form: f, FormErrors: errs})
 }
 
 // resetURL is the link that completes a reset. The token is in the

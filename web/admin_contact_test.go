@@ -19,7 +19,7 @@ func TestAdminCreateWithEmailAndDisplayName(t *testing.T) {
 
 	p := b.post("/auth/admin/users", form)
 	expectStatus(t, "bad email", p, http.StatusBadRequest)
-	if !strings.Contains(mustID(t, p, "create-user-error").Text(), "email") ||
+	if !strings.Contains(strings.ToLower(mustID(t, p, "create-user-error").Text()), "email") ||
 		mustID(t, p, "new-email").Attr["value"] != "erin.example.org" || mustID(t, p, "new-display-name").Attr["value"] != "Erin Roe" {
 		t.Errorf("refusal: %q, form not kept", mustID(t, p, "create-user-error").Text())
 	}

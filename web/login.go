@@ -44,8 +44,17 @@ func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	p.renderLogin(w, r, http.StatusOK, loginData{RD: rd, Reason: p.reasonNotice(q.Get("reason"))})
+	p.renderLogin(w, r, http.StatusOK, loginData{RD: rd, Reason: p.reasonNotice(q.Get("reason")), Username: prefill(q.Get("username"))})
 	return nil
+}
+
+// prefill is a username to fill in on the sign-in form (?username=, as
+// after a reset), "" unless it is a valid one.
+func prefill(name string) string {
+	if name = vigil.NormalizeUsername(name); vigil.ValidateUsername(name) != nil {
+		return ""
+	}
+	return name
 }
 
 func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
@@ -119,19 +128,19 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 // reauthData fills the re-authentication form.
 type reauthData struct {
 	RD     string
-	Error  string
+	Errors *formErrors
 	Window string
 }
 
 // reauthPage asks for the password again (administrators' changes need a
 // recent one).
 func (p *Pages) reauthPage(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
-	p.renderReauth(w, r, cur, http.StatusOK, p.safeReturn(r.URL.Query().Get("rd"), p.at(defaultReturn)), "")
+	p.renderReauth(w, r, cur, http.StatusOK, p.safeReturn(r.URL.Query().Get("rd"), p.at(defaultReturn)), nil)
 	return nil
 }
 
-func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd, msg string) {
-	d := reauthData{RD: rd, Error: msg, Window: auth.HumanDuration(p.engine.Policy().ReauthWindow)}
+func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd string, errs *formErrors) {
+	d := reauthData{RD: rd, Errors: errs, Window: auth.HumanDuration(p.engine.Policy().ReauthWindow)}
 	p.render(w, r, status, "reauth", view{Title: "Confirm it is you", Cur: cur, Data: d})
 }
 
@@ -140,26 +149,27 @@ func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, cur *auth.C
 func (p *Pages) reauthSubmit(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	rd := p.safeReturn(r.PostForm.Get("rd"), p.at(defaultReturn))
 	pw := r.PostForm.Get("password")
+	errs := newErrors("reauth-error", "Not confirmed")
 	if pw == "" {
-		p.renderReauth(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), rd, "Enter your password.")
+		errs.add("reauth-password", "Enter your password.")
+		p.renderReauth(w, r, cur, vigilhttp.Status(vigil.CodeInvalidRequest), rd, errs)
 		return nil
 	}
 	_, err := p.sessions.Reauthenticate(w, r, cur, pw)
-	msg := ""
 	switch code := vigil.ErrorCode(err); {
 	case err == nil:
 		redirect(w, rd)
 		return nil
 	case code == vigil.CodeInvalidCredentials:
-		msg = "The password is not correct."
+		errs.add("reauth-password", "The password is not correct.")
 	case code == vigil.CodeRateLimited:
-		msg = throttled(vigil.AsError(err))
+		errs.add("", throttled(vigil.AsError(err)))
 	case endReason(err) != "":
 		return p.noSession(w, r, err, rd)
 	default:
 		return err
 	}
 	vigilhttp.SetRetryAfter(w.Header(), err)
-	p.renderReauth(w, r, cur, vigilhttp.StatusOf(err), rd, msg)
+	p.renderReauth(w, r, cur, vigilhttp.StatusOf(err), rd, errs)
 	return nil
 }

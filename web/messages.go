@@ -71,32 +71,6 @@ func sameForAll(def time.Duration, byRole map[vigil.Role]time.Duration) (time.Du
 	return def, true
 }
 
-// problemsNotice turns a refused password change or reset into one notice
-// listing every problem at once.
-func problemsNotice(err error) *notice {
-	e := vigil.AsError(err)
-	if e == nil {
-		return nil
-	}
-	switch e.Code {
-	case vigil.CodeWeakPassword:
-		n := &notice{Kind: "error", Text: "The new password cannot be used:"}
-		for _, pr := range e.Problems {
-			n.Items = append(n.Items, "It "+pr+".")
-		}
-		return n
-	case vigil.CodePasswordMismatch:
-		return &notice{Kind: "error", Text: "The new password and its confirmation do not match."}
-	case vigil.CodeInvalidCredentials:
-		return &notice{Kind: "error", Text: "Your current password is not correct."}
-	case vigil.CodeRateLimited:
-		return &notice{Kind: "error", Text: throttled(e)}
-	case vigil.CodeInvalidResetToken:
-		return &notice{Kind: "error", Text: e.Message}
-	}
-	return nil
-}
-
 // throttled is the message for a RATE_LIMITED answer: when to try again.
 func throttled(e *vigil.Error) string {
 	return fmt.Sprintf("Too many attempts. Try again in %s.", waitMinutes(e.RetryAfter))

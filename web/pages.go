@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -26,8 +25,8 @@ type Deps struct {
 	// stated on the account page. Default 2m.
 	IdleWarning time.Duration
 	// PasswordRules explain the password policy before a user picks one
-	// (password.Policy.Describe); default a short description built from
-	// the engine's minimum length.
+	// (password.Policy.Describe): shown on demand under two plain lines
+	// built from the engine's minimum length; none if empty.
 	PasswordRules []string
 	// PublicURL is the external origin used in the reset links shown to
 	// administrators (--public-url); default the origin of the request.
@@ -49,7 +48,7 @@ type Pages struct {
 	log         *slog.Logger
 	dev         bool // plain-HTTP cookies (--dev), as the sessions'
 	idleWarning time.Duration
-	rules       []string
+	rules       passwordRules
 	minLength   int
 	publicURL   *url.URL
 	base        string // the route prefix
@@ -71,12 +70,9 @@ func New(d Deps) *Pages {
 		d.IdleWarning = 2 * time.Minute
 	}
 	minLength := d.Engine.PolicyReport().Settings.PasswordMinLength
-	if len(d.PasswordRules) == 0 {
-		d.PasswordRules = defaultRules(minLength)
-	}
 	p := &Pages{
 		engine: d.Engine, sessions: d.Sessions, cookies: d.Sessions.Cookies(), log: d.Logger,
-		dev: d.Sessions.Cookies().Dev, idleWarning: d.IdleWarning, rules: d.PasswordRules,
+		dev: d.Sessions.Cookies().Dev, idleWarning: d.IdleWarning, rules: rulesFor(minLength, d.PasswordRules),
 		minLength: minLength, publicURL: d.PublicURL, base: d.RoutePrefix,
 	}
 	p.tmpl = mustParseTemplates(p.funcs())
@@ -84,14 +80,6 @@ func New(d Deps) *Pages {
 	p.mux = http.NewServeMux()
 	p.routes(p.mux)
 	return p
-}
-
-func defaultRules(minLength int) []string {
-	r := []string{"Not a commonly used password, and not containing your username."}
-	if minLength > 0 {
-		r = append([]string{fmt.Sprintf("At least %d characters; any characters, spaces included.", minLength)}, r...)
-	}
-	return r
 }
 
 // ServeHTTP answers every path under /auth/ but the static files (see

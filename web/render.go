@@ -143,7 +143,9 @@ func (p *Pages) funcs() template.FuncMap {
 		"device":  Device,
 		"dur":     auth.HumanDuration,
 		"seconds": func(n int64) time.Duration { return time.Duration(n) * time.Second },
-		"newpw":   func(minLength int, username string) newPassword { return newPassword{minLength, username} },
+		"newpw": func(minLength int, username string, first bool, errs *formErrors) newPassword {
+			return newPassword{MinLength: minLength, Username: username, Words: wordsFor(first), Errors: errs}
+		},
 		"table": func(id string, showUser bool, rows []deviceRow) sessionsTable {
 			return sessionsTable{ID: id, ShowUser: showUser, Rows: rows}
 		},
@@ -159,6 +161,8 @@ type (
 	newPassword struct {
 		MinLength int
 		Username  string
+		Words     passwordWords
+		Errors    *formErrors // marks the fields a problem is about
 	}
 	sessionsTable struct {
 		ID       string

@@ -58,29 +58,42 @@ func TestResetWithTokenInQuery(t *testing.T) {
 
 	p = b.post("/auth/reset", url.Values{"token": {token}, "new_password": {"her brand new passphrase"}, "confirm_password": {"her brand new passphrase"}})
 	expectStatus(t, "reset", p, http.StatusSeeOther)
-	if p.location() != "/auth/login?reason=password_set" {
+	if p.location() != "/auth/login?reason=password_set&username=alice" {
 		t.Errorf("Location %q", p.location())
 	}
 	if ck := setCookie(p, "vigil_reset"); ck == nil || ck.MaxAge >= 0 {
 		t.Errorf("reset cookie not cleared: %+v", ck)
 	}
-	if got := mustID(t, b.get(p.location()), "login-notice").Text(); !strings.Contains(got, "new password is set") {
+	login := b.get(p.location())
+	if got := mustID(t, login, "login-notice").Text(); !strings.Contains(got, "new password is set") {
 		t.Errorf("sign-in page: %q", got)
+	}
+	if got := mustID(t, login, "username").Attr["value"]; got != "alice" {
+		t.Errorf("sign-in page: the username field holds %q, want alice", got)
 	}
 	if r := alice.get("/auth/account"); !strings.HasPrefix(r.location(), "/auth/login?reason=password_reset") {
 		t.Errorf("alice's old session: %q", r.location())
 	}
 	b.signIn("alice", "her brand new passphrase")
 
-	// Used up: one message, the form asks for a code again.
+	// Used up: the page says so, and what to do, instead of a form.
 	p = h.browser().post("/auth/reset", url.Values{"token": {token}, "new_password": {"yet another long passphrase"}, "confirm_password": {"yet another long passphrase"}})
 	expectStatus(t, "used token", p, http.StatusBadRequest)
-	if !strings.Contains(mustID(t, p, "reset-error").Text(), "invalid or has expired") {
-		t.Errorf("used token: %q", mustID(t, p, "reset-error").Text())
+	expectUnusable(t, "used token", p)
+}
+
+// expectUnusable fails unless p is the reset page saying its link cannot
+// be used, without the form.
+func expectUnusable(t *testing.T, what string, p page) {
+	t.Helper()
+	checkPage(t, what, p, "")
+	if got := mustID(t, p, "reset-unusable").Text(); !strings.Contains(got, "already been used, or it has expired") || !strings.Contains(got, "ask your administrator for a new link") {
+		t.Errorf("%s: %q", what, got)
 	}
-	if mustID(t, p, "reset-token").Attr["type"] != "text" {
-		t.Error("after an invalid token the form should ask for a code")
+	if p.Doc.byID("reset-form") != nil || p.Doc.byID("new-password") != nil {
+		t.Errorf("%s: the form is still shown", what)
 	}
+	mustID(t, p, "reset-signin")
 }
 
 // TestResetFormWithoutToken: opened without a token (the fragment link

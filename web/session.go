@@ -64,7 +64,7 @@ func (p *Pages) form(back string, h pageFunc) handler {
 func (p *Pages) adminForm(h pageFunc) handler {
 	return p.form("/auth/admin", p.adminOnly(func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 		if err := p.engine.RequireRecentAuth(cur); err != nil {
-			p.renderReauth(w, r, cur, vigilhttp.StatusOf(err), p.adminReturn(r.PostForm.Get("rd")), "")
+			p.renderReauth(w, r, cur, vigilhttp.StatusOf(err), p.adminReturn(r.PostForm.Get("rd")), nil)
 			return nil
 		}
 		return h(w, r, cur)

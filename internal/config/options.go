@@ -48,7 +48,7 @@ func options(c *Config) []option {
 		{"public-paths", "paths", "", "with --upstream: comma-separated path prefixes served without a session", publicPaths(&c.PublicPaths)},
 		{"route-prefix", "path", "", "moves all of vigil's own routes under this prefix, e.g. /vigil", routePrefix(&c.RoutePrefix)},
 		{"log-format", "text|json", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
-		{"session-cache", "n", "100000", "sessions kept in memory per instance (about 590 bytes of heap each; 0: no cache)", intRange(&c.SessionCache, 0, 100_000_000)},
+		{"session-cache", "n", "100000", "sessions kept in memory per instance (about 650 bytes of heap each; 0: no cache)", intRange(&c.SessionCache, 0, 100_000_000)},
 		{"shutdown-grace", "duration", "5s", "drain on SIGTERM: /readyz answers 503 while requests are still served this long, then the listener closes (0 with --dev unless set)", nonNegative(&c.ShutdownGrace)},
 		{"device-binding", "off|optional", "optional", "device-bound sessions (DBSC): optional offers binding at every browser sign-in and enforces it once a session is bound; off neither", oneOf(&c.DeviceBinding, "off", "optional")},
 		{"device-binding-required", "roles", "", "roles whose sessions must bind within the grace, else are revoked (for managed Chrome fleets), e.g. clinician,admin", roleList(&c.DeviceBindingRequired)},

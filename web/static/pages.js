@@ -5,8 +5,11 @@
  *    dates and times are read in it too (sent with its UTC offset);
  *  - the new-password fields get an advisory strength meter (the server's
  *    policy decides; this only helps choose);
- *  - the reset page takes the token from the link's #fragment into its
- *    hidden field, then removes it from the address bar;
+ *  - a form's error summary takes the focus (so it is read out), and its
+ *    links put the focus in the field they name;
+ *  - the reset page posts the token from the link's #fragment to the
+ *    server (never in an address), after removing it from the address
+ *    bar; the page then comes back naming the account;
  *  - the one-time reset link shown to administrators can be copied;
  *  - the sign-in page, reached because a session ended, tells the idle
  *    warning (vigil.js) in the other tabs, so they follow at once.
@@ -132,20 +135,49 @@
     });
   }
 
+  // The reset link's #token= goes to the server in a POST body, never in
+  // an address (no access log, no Referer). The server keeps it in a
+  // cookie only /auth/reset receives and sends the browser back there: the
+  // form for the account it names, or the page saying it cannot be used.
   function resetToken() {
-    var form = document.getElementById('reset-form');
-    var field = document.getElementById('reset-token');
-    if (!form || !field) { return; }
+    if (!document.getElementById('reset-title')) { return; }
     var m = /(?:^#|&)token=([^&]+)/.exec(location.hash || '');
     if (!m) { return; }
     var token = '';
     try { token = decodeURIComponent(m[1]); } catch (e) { return; }
-    field.value = token;
-    field.type = 'hidden';
-    var wrap = document.getElementById('reset-token-field');
-    if (wrap) { wrap.hidden = true; }
     // Drop the token from the address bar and the history entry.
     if (history.replaceState) { history.replaceState(null, '', location.pathname + location.search); }
+    var form = document.getElementById('reset-form');
+    if (form) { form.hidden = true; } // until the page for the account comes
+    var open = document.createElement('form');
+    open.method = 'post';
+    open.action = location.pathname;
+    open.hidden = true;
+    var field = document.createElement('input');
+    field.type = 'hidden';
+    field.name = 'token';
+    field.value = token;
+    open.appendChild(field);
+    document.body.appendChild(open);
+    open.submit();
+  }
+
+  // A form's error summary takes the focus when the page opens, so that a
+  // screen reader reads it out; a link in it puts the focus in its field,
+  // with the field's label in view.
+  function errorSummary() {
+    var box = document.querySelector('[data-error-summary]');
+    if (!box) { return; }
+    if (document.activeElement !== box) { box.focus(); }
+    box.addEventListener('click', function (e) {
+      var a = e.target.closest ? e.target.closest('a[href^="#"]') : null;
+      var field = a ? document.getElementById(a.getAttribute('href').slice(1)) : null;
+      if (!field) { return; }
+      e.preventDefault();
+      var label = document.querySelector('label[for="' + field.id + '"]');
+      (label || field).scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
   }
 
   function copyLink() {
@@ -183,7 +215,10 @@
     localTimes();
     localFilter();
     strengthMeter();
+    errorSummary();
     resetToken();
+    // A link opened on this very page changes only the fragment: no new load.
+    window.addEventListener('hashchange', resetToken);
     copyLink();
   }
 

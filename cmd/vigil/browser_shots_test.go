@@ -18,17 +18,7 @@ import (
 // it writes a PNG of each: <page>-<desktop|phone>-<light|dark>.png.
 func TestBrowserScreenshots(t *testing.T) {
 	needBrowser(t)
-	srv := startServer(t, "", "--dev")
-	srv.addUser(t, "admin", "admin", browserPW)
-	for _, u := range [][]string{{"dr.okafor", "clinician", "--clinician-id", "GMC-7012345"}, {"maria.garcia", "patient"}, {"j.smith", "patient"}} {
-		args := append([]string{"user", "add", u[0], "--role", u[1], "--password-stdin"}, u[2:]...)
-		if code, _, errs := srv.cli(t, browserPW+"\n", args...); code != 0 {
-			t.Fatalf("user add %s: %s", u[0], errs)
-		}
-	}
-	if code, _, errs := srv.cli(t, "", "user", "disable", "j.smith"); code != 0 {
-		t.Fatalf("user disable: %s", errs)
-	}
+	srv := pagesServer(t)
 	c := startChrome(t)
 	shots := &shooter{t: t, dir: os.Getenv("VIGIL_SCREENSHOTS")}
 	if shots.dir != "" {
@@ -80,8 +70,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	shots.page(visitor, "login-inactivity", "#login-notice")
 	visitor.open("/auth/no-such-page")
 	shots.page(visitor, "error", "#error-page")
-	visitor.open(link)
-	visitor.waitFor("pages.js to take the token", `document.getElementById('reset-token').value !== ''`, stepTimeout)
+	visitor.openResetLink(link)
 	shots.page(visitor, "reset", "#reset-form")
 
 	// The idle warning as it first appears, two minutes before the end.
@@ -108,6 +97,26 @@ func TestBrowserScreenshots(t *testing.T) {
 		t.Fatal("the lifetime dialog offers to stay signed in, which cannot work")
 	}
 	shots.dialog(life, "lifetime-dialog")
+}
+
+// pagesServer starts a server whose pages have something in them: the
+// administrator admin, the clinician dr.okafor (with a clinician id), the
+// patient maria.garcia and the disabled patient j.smith, all with
+// browserPW.
+func pagesServer(t *testing.T) *server {
+	t.Helper()
+	srv := startServer(t, "", "--dev")
+	srv.addUser(t, "admin", "admin", browserPW)
+	for _, u := range [][]string{{"dr.okafor", "clinician", "--clinician-id", "GMC-7012345"}, {"maria.garcia", "patient"}, {"j.smith", "patient"}} {
+		args := append([]string{"user", "add", u[0], "--role", u[1], "--password-stdin"}, u[2:]...)
+		if code, _, errs := srv.cli(t, browserPW+"\n", args...); code != 0 {
+			t.Fatalf("user add %s: %s", u[0], errs)
+		}
+	}
+	if code, _, errs := srv.cli(t, "", "user", "disable", "j.smith"); code != 0 {
+		t.Fatalf("user disable: %s", errs)
+	}
+	return srv
 }
 
 const (

@@ -264,6 +264,7 @@ type Store interface {
 	ThrottleStore
 	KeyStore
 	FactorStore
+	PendingSignInStore
 	UserImporter
 	// Ping reports whether the store answers; ErrUnavailable if not.
 	Ping(ctx context.Context) error

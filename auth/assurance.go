@@ -67,3 +67,21 @@ func (e *Engine) raise(ctx context.Context, cur *Current, used vigil.FactorSet, 
 func errNoSecondFactor() error {
 	return vigil.Errorf(vigil.CodeConflict, "You have no second factor: add an authenticator app or a passkey on your account page first.")
 }
+
+// endBelowPolicy revokes a session of a role that requires a second
+// factor (--require-mfa) which was signed in without one (before the
+// policy was set): its user signs in again, with a second factor or
+// enrolling one.
+func (e *Engine) endBelowPolicy(ctx context.Context, cur *Current) error {
+	ended, err := e.endSession(ctx, cur.Session.ID, vigil.ReasonRevoked)
+	if err != nil {
+		return err
+	}
+	if ended {
+		e.Audit(ctx, Actor{Username: "system", SessionID: cur.Session.ID}, vigil.Event{
+			Username: cur.User.Username, Category: vigil.CategorySession, Event: vigil.EventSessionRevoked,
+			Detail: "reason=revoked: the role requires a second factor (--require-mfa)", IP: cur.Session.IP, UserAgent: cur.Session.UserAgent,
+		})
+	}
+	return vigil.SessionEndedError(vigil.ReasonRevoked)
+}

@@ -129,6 +129,9 @@ func (e *Engine) check(ctx context.Context, tok vigil.Token, bound BoundCookie, 
 		// Disabling ends every session; this covers a race with it.
 		return e.end(ctx, cur, vigil.ReasonUserDisabled)
 	}
+	if cur.Session.AAL < vigil.AAL2 && e.opt.MFA.requires(cur.User.Role) {
+		return e.endBelowPolicy(ctx, cur)
+	}
 	if err := e.checkBinding(ctx, h, bound, mode, cached, seen, cur, now); err != nil {
 		return err
 	}

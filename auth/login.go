@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vigilauth/vigil"
@@ -26,8 +27,13 @@ func invalidCredentials() *vigil.Error {
 // one key shared by all such names, and its text is never stored: the
 // audit trail records only its length.
 //
+// A user with a second factor, or whose role requires one, gets no
+// session from the password alone: the error is then a *SecondStep,
+// holding the pending sign-in to finish with CompleteSignIn (or, to
+// enrol a factor first, CompleteEnrolment).
+//
 // Errors: INVALID_CREDENTIALS, RATE_LIMITED (with RetryAfter; no password
-// hash is computed), or a store or context error.
+// hash is computed), *SecondStep, or a store or context error.
 func (e *Engine) Login(ctx context.Context, username, password string, presented *vigil.Token, a Actor) (*Current, error) {
 	cur, _, err := e.LoginWithDevice(ctx, username, password, presented, "", a)
 	return cur, err
@@ -60,21 +66,42 @@ func (e *Engine) LoginWithDevice(ctx context.Context, username, password string,
 		}
 		return nil, DeviceCredential{}, err
 	}
+	if step, err := e.secondStep(ctx, u, s, a, now); step != nil || err != nil {
+		if step != nil {
+			err = step
+		}
+		return nil, DeviceCredential{}, err
+	}
 	if err := e.throttle.settle(ctx, s.key, a.IP, now, e.now(), true); err != nil {
 		return nil, DeviceCredential{}, storeErr("reset throttle", err)
 	}
-	if presented != nil {
-		e.endPresented(ctx, *presented, a)
-	}
-	cur, err := e.startSession(ctx, u, a)
+	cur, err := e.signIn(ctx, u, presented, vigil.AAL1, vigil.FactorPassword, s, a)
 	if err != nil {
 		return nil, DeviceCredential{}, err
 	}
+	return cur, e.deviceFor(ctx, s), nil
+}
+
+// signIn creates the session of a sign-in that is complete, at aal with
+// the factors used: it revokes the session the client presented, audits
+// login_succeeded and enforces --max-sessions.
+func (e *Engine) signIn(ctx context.Context, u *vigil.User, presented *vigil.Token, aal int, factors vigil.FactorSet, s subject, a Actor) (*Current, error) {
+	if presented != nil {
+		e.endPresented(ctx, *presented, a)
+	}
+	cur, err := e.startSession(ctx, u, aal, factors, a)
+	if err != nil {
+		return nil, err
+	}
 	a.SessionID = cur.Session.ID
 	e.stats.logins.Add(1)
-	e.Audit(ctx, a, s.event(vigil.EventLoginSucceeded))
+	ev := s.event(vigil.EventLoginSucceeded)
+	if aal >= vigil.AAL2 {
+		ev.Detail = strings.TrimSpace(ev.Detail + " aal=2 factors=" + factors.String())
+	}
+	e.Audit(ctx, a, ev)
 	e.enforceLimit(ctx, u, cur.Session.ID, a)
-	return cur, e.deviceFor(ctx, s), nil
+	return cur, nil
 }
 
 // subject is whom a password check is for, as the throttle and the audit
@@ -212,15 +239,15 @@ func (e *Engine) endPresented(ctx context.Context, tok vigil.Token, a Actor) {
 	}
 }
 
-// startSession creates a session for u.
-func (e *Engine) startSession(ctx context.Context, u *vigil.User, a Actor) (*Current, error) {
+// startSession creates a session for u at aal, signed in with factors.
+func (e *Engine) startSession(ctx context.Context, u *vigil.User, aal int, factors vigil.FactorSet, a Actor) (*Current, error) {
 	now := e.now()
 	tok := vigil.NewToken()
 	s := vigil.Session{
 		ID: vigil.NewID(), TokenHash: tok.Hash(), UserID: u.ID,
 		CreatedAt: now, LastActivity: now, ReauthAt: now,
 		IP: bounded(a.IP, maxAuditIP), UserAgent: bounded(a.UserAgent, maxAuditAgent),
-		AAL: vigil.AAL1, Factors: vigil.FactorPassword,
+		AAL: aal, Factors: factors,
 	}
 	challenge := e.offerChallenge(&s, now)
 	if err := e.store.CreateSession(ctx, &s); err != nil {

@@ -114,7 +114,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"audit_chain", "audit_checkpoints", "audit_events", "recovery_codes", "reset_tokens", "revocations", "schema_migrations", "server_keys",
+	want := []string{"audit_chain", "audit_checkpoints", "audit_events", "pending_signins", "recovery_codes", "reset_tokens", "revocations", "schema_migrations", "server_keys",
 		"sessions", "throttle", "totp_factors", "users", "webauthn_credentials"}
 	if !slices.Equal(tables, want) {
 		t.Errorf("tables in schema %s = %v, want %v", schema, tables, want)

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
 		{"Audit", auditTests},                   // vigil.AuditLog
 		{"Throttle", throttleTests},             // vigil.ThrottleStore
 		{"ServerKeys", keyTests},                // vigil.KeyStore
+		{"PendingSignIns", pendingTests},        // vigil.PendingSignInStore
 		{"Ping", []test{{"Answers", testPing}}}, // vigil.Store
 		{"Errors", errorTests},                  // every contract
 	}

@@ -205,6 +205,7 @@ var reads = map[string]bool{
 	"UserByUsername": true, "UserByID": true, "ListUsers": true, "SessionByToken": true, "SessionByID": true,
 	"ListSessions": true, "ListAllSessions": true, "RevocationsSince": true, "LastRevocation": true,
 	"ResetTokenUser": true, "Events": true, "Throttle": true, "Ping": true, "Close": true,
+	"PendingSignIn": true, "Factors": true, "WebAuthnCredential": true, "WebAuthnCredentials": true,
 }
 
 // closedStore is a store closed under the caller: every call that reaches

@@ -124,3 +124,64 @@ func (s *watched) ServerKey(ctx context.Context, name string) ([]byte, error) {
 	}
 	return k, err
 }
+
+func (s *watched) CreatePendingSignIn(ctx context.Context, p vigil.PendingSignIn) error {
+	return s.done(s.Store.CreatePendingSignIn(ctx, p))
+}
+
+func (s *watched) ConsumePendingSignIn(ctx context.Context, h vigil.TokenHash, now time.Time) (*vigil.PendingSignIn, error) {
+	p, err := s.Store.ConsumePendingSignIn(ctx, h, now)
+	return p, s.done(err)
+}
+
+// The writes of vigil.FactorStore.
+
+func (s *watched) AddTOTP(ctx context.Context, f *vigil.TOTPFactor) error {
+	return s.done(s.Store.AddTOTP(ctx, f))
+}
+
+func (s *watched) ConfirmTOTP(ctx context.Context, userID int64, step int64, at time.Time) error {
+	return s.done(s.Store.ConfirmTOTP(ctx, userID, step, at))
+}
+
+func (s *watched) RecordTOTPStep(ctx context.Context, userID int64, step int64, at time.Time) error {
+	return s.done(s.Store.RecordTOTPStep(ctx, userID, step, at))
+}
+
+func (s *watched) ResealTOTP(ctx context.Context, userID int64, old, sealed string) error {
+	return s.done(s.Store.ResealTOTP(ctx, userID, old, sealed))
+}
+
+func (s *watched) RemoveTOTP(ctx context.Context, userID int64) error {
+	return s.done(s.Store.RemoveTOTP(ctx, userID))
+}
+
+func (s *watched) AddWebAuthnCredential(ctx context.Context, c *vigil.WebAuthnCredential) error {
+	return s.done(s.Store.AddWebAuthnCredential(ctx, c))
+}
+
+func (s *watched) RenameWebAuthnCredential(ctx context.Context, userID int64, id []byte, name string) error {
+	return s.done(s.Store.RenameWebAuthnCredential(ctx, userID, id, name))
+}
+
+func (s *watched) RecordWebAuthnUse(ctx context.Context, id []byte, signCount uint32, backupState bool, at time.Time) error {
+	return s.done(s.Store.RecordWebAuthnUse(ctx, id, signCount, backupState, at))
+}
+
+func (s *watched) RemoveWebAuthnCredential(ctx context.Context, userID int64, id []byte) error {
+	return s.done(s.Store.RemoveWebAuthnCredential(ctx, userID, id))
+}
+
+func (s *watched) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []vigil.TokenHash, at time.Time) error {
+	return s.done(s.Store.ReplaceRecoveryCodes(ctx, userID, hashes, at))
+}
+
+func (s *watched) ConsumeRecoveryCode(ctx context.Context, userID int64, h vigil.TokenHash, at time.Time) (int, error) {
+	n, err := s.Store.ConsumeRecoveryCode(ctx, userID, h, at)
+	return n, s.done(err)
+}
+
+func (s *watched) RemoveFactors(ctx context.Context, userID int64) (bool, error) {
+	had, err := s.Store.RemoveFactors(ctx, userID)
+	return had, s.done(err)
+}

@@ -40,17 +40,25 @@ func device(t testing.TB) crypto.Signer {
 // sign-in offered, and returns the first bound cookie.
 func (e *env) register(eng *auth.Engine, cur *auth.Current, key crypto.Signer) auth.Bound {
 	e.t.Helper()
+	return bindOn(e.t, eng, cur, key)
+}
+
+// bindOn binds cur's session, just signed in on eng, to key with a proof
+// over the challenge the sign-in offered, and returns the first bound
+// cookie, failing tb otherwise.
+func bindOn(tb testing.TB, eng *auth.Engine, cur *auth.Current, key crypto.Signer) auth.Bound {
+	tb.Helper()
 	proof, err := dbsctest.RegistrationProof(key, cur.Challenge, "")
 	if err != nil {
-		e.t.Fatal(err)
+		tb.Fatal(err)
 	}
-	s, err := eng.SessionForBinding(e.ctx, cur.Token)
+	s, err := eng.SessionForBinding(context.Background(), cur.Token)
 	if err != nil {
-		e.t.Fatalf("SessionForBinding: %v", err)
+		tb.Fatalf("SessionForBinding: %v", err)
 	}
-	b, err := eng.BindDevice(e.ctx, s, proof, actor("192.0.2.1"))
+	b, err := eng.BindDevice(context.Background(), s, proof, actor("192.0.2.1"))
 	if err != nil {
-		e.t.Fatalf("BindDevice: %v", err)
+		tb.Fatalf("BindDevice: %v", err)
 	}
 	return b
 }
@@ -392,17 +400,7 @@ func BenchmarkVerifyCacheHitBound(b *testing.B) {
 	testkit.Run(b, e)
 	cur := testkit.SignIn(b, e, auth.NewUser{Username: "bench", Role: vigil.RolePatient, Password: "a quiet evening by the river"},
 		auth.Actor{IP: "127.0.0.1"})
-	key := device(b)
-	proof, _ := dbsctest.RegistrationProof(key, cur.Challenge, "")
-	s, err := e.SessionForBinding(b.Context(), cur.Token)
-	if err != nil {
-		b.Fatal(err)
-	}
-	bound, err := e.BindDevice(b.Context(), s, proof, auth.Actor{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	bc := auth.BoundCookie{Value: bound.Cookie, Present: true}
+	bc := auth.BoundCookie{Value: bindOn(b, e, cur, device(b)).Cookie, Present: true}
 	verify := func(ctx context.Context, tok vigil.Token, activity bool) (*auth.Current, error) {
 		_, err := e.VerifyBound(ctx, tok, bc, activity)
 		return nil, err
@@ -482,15 +480,8 @@ func benchRefresh(b *testing.B, store vigil.Store) {
 	cur := testkit.SignIn(b, e, auth.NewUser{Username: "bench", Role: vigil.RolePatient, Password: "a quiet evening by the river"},
 		auth.Actor{IP: "127.0.0.1"})
 	key := device(b)
-	proof, _ := dbsctest.RegistrationProof(key, cur.Challenge, "")
-	s, err := e.SessionForBinding(b.Context(), cur.Token)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := e.BindDevice(b.Context(), s, proof, auth.Actor{}); err != nil {
-		b.Fatal(err)
-	}
-	s, _ = e.SessionForBinding(b.Context(), cur.Token)
+	bindOn(b, e, cur, key)
+	s, _ := e.SessionForBinding(b.Context(), cur.Token)
 	var cpu time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -535,16 +526,7 @@ func BenchmarkVerifyBoundOverhead(b *testing.B) {
 		return testkit.SignIn(b, e, auth.NewUser{Username: name, Role: vigil.RolePatient, Password: "a quiet evening by the river"}, auth.Actor{})
 	}
 	plain, bound := nu("plain"), nu("bound")
-	proof, _ := dbsctest.RegistrationProof(device(b), bound.Challenge, "")
-	s, err := e.SessionForBinding(b.Context(), bound.Token)
-	if err != nil {
-		b.Fatal(err)
-	}
-	bc, err := e.BindDevice(b.Context(), s, proof, auth.Actor{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cookie := auth.BoundCookie{Value: bc.Cookie, Present: true}
+	cookie := auth.BoundCookie{Value: bindOn(b, e, bound, device(b)).Cookie, Present: true}
 	ctx := b.Context()
 	run := func(tok vigil.Token, c auth.BoundCookie, n int) time.Duration {
 		start := cpuTime()

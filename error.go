@@ -36,6 +36,10 @@ const (
 	// was sent, or it signed a challenge that is used, expired or not the
 	// session's); a refresh's answer carries a new challenge.
 	CodeDeviceProofRequired = "DEVICE_PROOF_REQUIRED"
+	// CodeStepUpRequired: the action, or the app behind forward auth
+	// (verify?aal=2), needs a session at AAL2 (two factors), and this one
+	// is at AAL1: enter a second factor (POST /api/auth/step-up).
+	CodeStepUpRequired = "STEP_UP_REQUIRED"
 )
 
 // Codes returns every error code, in the order of SPEC §3's table (the
@@ -47,7 +51,7 @@ func Codes() []string {
 		CodeUnauthenticated, CodeInvalidCredentials, CodeSessionExpired, CodeSessionRevoked, CodeReauthRequired,
 		CodeCSRFFailed, CodeForbidden, CodeNotFound, CodePayloadTooLarge, CodeUnsupportedMediaType,
 		CodeRateLimited, CodeInternal, CodeUnavailable, CodeMethodNotAllowed, CodeConflict,
-		CodeDeviceBindingRequired, CodeDeviceProofRequired,
+		CodeDeviceBindingRequired, CodeDeviceProofRequired, CodeStepUpRequired,
 	}
 }
 

@@ -85,3 +85,23 @@ func (e *Engine) endBelowPolicy(ctx context.Context, cur *Current) error {
 	}
 	return vigil.SessionEndedError(vigil.ReasonRevoked)
 }
+
+// RequireSecondFactor returns STEP_UP_REQUIRED when cur's session is at
+// AAL1 and its user has a second factor: an administrator's changes need
+// both factors where the administrator has two (NIST SP 800-63B-4 AAL2;
+// OWASP ASVS 5.0 6.3.3), entered at sign-in or by StepUp.
+//
+// Errors: STEP_UP_REQUIRED, or a store error.
+func (e *Engine) RequireSecondFactor(ctx context.Context, cur *Current) error {
+	if cur.Session.AAL >= vigil.AAL2 {
+		return nil
+	}
+	_, s, err := e.userFactors(ctx, &cur.User)
+	if err != nil {
+		return err
+	}
+	if s.Enrolled() {
+		return vigil.Errorf(vigil.CodeStepUpRequired, "This needs your second factor: enter a code from your authenticator app or a recovery code.")
+	}
+	return nil
+}

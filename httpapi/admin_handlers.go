@@ -12,9 +12,14 @@ import (
 )
 
 // reauthed wraps an admin change: it needs a password entered within
-// --reauth-window (SPEC §3), else 401 REAUTH_REQUIRED.
+// --reauth-window (SPEC §3), else 401 REAUTH_REQUIRED, and a session at
+// AAL2 when the administrator has a second factor, else 401
+// STEP_UP_REQUIRED.
 func (s *server) reauthed(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.engine.RequireSecondFactor(r.Context(), current(r)); err != nil {
+			return err
+		}
 		if err := s.engine.RequireRecentAuth(current(r)); err != nil {
 			return err
 		}

@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/vigilauth/vigil/vigilhttp"
+)
 
 type loginRequest struct {
 	Username string `json:"username"`
@@ -16,6 +20,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cur, err := s.sessions.SignIn(w, r, in.Username, in.Password)
+	if step, second := vigilhttp.IsSecondStep(err); second {
+		return ok(w, secondStepBody(step))
+	}
 	if err != nil {
 		return err
 	}

@@ -139,6 +139,15 @@ func (s *server) apiRoutes(mux registrar) {
 	admin := func(fn handler) http.Handler { return req(s.sessions.RequireRole("admin")(h(fn))) }
 
 	mux.Handle("POST /api/auth/login", h(s.login))
+	mux.Handle("POST /api/auth/login/second-factor", h(s.loginSecondFactor))
+	mux.Handle("POST /api/auth/login/enrol/totp", h(s.loginEnrolTOTP))
+	mux.Handle("POST /api/auth/login/enrol/totp/confirm", h(s.loginEnrolConfirm))
+	mux.Handle("POST /api/auth/step-up", req(h(s.stepUp)))
+	mux.Handle("GET /api/auth/factors", req(h(s.factors)))
+	mux.Handle("POST /api/auth/factors/totp", req(h(s.beginTOTP)))
+	mux.Handle("POST /api/auth/factors/totp/confirm", req(h(s.confirmTOTP)))
+	mux.Handle("DELETE /api/auth/factors/totp", req(h(s.removeTOTP)))
+	mux.Handle("POST /api/auth/factors/recovery-codes", req(h(s.regenerateCodes)))
 	mux.Handle("POST /api/auth/logout", h(s.logout))
 	mux.Handle("POST /api/auth/reauthenticate", req(h(s.reauthenticate)))
 	mux.Handle("GET /api/auth/session", passive(h(s.session)))
@@ -158,6 +167,7 @@ func (s *server) apiRoutes(mux registrar) {
 	mux.Handle("POST /api/admin/users/{username}/enable", admin(s.reauthed(s.adminEnable)))
 	mux.Handle("POST /api/admin/users/{username}/revoke-sessions", admin(s.reauthed(s.adminRevokeSessions)))
 	mux.Handle("POST /api/admin/users/{username}/reset-token", admin(s.reauthed(s.adminResetToken)))
+	mux.Handle("POST /api/admin/users/{username}/reset-factors", admin(s.reauthed(s.adminResetFactors)))
 	mux.Handle("GET /api/admin/sessions", admin(s.adminSessions))
 	mux.Handle("GET /api/admin/audit", admin(s.adminAudit))
 	mux.Handle("GET /api/admin/policy", admin(s.adminPolicy))

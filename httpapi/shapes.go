@@ -33,6 +33,10 @@ type sessionJSON struct {
 	// DeviceBound: the session is bound to a device key (device-bound
 	// sessions, DBSC).
 	DeviceBound bool `json:"device_bound"`
+	// AAL is the assurance level its sign-in reached (1 or 2), Factors the
+	// factors it used ("password", "totp", "recovery_code", "passkey").
+	AAL     int      `json:"aal"`
+	Factors []string `json:"factors"`
 }
 
 type deviceJSON struct {
@@ -73,6 +77,7 @@ func toSession(s vigil.Session, l vigil.Limits) sessionJSON {
 	return sessionJSON{
 		ID: s.ID, CreatedAt: s.CreatedAt.UTC(), LastActivity: s.LastActivity.UTC(),
 		ExpiresAt: l.ExpiresAt(&s).UTC(), IdleExpiresAt: l.IdleExpiresAt(&s).UTC(), DeviceBound: s.Bound(),
+		AAL: max(s.AAL, vigil.AAL1), Factors: s.Factors.Names(),
 	}
 }
 

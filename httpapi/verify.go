@@ -17,7 +17,7 @@ import (
 // original request is refused with 403 CSRF_FAILED, so the app behind the
 // proxy gets the same CSRF layer 1 as vigil's own routes.
 func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
-	roles, err := verifyRoles(r)
+	roles, aal, err := verifyQuery(r)
 	if err != nil {
 		return err
 	}
@@ -45,19 +45,24 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if cur.Session.AAL < aal {
+		// The app wants two factors (?aal=2) and this session has one:
+		// the user steps up (POST /api/auth/step-up), not signs in again.
+		return vigilhttp.ErrStepUpRequired
+	}
 	// Remote-Device-Bound says whether the session is bound to a device key
 	// (and, once bound, the request carried its current bound cookie).
 	// The answer is the status and the headers, all a proxy reads: no body
 	// (so nothing to type or sniff), the Remote-* values set directly (an
-	// empty Remote-Clinician-Id is still sent, so a proxy that copies the
-	// headers it gets overwrites one a client sent), the constant ones
-	// shared between answers (net/http only reads them), the others in one
-	// allocation. GET /api/auth/session tells a client who it is.
+	// empty Remote-Clinician-Id, -Name or -Email is still sent, so a proxy
+	// that copies the headers it gets overwrites one a client sent; the
+	// families chosen by --identity-headers, vigilhttp.SetIdentity), the
+	// constant ones shared between answers (net/http only reads them), the
+	// others in one allocation. GET /api/auth/session tells a client who it is.
 	h := w.Header()
-	v := make([]string, 4)
-	v[0], v[1], v[2], v[3] = cur.User.Username, string(cur.User.Role), cur.User.ClinicianID, cur.Session.ID
-	h["Remote-User"], h["Remote-Role"], h["Remote-Clinician-Id"], h["Remote-Session-Id"] = v[0:1:1], v[1:2:2], v[2:3:3], v[3:4:4]
+	s.sessions.SetIdentity(h, &cur)
 	h["Remote-Device-Bound"] = boundValues[cur.Session.Bound()]
+	h["Remote-Aal"] = aalValues[min(max(cur.Session.AAL, 1), 2)]
 	h["Cache-Control"] = noStore
 	w.WriteHeader(http.StatusOK)
 	return nil
@@ -68,6 +73,9 @@ var noStore = []string{"no-store"}
 // boundValues are Remote-Device-Bound's values: whether the session is
 // bound to a device key (device-bound sessions).
 var boundValues = map[bool][]string{true: {"true"}, false: {"false"}}
+
+// aalValues are Remote-AAL's values, by the session's assurance level.
+var aalValues = [3][]string{1: {"1"}, 2: {"2"}}
 
 // crossOriginOriginal audits the refusal of a cross-origin original
 // request and returns its error. The audit names whose session the
@@ -81,28 +89,43 @@ func (s *server) crossOriginOriginal(r *http.Request) error {
 	return s.crossOrigin(orig)
 }
 
-// verifyRoles reads the query of a forward-auth request. Its one
-// parameter is role; an unknown key (roles=, Role=), a repeated one, a
-// query that does not parse (role=admin;x) or an empty role list is a
-// 400, never ignored: a proxy whose role check was mistyped must not let
-// every role through (fail closed, OWASP ASVS 5.0 8.2.1).
-func verifyRoles(r *http.Request) ([]vigil.Role, error) {
+// verifyQuery reads the query of a forward-auth request: role (the roles
+// allowed) and aal (the assurance level needed: 1 or 2; 1 when absent).
+// An unknown key (roles=, Role=, AAL=), a repeated one, a query that does
+// not parse (role=admin;x), an empty role list or an aal other than 1 or
+// 2 is a 400, never ignored: a proxy whose check was mistyped must not
+// let every session through (fail closed, OWASP ASVS 5.0 8.2.1).
+func verifyQuery(r *http.Request) ([]vigil.Role, int, error) {
 	if r.URL.RawQuery == "" {
-		return nil, nil
+		return nil, vigil.AAL1, nil
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, invalid("The forward-auth query %q does not parse: %v. Use ?role=clinician,admin.", r.URL.RawQuery, err)
+		return nil, 0, invalid("The forward-auth query %q does not parse: %v. Use ?role=clinician,admin&aal=2.", r.URL.RawQuery, err)
 	}
 	for key, values := range q {
-		if key != "role" {
-			return nil, invalid("Unknown forward-auth parameter %q: the only parameter is role (?role=clinician,admin).", key)
+		if key != "role" && key != "aal" {
+			return nil, 0, invalid("Unknown forward-auth parameter %q: the parameters are role (?role=clinician,admin) and aal (?aal=2).", key)
 		}
 		if len(values) > 1 {
-			return nil, invalid("Parameter role is given %d times: list the roles once, separated by commas.", len(values))
+			return nil, 0, invalid("Parameter %s is given %d times: give it once.", key, len(values))
 		}
 	}
-	return parseRoles(q.Get("role"))
+	aal := vigil.AAL1
+	if v, ok := q["aal"]; ok {
+		switch v[0] {
+		case "1":
+		case "2":
+			aal = vigil.AAL2
+		default:
+			return nil, 0, invalid("Parameter aal is %q: it is 1 or 2.", v[0])
+		}
+	}
+	if _, ok := q["role"]; !ok {
+		return nil, aal, nil
+	}
+	roles, err := parseRoles(q.Get("role"))
+	return roles, aal, err
 }
 
 // parseRoles reads ?role=clinician,admin.

@@ -2,8 +2,11 @@ package proxy
 
 import (
 	"net/http"
+	"strconv"
 
+	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // Headers only vigil may send the upstream: an app, or the server it runs
@@ -79,13 +82,13 @@ func fold(c byte) byte {
 }
 
 // setIdentity tells the upstream who the session's user is (nothing
-// without a session). An empty Remote-Clinician-Id is still sent.
-func setIdentity(h http.Header, cur *auth.Current) {
+// without a session): the families of --identity-headers, each header
+// sent even when empty (vigilhttp.Sessions.SetIdentity).
+func setIdentity(s *vigilhttp.Sessions, h http.Header, cur *auth.Current) {
 	if cur == nil {
 		return
 	}
-	h.Set("Remote-User", cur.User.Username)
-	h.Set("Remote-Role", string(cur.User.Role))
-	h.Set("Remote-Clinician-Id", cur.User.ClinicianID)
-	h.Set("Remote-Session-Id", cur.Session.ID)
+	s.SetIdentity(h, cur)
+	// Remote-AAL: the assurance level of the session (1 or 2, SPEC §6).
+	h.Set("Remote-AAL", strconv.Itoa(max(cur.Session.AAL, vigil.AAL1)))
 }

@@ -37,6 +37,7 @@ var statuses = map[string]int{
 	vigil.CodeUnavailable:           http.StatusServiceUnavailable,
 	vigil.CodeDeviceBindingRequired: http.StatusUnauthorized,
 	vigil.CodeDeviceProofRequired:   http.StatusForbidden,
+	vigil.CodeStepUpRequired:        http.StatusUnauthorized,
 }
 
 // Status returns the HTTP status for an error code (500 for unknown codes).

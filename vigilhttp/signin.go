@@ -1,6 +1,7 @@
 package vigilhttp
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/vigilauth/vigil"
@@ -25,6 +26,10 @@ func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, username, pass
 	}
 	device := s.cookies.Device()
 	cur, cred, err := s.engine.LoginWithDevice(r.Context(), username, password, presented, device.Value(r), s.Actor(r))
+	var step *auth.SecondStep
+	if errors.As(err, &step) {
+		s.setPending(w, step)
+	}
 	if err != nil {
 		return nil, err
 	}

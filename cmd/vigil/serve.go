@@ -59,8 +59,12 @@ func serve(ctx context.Context, e *env, args []string) error {
 	// Ready while the store answers and its writes succeed: an instance
 	// whose disk is full is taken out of the load balancer.
 	store, writes := health.Watch(store, health.Options{})
+	mfaSettings, err := secondFactors(cfg)
+	if err != nil {
+		return err
+	}
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log,
-		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg)})
+		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg), MFA: mfaSettings})
 	warnShortBoundCookie(cfg, log)
 	hashWorkers(hasher, e, log)
 	defer hasher.Close()

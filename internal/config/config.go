@@ -46,6 +46,9 @@ type Config struct {
 	DeviceBindingRequired       []vigil.Role  // --device-binding-required: roles whose sessions must bind
 	DeviceBindingGrace          time.Duration // --device-binding-grace: how long such a session may stay unbound
 	DeviceBindingCookieLifetime time.Duration // --device-binding-cookie-lifetime: how long a bound cookie is accepted
+	// Multi-factor sign-in.
+	SecretKeyFile string       // --secret-key-file: the keys that seal TOTP secrets ("": no authenticator apps)
+	RequireMFA    []vigil.Role // --require-mfa: roles whose users must sign in with a second factor
 }
 
 // Load parses the flags of `vigil serve` (args are what follows "serve") and
@@ -167,6 +170,9 @@ func (c *Config) crossCheck(src map[string]string, failed, given map[string]bool
 	if len(c.DeviceBindingRequired) > 0 && c.DeviceBinding == "off" && !failed["device-binding"] {
 		problems = append(problems, src["device-binding-required"]+" needs --device-binding optional: "+
 			src["device-binding"]+" is off, so no session could bind")
+	}
+	if len(c.RequireMFA) > 0 && c.SecretKeyFile == "" && !failed["require-mfa"] {
+		problems = append(problems, src["require-mfa"]+" needs --secret-key-file: without it no second factor can be enrolled")
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		if _, port, _ := net.SplitHostPort(c.Addr); port != "0" {

@@ -54,6 +54,8 @@ func options(c *Config) []option {
 		{"device-binding-required", "roles", "", "roles whose sessions must bind within the grace, else are revoked (for managed Chrome fleets), e.g. clinician,admin", roleList(&c.DeviceBindingRequired)},
 		{"device-binding-grace", "duration", "60s", "how long a session of a required role may stay unbound", positive(&c.DeviceBindingGrace)},
 		{"device-binding-cookie-lifetime", "duration", "10m", "how long a bound cookie is accepted before the browser renews it with its key, 1s..24h", durationRange(&c.DeviceBindingCookieLifetime, time.Second, 24*time.Hour)},
+		{"secret-key-file", "path", "", "key file sealing authenticator-app (TOTP) secrets at rest: one 'id base64key' a line, mode 0600; the first key seals, every key opens", filePath(&c.SecretKeyFile)},
+		{"require-mfa", "roles", "", "roles whose users must sign in with a second factor (enrolling one at their next sign-in), e.g. clinician,admin; needs --secret-key-file", roleList(&c.RequireMFA)},
 	}
 }
 
@@ -368,5 +370,17 @@ func roleList(dst *[]vigil.Role) func(string) []problem {
 		}
 		*dst = out
 		return problems
+	}
+}
+
+// filePath sets a path that must not be empty; the file itself is read
+// at start (a missing or unreadable one stops it, naming the path).
+func filePath(dst *string) func(string) []problem {
+	return func(s string) []problem {
+		if strings.TrimSpace(s) == "" {
+			return fail(s, "want a file path")
+		}
+		*dst = s
+		return nil
 	}
 }

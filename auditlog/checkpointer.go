@@ -98,6 +98,11 @@ func (c *Checkpointer) one(ctx context.Context) (bool, error) {
 		if err != nil || seq == 0 {
 			return err
 		}
+		if c.Key == nil && base.Signed() {
+			// An unsigned checkpoint after signed ones reads as a
+			// signature removed: verify would fail for good.
+			return fmt.Errorf("the audit chain's checkpoints are signed (key %s): none is written without --audit-key-file", base.KeyID)
+		}
 		checkedBase = base.Seq
 		target, err = c.check(ctx, r, base, seq)
 		return err

@@ -134,7 +134,7 @@ func (w *walker) checkpoint(c *Checkpoint) *Problem {
 func (w *walker) signature(c *Checkpoint) *Problem {
 	if !c.Signed() {
 		if w.signedSince {
-			return problem(c.Seq, "the checkpoint at seq %d is unsigned, after signed ones: its signature was removed (or the server lost its --audit-key-file)", c.Seq)
+			return problem(c.Seq, "the checkpoint at seq %d is unsigned, after signed ones: its signature was removed", c.Seq)
 		}
 		return nil
 	}

@@ -155,6 +155,10 @@ func TestAuditVerifyKeys(t *testing.T) {
 	if code, out, _ := vigilCLI("audit", "verify"); code != 0 || !strings.Contains(out, "signatures NOT checked") {
 		t.Errorf("verify without keys: exit %d, %q", code, out)
 	}
+	fillAudit(t, db, 1)
+	if code, _, errs := vigilCLI("audit", "checkpoint"); code != 1 || !strings.Contains(errs, "none is written without --audit-key-file") {
+		t.Errorf("checkpoint without the key after signed ones: exit %d, %q", code, errs)
+	}
 	if code, out, _ := vigilCLI("audit", "verify", "--audit-key-file", key, "--json"); code != 0 ||
 		!strings.Contains(out, `"intact":true`) || !strings.Contains(out, `"signatures_checked":true`) {
 		t.Errorf("verify --json with the key: exit %d, %q", code, out)

@@ -9,7 +9,7 @@ import (
 )
 
 // BenchAppendEvent measures AppendEvent with an event as a login writes
-// it, from one goroutine or (parallel) from GOMAXPROCS×4 at once, as a
+// it, from one goroutine or (parallel) from GOMAXPROCS×32 at once, as a
 // busy server's requests append. ns/op is per event; "events/s" is the
 // rate over the whole run.
 func BenchAppendEvent(b *testing.B, s vigil.AuditLog, parallel bool) {
@@ -26,7 +26,7 @@ func BenchAppendEvent(b *testing.B, s vigil.AuditLog, parallel bool) {
 	b.ReportAllocs()
 	start := time.Now()
 	if parallel {
-		b.SetParallelism(4)
+		b.SetParallelism(32)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				appendOne()

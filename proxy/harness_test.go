@@ -25,11 +25,12 @@ import (
 // config is how a test runs vigil in front of the app: the flags that
 // bear on what the app is told.
 type config struct {
-	public    []string // --public-paths
-	publicURL string   // --public-url
-	trusted   []string // --trusted-proxies
-	dev       bool     // --dev
-	tls       bool     // vigil serves TLS itself
+	public    []string                  // --public-paths
+	publicURL string                    // --public-url
+	trusted   []string                  // --trusted-proxies
+	dev       bool                      // --dev
+	tls       bool                      // vigil serves TLS itself
+	identity  vigilhttp.IdentityHeaders // --identity-headers
 }
 
 // front is vigil in reverse-proxy mode, wired as `vigil serve --upstream`
@@ -56,7 +57,7 @@ func newFront(t *testing.T, upstream string, c config) *front {
 	if c.publicURL != "" {
 		opt.PublicURL, _ = url.Parse(c.publicURL)
 	}
-	s := vigilhttp.New(e, vigilhttp.Options{Dev: c.dev, TrustedProxies: prefixes(t, c.trusted)})
+	s := vigilhttp.New(e, vigilhttp.Options{Dev: c.dev, TrustedProxies: prefixes(t, c.trusted), IdentityHeaders: c.identity})
 	h := httpapi.NewServer(httpapi.Deps{Engine: e, Sessions: s, PublicURL: opt.PublicURL, App: proxy.New(up, s, opt)})
 	srv := httptest.NewUnstartedServer(h)
 	if c.tls {

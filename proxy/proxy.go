@@ -7,6 +7,7 @@ import (
 	"net/url"
 	pathpkg "path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vigilauth/vigil"
@@ -126,15 +127,61 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // wantsPage reports whether r is a browser navigation: a GET or HEAD that
-// accepts HTML.
+// a page asked for (Sec-Fetch-Mode: navigate) or that accepts HTML. An
+// API client — one that says X-Requested-With, or whose Accept prefers
+// JSON to HTML (application/json at a higher or equal weight, or HTML not
+// accepted at all) — gets the 401 JSON instead of a redirect it cannot
+// follow.
 func wantsPage(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if r.Header.Get("X-Requested-With") != "" {
 		return false
 	}
 	if r.Header.Get("Sec-Fetch-Mode") == "navigate" {
 		return true
 	}
-	return strings.Contains(r.Header.Get("Accept"), "text/html")
+	html, json := acceptWeight(r.Header.Values("Accept"))
+	return html > 0 && html > json
+}
+
+// acceptWeight returns the weights (q, 0..1000) an Accept header gives
+// HTML (text/html, application/xhtml+xml) and JSON (application/json or
+// any +json type); 0 for one it does not name. Wildcards count for
+// neither: a browser names text/html, an API client names JSON.
+func acceptWeight(values []string) (html, json int) {
+	for _, v := range values {
+		for _, item := range strings.Split(v, ",") {
+			typ, params, _ := strings.Cut(item, ";")
+			typ = strings.ToLower(strings.TrimSpace(typ))
+			q := qValue(params)
+			switch {
+			case typ == "text/html" || typ == "application/xhtml+xml":
+				html = max(html, q)
+			case typ == "application/json" || strings.HasSuffix(typ, "+json"):
+				json = max(json, q)
+			}
+		}
+	}
+	return html, json
+}
+
+// qValue reads q= from a media range's parameters, in thousandths (1000
+// when absent, 0 when it does not parse).
+func qValue(params string) int {
+	for _, p := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || f < 0 || f > 1 {
+			return 0
+		}
+		return int(f * 1000)
+	}
+	return 1000
 }
 
 // rewrite builds the upstream request: no header vigil reserves comes
@@ -149,7 +196,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest, upstream *url.URL) {
 	c := p.sessions.Cookies()
 	stripCookies(pr.Out, c.Name(), c.Device().Name(), c.Bound().Name())
 	p.viewOf(pr.In).set(pr.Out.Header)
-	setIdentity(pr.Out.Header, vigilhttp.CurrentFrom(pr.In.Context()))
+	setIdentity(p.sessions, pr.Out.Header, vigilhttp.CurrentFrom(pr.In.Context()))
 }
 
 // stripCookies removes the named cookies from r's Cookie headers and

@@ -35,6 +35,9 @@ type Options struct {
 	// session's scope when the registration request names no origin of
 	// its own. Default: none.
 	PublicURL *url.URL
+	// IdentityHeaders are the identity header families SetIdentity sends
+	// (--identity-headers); Remote-* always. Default: Remote-* alone.
+	IdentityHeaders IdentityHeaders
 }
 
 // Sessions is the one session layer of every HTTP surface (the JSON API,

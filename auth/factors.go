@@ -188,9 +188,9 @@ func (e *Engine) beginTOTP(ctx context.Context, u *vigil.User) (*TOTPEnrolment, 
 		return nil, vigil.Errorf(vigil.CodeNotFound, "Authenticator apps are not enabled on this server.")
 	}
 	secret := mfa.NewSecret()
-	uri, err := mfa.TOTP.URI(e.opt.MFA.Issuer, u.Username, secret)
+	en, err := e.enrolment(u, secret)
 	if err != nil {
-		return nil, fmt.Errorf("auth: otpauth URI: %w", err)
+		return nil, err
 	}
 	f := &vigil.TOTPFactor{UserID: u.ID, Secret: keys.Seal(secret, mfa.TOTPContext(u.ID)), CreatedAt: e.now()}
 	err = e.store.AddTOTP(ctx, f)
@@ -199,6 +199,15 @@ func (e *Engine) beginTOTP(ctx context.Context, u *vigil.User) (*TOTPEnrolment, 
 	}
 	if err != nil {
 		return nil, storeErr("add totp", err)
+	}
+	return en, nil
+}
+
+// enrolment shows secret, u's authenticator-app key, as an enrolment.
+func (e *Engine) enrolment(u *vigil.User, secret []byte) (*TOTPEnrolment, error) {
+	uri, err := mfa.TOTP.URI(e.opt.MFA.Issuer, u.Username, secret)
+	if err != nil {
+		return nil, fmt.Errorf("auth: otpauth URI: %w", err)
 	}
 	return &TOTPEnrolment{URI: uri, SecretText: mfa.SecretText(secret)}, nil
 }

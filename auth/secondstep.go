@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/mfa"
 )
 
 // Sign-in in two steps (SPEC §6 "Multi-factor"; NIST SP 800-63B-4 AAL2).
@@ -181,7 +182,10 @@ func (e *Engine) finishPending(ctx context.Context, tok vigil.Token, u *vigil.Us
 
 // BeginEnrolment starts enrolling an authenticator app within the
 // pending sign-in of tok (a user whose role requires a second factor and
-// who has none): as BeginTOTP, without a session.
+// who has none): as BeginTOTP, without a session. While an enrolment is
+// pending it shows that one again (the key the user may have scanned
+// already), so a page shown twice, or a mistyped code, asks for no new
+// scan.
 //
 // Errors: UNAUTHENTICATED when the pending sign-in is no longer good;
 // CONFLICT when it is not an enrolment's; as BeginTOTP otherwise.
@@ -189,6 +193,15 @@ func (e *Engine) BeginEnrolment(ctx context.Context, tok vigil.Token) (*TOTPEnro
 	_, u, err := e.pendingUser(ctx, tok, true)
 	if err != nil {
 		return nil, err
+	}
+	f, err := e.store.Factors(ctx, u.ID)
+	if err != nil {
+		return nil, storeErr("read factors", err)
+	}
+	if f.TOTP != nil && !f.TOTP.Confirmed() && e.opt.MFA.Keyring != nil {
+		if secret, err := e.opt.MFA.Keyring.Open(f.TOTP.Secret, mfa.TOTPContext(u.ID)); err == nil {
+			return e.enrolment(u, secret)
+		}
 	}
 	return e.beginTOTP(ctx, u)
 }

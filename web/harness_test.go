@@ -51,15 +51,20 @@ func newHarness(t *testing.T) *harness {
 }
 
 // newHarnessAt is newHarness with vigil's routes under prefix
-// (--route-prefix); the browsers' paths are then taken under it.
-func newHarnessAt(t *testing.T, prefix string) *harness {
+// (--route-prefix); the browsers' paths are then taken under it. mods
+// change the engine's options.
+func newHarnessAt(t *testing.T, prefix string, mods ...func(*auth.Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, Clock: testkit.NewClock(time.Now().UTC().Truncate(time.Second)), prefix: prefix}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h.Engine = testkit.Engine(testkit.SQLite(t), auth.Options{
+	opt := auth.Options{
 		Policy: vigil.Policy{Lifetime: 8 * time.Hour, IdleTimeout: 30 * time.Minute, ReauthWindow: 10 * time.Minute},
 		Now:    h.Clock.Now, Logger: logger, Normalize: password.Normalize, PasswordMinLength: 15,
-	})
+	}
+	for _, mod := range mods {
+		mod(&opt)
+	}
+	h.Engine = testkit.Engine(testkit.SQLite(t), opt)
 	testkit.Run(t, h.Engine)
 	testkit.CreateUsers(t, h.Engine, auth.Actor{Username: "test"},
 		auth.NewUser{Username: "alice", Role: vigil.RolePatient, Password: alicePW},

@@ -83,7 +83,12 @@ func (p *Pages) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		p.renderLogin(w, r, vigilhttp.Status(vigil.CodeInvalidRequest), d)
 		return nil
 	}
-	if _, err := p.sessions.SignIn(w, r, name, pw); err != nil {
+	_, err := p.sessions.SignIn(w, r, name, pw)
+	if step, second := vigilhttp.IsSecondStep(err); second {
+		redirect(w, p.secondStepURL(step.Enrol, d.RD))
+		return nil
+	}
+	if err != nil {
 		return p.loginFailed(w, r, d, err)
 	}
 	redirect(w, d.RD)

@@ -18,7 +18,7 @@ var templateFS embed.FS
 
 // pageNames are the templates, each parsed with base.html and parts.html.
 var pageNames = []string{"login", "account", "reauth", "reset", "error",
-	"admin_users", "admin_user", "admin_sessions", "admin_audit", "admin_policy"}
+	"admin_users", "admin_user", "admin_sessions", "admin_audit", "admin_policy", "second_factor"}
 
 func mustParseTemplates(funcs template.FuncMap) map[string]*template.Template {
 	out := make(map[string]*template.Template, len(pageNames))

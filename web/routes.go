@@ -39,6 +39,10 @@ func (p *Pages) routes(mux registrar) {
 
 	handle("GET /auth/login", p.loginPage)
 	handle("POST /auth/login", p.loginSubmit)
+	handle("GET /auth/login/second-factor", p.secondFactorPage)
+	handle("POST /auth/login/second-factor", p.secondFactorSubmit)
+	handle("GET /auth/login/enrol", p.enrolPage)
+	handle("POST /auth/login/enrol", p.enrolSubmit)
 	handle("POST /auth/logout", p.logout)
 	handle("GET /auth/reauth", in(p.reauthPage))
 	handle("POST /auth/reauth", p.form(defaultReturn, p.reauthSubmit))

@@ -1,0 +1,99 @@
+package web_test
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/mfa"
+)
+
+// withMFA turns second factors on, with the roles that require one.
+func withMFA(t *testing.T, required ...vigil.Role) func(*auth.Options) {
+	key := make([]byte, mfa.KeyBytes)
+	rand.Read(key)
+	k, err := mfa.ParseKeyring([]byte("k1 " + base64.StdEncoding.EncodeToString(key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(o *auth.Options) { o.MFA = auth.MFA{Keyring: k, Required: required} }
+}
+
+// TestPagesEnrolThenSignInWithACode: a clinician whose role requires a
+// second factor sets up an authenticator app from the page (QR code and
+// key as text), sees the recovery codes once, and later signs in with a
+// code from the app; the password alone reaches nothing.
+func TestPagesEnrolThenSignInWithACode(t *testing.T) {
+	t.Parallel()
+	h := newHarnessAt(t, "", withMFA(t, vigil.RoleClinician))
+	b := h.browser()
+	p := b.post("/auth/login", url.Values{"username": {"bob"}, "password": {bobPW}, "rd": {"/auth/account"}})
+	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/auth/login/enrol") || setCookie(p, cookieName) != nil {
+		t.Fatalf("password: %d %q, session cookie %v", p.Status, p.location(), setCookie(p, cookieName))
+	}
+	if a := b.get("/auth/account"); a.Status != http.StatusSeeOther {
+		t.Fatalf("account page before enrolling: %d", a.Status)
+	}
+	en := b.get(p.location())
+	expectStatus(t, "enrolment page", en, http.StatusOK)
+	if src := mustID(t, en, "totp-qr").Attr["src"]; !strings.HasPrefix(src, "data:image/png;base64,") {
+		t.Fatalf("QR src %.40q", src)
+	}
+	if alt := mustID(t, en, "totp-qr").Attr["alt"]; alt == "" {
+		t.Error("the QR code has no alt text")
+	}
+	secret, err := mfa.ParseSecretText(mustID(t, en, "totp-secret").Text())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := mustID(t, en, "code").Attr["autocomplete"]; l != "one-time-code" {
+		t.Errorf("code field autocomplete %q", l)
+	}
+	code := func() string { return mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now())) }
+	bad := b.post("/auth/login/enrol", url.Values{"code": {"000000"}, "rd": {"/auth/account"}})
+	if bad.Status != http.StatusUnauthorized || mustID(t, bad, "mfa-error") == nil {
+		t.Fatalf("wrong code: %d", bad.Status)
+	}
+	// A mistyped code shows the same key again: nothing to scan anew.
+	if again, _ := mfa.ParseSecretText(mustID(t, bad, "totp-secret").Text()); string(again) != string(secret) {
+		t.Fatal("a wrong code replaced the key the user scanned")
+	}
+	done := b.post("/auth/login/enrol", url.Values{"code": {code()}, "rd": {"/auth/account"}})
+	expectStatus(t, "confirmed", done, http.StatusOK)
+	if n := len(mustID(t, done, "recovery-codes").find(func(n *node) bool { return n.Tag == "li" })); n != 10 {
+		t.Fatalf("recovery codes shown: %d", n)
+	}
+	if href := mustID(t, done, "mfa-continue").Attr["href"]; href != "/auth/account" {
+		t.Errorf("continue to %q", href)
+	}
+	expectStatus(t, "account after enrolling", b.get("/auth/account"), http.StatusOK)
+
+	// Another browser, later: the password, then a code.
+	h.Clock.Advance(time.Minute)
+	c := h.browser()
+	p = c.post("/auth/login", url.Values{"username": {"bob"}, "password": {bobPW}})
+	if p.Status != http.StatusSeeOther || p.location() != "/auth/login/second-factor" {
+		t.Fatalf("password: %d %q", p.Status, p.location())
+	}
+	form := c.get(p.location())
+	expectStatus(t, "code form", form, http.StatusOK)
+	wrong := c.post("/auth/login/second-factor", url.Values{"code": {"000000"}})
+	if wrong.Status != http.StatusUnauthorized || !strings.Contains(mustID(t, wrong, "mfa-error").Text(), "not right") {
+		t.Fatalf("wrong code: %d", wrong.Status)
+	}
+	in := c.post("/auth/login/second-factor", url.Values{"code": {code()}})
+	if in.Status != http.StatusSeeOther || setCookie(in, cookieName) == nil {
+		t.Fatalf("code: %d, session cookie %v", in.Status, setCookie(in, cookieName))
+	}
+	expectStatus(t, "account", c.get("/auth/account"), http.StatusOK)
+	// Without a sign-in in progress the code form sends to the password.
+	if p := h.browser().get("/auth/login/second-factor"); p.Status != http.StatusSeeOther || p.location() != "/auth/login" {
+		t.Fatalf("code form without a sign-in: %d %q", p.Status, p.location())
+	}
+}

@@ -37,6 +37,9 @@ type Deps struct {
 	// links, forms, redirects, cookie paths, the return address of the
 	// sign-in page — carries it.
 	RoutePrefix string
+	// Brand is the clinic's name (--brand) shown in page titles and the
+	// header in place of "vigil"; the templates escape it. Default "vigil".
+	Brand string
 }
 
 // Pages is the set of pages. Build it with New; it is safe for concurrent
@@ -52,6 +55,7 @@ type Pages struct {
 	minLength   int
 	publicURL   *url.URL
 	base        string // the route prefix
+	brand       string // the name in titles and the header
 	tmpl        map[string]*template.Template
 	static      *staticFiles
 	mux         *http.ServeMux // the pages' routes (routes.go)
@@ -66,6 +70,9 @@ func New(d Deps) *Pages {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
+	if d.Brand == "" {
+		d.Brand = "vigil"
+	}
 	if d.IdleWarning <= 0 {
 		d.IdleWarning = 2 * time.Minute
 	}
@@ -73,7 +80,7 @@ func New(d Deps) *Pages {
 	p := &Pages{
 		engine: d.Engine, sessions: d.Sessions, cookies: d.Sessions.Cookies(), log: d.Logger,
 		dev: d.Sessions.Cookies().Dev, idleWarning: d.IdleWarning, rules: rulesFor(minLength, d.PasswordRules),
-		minLength: minLength, publicURL: d.PublicURL, base: d.RoutePrefix,
+		minLength: minLength, publicURL: d.PublicURL, base: d.RoutePrefix, brand: d.Brand,
 	}
 	p.tmpl = mustParseTemplates(p.funcs())
 	p.static = mustLoadStatic()

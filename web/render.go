@@ -136,6 +136,7 @@ func formError(err error) error {
 func (p *Pages) funcs() template.FuncMap {
 	return template.FuncMap{
 		"base":    func() string { return p.base },
+		"brand":   func() string { return p.brand },
 		"ts":      formatTime,
 		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"ago":     func(t time.Time) string { return ago(p.engine.Now(), t) },

@@ -63,6 +63,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	mfaSettings.Issuer = cfg.Brand // authenticator apps list the clinic's name ("": vigil)
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log,
 		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg), MFA: mfaSettings})
 	warnShortBoundCookie(cfg, log)
@@ -111,11 +112,11 @@ func serve(ctx context.Context, e *env, args []string) error {
 // whether the store can serve (GET /readyz).
 func newHandler(cfg *config.Config, engine *auth.Engine, ready func(context.Context) error, log *slog.Logger) http.Handler {
 	sessions := vigilhttp.New(engine, vigilhttp.Options{Dev: cfg.Dev, TrustedProxies: cfg.TrustedProxies, Logger: log,
-		RoutePrefix: cfg.RoutePrefix, PublicURL: cfg.PublicURL})
+		RoutePrefix: cfg.RoutePrefix, PublicURL: cfg.PublicURL, IdentityHeaders: cfg.IdentityHeaders})
 	pages := web.New(web.Deps{
 		Engine: engine, Sessions: sessions, Logger: log, IdleWarning: cfg.IdleWarning,
 		PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
-		RoutePrefix: cfg.RoutePrefix,
+		RoutePrefix: cfg.RoutePrefix, Brand: cfg.Brand,
 	})
 	return httpapi.NewServer(httpapi.Deps{
 		Engine: engine, Sessions: sessions, Logger: log, PublicURL: cfg.PublicURL, Ready: ready,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // Config is the validated configuration of `vigil serve` (SPEC §1). Optional
@@ -49,6 +50,9 @@ type Config struct {
 	// Multi-factor sign-in.
 	SecretKeyFile string       // --secret-key-file: the keys that seal TOTP secrets ("": no authenticator apps)
 	RequireMFA    []vigil.Role // --require-mfa: roles whose users must sign in with a second factor
+	// Adoption.
+	IdentityHeaders vigilhttp.IdentityHeaders // --identity-headers: the identity header families sent upstream
+	Brand           string                    // --brand: the clinic's name in page titles and the header ("": vigil)
 }
 
 // Load parses the flags of `vigil serve` (args are what follows "serve") and

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/vigilhttp"
 )
 
 // env returns a getenv over the given variables.
@@ -55,6 +56,7 @@ func TestDefaults(t *testing.T) {
 		DeviceBinding:               "optional",
 		DeviceBindingGrace:          time.Minute,
 		DeviceBindingCookieLifetime: 10 * time.Minute,
+		IdentityHeaders:             vigilhttp.IdentityRemote,
 	}
 	for _, getenv := range []func(string) string{nil, env(nil)} {
 		c, pos, err := Load(nil, getenv)

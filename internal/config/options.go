@@ -56,6 +56,8 @@ func options(c *Config) []option {
 		{"device-binding-cookie-lifetime", "duration", "10m", "how long a bound cookie is accepted before the browser renews it with its key, 1s..24h", durationRange(&c.DeviceBindingCookieLifetime, time.Second, 24*time.Hour)},
 		{"secret-key-file", "path", "", "key file sealing authenticator-app (TOTP) secrets at rest: one 'id base64key' a line, mode 0600; the first key seals, every key opens", filePath(&c.SecretKeyFile)},
 		{"require-mfa", "roles", "", "roles whose users must sign in with a second factor (enrolling one at their next sign-in), e.g. clinician,admin; needs --secret-key-file", roleList(&c.RequireMFA)},
+		{"identity-headers", "families", "remote", "identity headers sent by forward auth and the proxy: remote (Remote-User, -Role, -Clinician-Id, -Session-Id, -Name, -Email, -Groups) or remote,oauth2-proxy (also X-Auth-Request-User, -Email, -Groups, -Preferred-Username)", identityHeaders(&c.IdentityHeaders)},
+		{"brand", "name", "", "the clinic's name shown in page titles and the header in place of vigil (at most 64 visible characters)", brand(&c.Brand)},
 	}
 }
 

@@ -43,6 +43,15 @@ const (
 	EventDeviceBound            = "device_bound"             // a session was bound to a device key
 	EventDeviceBindingRefreshed = "device_binding_refreshed" // a bound cookie was renewed with a proof
 	EventDeviceBindingFailed    = "device_binding_failed"    // a registration or refresh was refused
+	// Second factors (multi-factor sign-in).
+	EventMFAChallenged          = "mfa_challenged"               // a right password leads to a second step
+	EventMFAFailed              = "mfa_failed"                   // a wrong, reused or used-up second-factor code
+	EventStepUp                 = "mfa_step_up"                  // a session was raised to AAL2 by a second factor
+	EventMFAEnrolled            = "mfa_enrolled"                 // a second factor was added
+	EventMFARemoved             = "mfa_removed"                  // a second factor was removed by its user
+	EventRecoveryCodesGenerated = "mfa_recovery_codes_generated" // a new recovery set replaced the old one
+	EventRecoveryCodeUsed       = "mfa_recovery_code_used"       // a recovery code stood in for a second factor
+	EventMFAReset               = "mfa_reset"                    // an administrator removed every factor of a user
 )
 
 // EventNames returns every audit event name above, in their order: what
@@ -57,6 +66,8 @@ func EventNames() []string {
 		EventAccessForbidden, EventUserCreated, EventUserDisabled, EventUserEnabled,
 		EventReauthenticated, EventReauthFailed, EventPasswordRehashed,
 		EventDeviceBound, EventDeviceBindingRefreshed, EventDeviceBindingFailed,
+		EventMFAChallenged, EventMFAFailed, EventStepUp, EventMFAEnrolled, EventMFARemoved,
+		EventRecoveryCodesGenerated, EventRecoveryCodeUsed, EventMFAReset,
 	}
 }
 

@@ -60,7 +60,7 @@ func (e *Engine) raise(ctx context.Context, cur *Current, used vigil.FactorSet, 
 	next.Session.AAL, next.Session.Factors = vigil.AAL2, factors
 	next.Limits = e.opt.Policy.ForSession(cur.User.Role, vigil.AAL2)
 	e.Audit(ctx, a, vigil.Event{Username: cur.User.Username, Category: vigil.CategoryAuthentication,
-		Event: EventStepUp, Detail: "factors=" + factors.String()})
+		Event: vigil.EventStepUp, Detail: "factors=" + factors.String()})
 	return &next, nil
 }
 

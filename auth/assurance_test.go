@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
-	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/mfa"
 )
 
@@ -64,7 +63,7 @@ func TestStepUpWithTOTP(t *testing.T) {
 	_, err = e.eng.StepUp(e.ctx, up, app.code(e.clock.Now()), actor("192.0.2.1"))
 	wantErr(t, err, vigil.CodeInvalidCredentials, "")
 	var replays int
-	for _, ev := range e.events(auth.EventMFAFailed) {
+	for _, ev := range e.events(vigil.EventMFAFailed) {
 		if ev.Detail == "code already used" {
 			replays++
 		}
@@ -72,7 +71,7 @@ func TestStepUpWithTOTP(t *testing.T) {
 	if replays != 2 {
 		t.Errorf("replays audited: %d, want 2", replays)
 	}
-	if n := e.countEvents(auth.EventStepUp, "alice"); n != 1 {
+	if n := e.countEvents(vigil.EventStepUp, "alice"); n != 1 {
 		t.Errorf("mfa_step_up events: %d", n)
 	}
 	// The AAL2 session ends 24 h after sign-in, however active.
@@ -139,7 +138,7 @@ func TestRecoveryCodeSignsInOnce(t *testing.T) {
 	if err != nil || s.RecoveryLeft != mfa.RecoveryCodeCount-1 || !s.RecoveryUsedAt.Equal(e.clock.Now()) {
 		t.Fatalf("after one use: %+v, %v", s, err)
 	}
-	evs := e.events(auth.EventRecoveryCodeUsed)
+	evs := e.events(vigil.EventRecoveryCodeUsed)
 	if len(evs) != 1 || evs[0].Detail != "left=9" {
 		t.Fatalf("recovery-code events: %+v", evs)
 	}
@@ -178,7 +177,7 @@ func TestWrongSecondFactorCodesAreThrottled(t *testing.T) {
 	}
 	_, err := e.eng.Login(e.ctx, "alice", pw, nil, a)
 	wantErr(t, err, vigil.CodeRateLimited, "")
-	if n := e.countEvents(auth.EventMFAFailed, "alice"); n != 5 {
+	if n := e.countEvents(vigil.EventMFAFailed, "alice"); n != 5 {
 		t.Errorf("mfa_failed events: %d, want 5", n)
 	}
 }

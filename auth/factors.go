@@ -45,18 +45,6 @@ func (m *MFA) requires(role vigil.Role) bool { return slices.Contains(m.Required
 // MFA returns the second-factor settings in use.
 func (e *Engine) MFA() MFA { return e.opt.MFA }
 
-// Audit events of second factors. They go to the audit log as every
-// event does (docs/events.md describes each).
-const (
-	EventMFAEnrolled      = "mfa_enrolled"                 // a second factor was added (detail: factor=totp, or the passkey)
-	EventMFARemoved       = "mfa_removed"                  // a second factor was removed by its user
-	EventMFAFailed        = "mfa_failed"                   // a wrong, reused or unusable second-factor code
-	EventRecoveryCodesNew = "mfa_recovery_codes_generated" // a new recovery set replaced the old one
-	EventRecoveryCodeUsed = "mfa_recovery_code_used"       // a recovery code signed in (detail: left=n)
-	EventMFAReset         = "mfa_reset"                    // an administrator removed every factor of a user
-	EventStepUp           = "mfa_step_up"                  // a session was raised to AAL2 by a second factor
-)
-
 // Methods a user can complete a second step with, as the API names them.
 const (
 	MethodTOTP         = "totp"
@@ -251,7 +239,7 @@ func (e *Engine) confirmTOTP(ctx context.Context, u *vigil.User, code string, a 
 	if err := e.throttle.settle(ctx, sub.key, a.IP, now, e.now(), true); err != nil {
 		e.log.Warn("throttle not reset", "username", u.Username, "err", err)
 	}
-	e.factorEvent(ctx, u, a, EventMFAEnrolled, "factor=totp")
+	e.factorEvent(ctx, u, a, vigil.EventMFAEnrolled, "factor=totp")
 	if f.RecoveryLeft() > 0 {
 		return nil, nil
 	}
@@ -302,7 +290,7 @@ func (e *Engine) wrongCode(ctx context.Context, sub subject, a Actor, at time.Ti
 		return err
 	}
 	e.stats.loginFailures.Add(1)
-	e.Audit(ctx, a, vigil.Event{Username: sub.username, Category: vigil.CategoryAuthentication, Event: EventMFAFailed, Detail: detail})
+	e.Audit(ctx, a, vigil.Event{Username: sub.username, Category: vigil.CategoryAuthentication, Event: vigil.EventMFAFailed, Detail: detail})
 	return invalidCode()
 }
 
@@ -400,7 +388,7 @@ func (e *Engine) useRecoveryCode(ctx context.Context, u *vigil.User, h vigil.Tok
 	if err != nil {
 		return storeErr("consume recovery code", err)
 	}
-	e.factorEvent(ctx, u, a, EventRecoveryCodeUsed, fmt.Sprintf("left=%d", left))
+	e.factorEvent(ctx, u, a, vigil.EventRecoveryCodeUsed, fmt.Sprintf("left=%d", left))
 	return nil
 }
 
@@ -430,7 +418,7 @@ func (e *Engine) newRecoveryCodes(ctx context.Context, u *vigil.User, a Actor) (
 	if err := e.store.ReplaceRecoveryCodes(ctx, u.ID, hashes, e.now()); err != nil {
 		return nil, storeErr("replace recovery codes", err)
 	}
-	e.factorEvent(ctx, u, a, EventRecoveryCodesNew, fmt.Sprintf("count=%d", len(codes)))
+	e.factorEvent(ctx, u, a, vigil.EventRecoveryCodesGenerated, fmt.Sprintf("count=%d", len(codes)))
 	return codes, nil
 }
 
@@ -493,7 +481,7 @@ func (e *Engine) removeFactor(ctx context.Context, cur *Current, a Actor, detail
 			e.log.Warn("recovery codes not removed", "username", u.Username, "err", err)
 		}
 	}
-	e.factorEvent(ctx, u, a, EventMFARemoved, detail)
+	e.factorEvent(ctx, u, a, vigil.EventMFARemoved, detail)
 	return nil
 }
 
@@ -528,7 +516,7 @@ func (e *Engine) ResetFactors(ctx context.Context, username string, a Actor) (in
 	if err != nil {
 		return 0, err
 	}
-	e.Audit(ctx, a, vigil.Event{Username: u.Username, Category: vigil.CategoryAdmin, Event: EventMFAReset,
+	e.Audit(ctx, a, vigil.Event{Username: u.Username, Category: vigil.CategoryAdmin, Event: vigil.EventMFAReset,
 		Detail: fmt.Sprintf("had_factors=%t %s", had, countDetail(len(ids)))})
 	return len(ids), nil
 }

@@ -128,10 +128,10 @@ func TestEnrolTOTP(t *testing.T) {
 	wantErr(t, err, vigil.CodeNotFound, "")
 	_, err = e.eng.BeginTOTP(e.ctx, cur)
 	wantErr(t, err, vigil.CodeConflict, "")
-	if n := e.countEvents(auth.EventMFAEnrolled, "alice"); n != 1 {
+	if n := e.countEvents(vigil.EventMFAEnrolled, "alice"); n != 1 {
 		t.Errorf("mfa_enrolled events: %d", n)
 	}
-	if n := e.countEvents(auth.EventMFAFailed, "alice"); n != 1 {
+	if n := e.countEvents(vigil.EventMFAFailed, "alice"); n != 1 {
 		t.Errorf("mfa_failed events: %d", n)
 	}
 }
@@ -231,7 +231,7 @@ func TestRemoveFactors(t *testing.T) {
 	wantErr(t, err, vigil.CodeNotFound, "")
 	err = e.eng.RemovePasskey(e.ctx, pat, []byte("no such credential"), actor("192.0.2.1"))
 	wantErr(t, err, vigil.CodeNotFound, "")
-	if n := e.countEvents(auth.EventMFARemoved, "pat"); n != 1 {
+	if n := e.countEvents(vigil.EventMFARemoved, "pat"); n != 1 {
 		t.Errorf("mfa_removed events: %d", n)
 	}
 }
@@ -254,7 +254,7 @@ func TestRegenerateRecoveryCodes(t *testing.T) {
 			}
 		}
 	}
-	if n := e.countEvents(auth.EventRecoveryCodesNew, "alice"); n != 2 {
+	if n := e.countEvents(vigil.EventRecoveryCodesGenerated, "alice"); n != 2 {
 		t.Errorf("recovery-code events: %d, want 2 (enrolment, regeneration)", n)
 	}
 	e.clock.Set(reauth + time.Second)
@@ -276,7 +276,7 @@ func TestAdminResetsFactors(t *testing.T) {
 	if err != nil || s.Enrolled() || s.RecoveryTotal != 0 {
 		t.Fatalf("factors after reset: %+v, %v", s, err)
 	}
-	evs := e.events(auth.EventMFAReset)
+	evs := e.events(vigil.EventMFAReset)
 	if len(evs) != 1 || evs[0].Actor != admin.Username || evs[0].Username != "alice" {
 		t.Fatalf("mfa_reset events: %+v", evs)
 	}

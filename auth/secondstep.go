@@ -25,10 +25,6 @@ import (
 // SecondStepTTL is how long a pending sign-in waits for its second step.
 const SecondStepTTL = 5 * time.Minute
 
-// EventSecondStep is audited when a right password leads to a second step
-// (detail: the methods offered, or enrol).
-const EventSecondStep = "mfa_challenged"
-
 // SecondStep is Login's answer to a right password of a user who must
 // complete a second step: a second factor (Methods), or, when Enrol, the
 // enrolment of one because their role requires it (--require-mfa).
@@ -72,7 +68,7 @@ func (e *Engine) secondStep(ctx context.Context, u *vigil.User, s subject, a Act
 	if step.Enrol {
 		detail = "enrol"
 	}
-	ev := s.event(EventSecondStep)
+	ev := s.event(vigil.EventMFAChallenged)
 	ev.Detail = strings.TrimSpace(ev.Detail + " " + detail)
 	e.Audit(ctx, a, ev)
 	return step, nil

@@ -84,7 +84,7 @@ func TestSignInWithASecondFactor(t *testing.T) {
 	if len(evs) != 2 || !strings.Contains(evs[0].Detail, "aal=2 factors=password,totp") {
 		t.Fatalf("login_succeeded events: %+v", evs)
 	}
-	if n := e.countEvents(auth.EventSecondStep, "alice"); n != 1 {
+	if n := e.countEvents(vigil.EventMFAChallenged, "alice"); n != 1 {
 		t.Errorf("mfa_challenged events: %d", n)
 	}
 }

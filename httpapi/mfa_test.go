@@ -166,7 +166,7 @@ func TestAPIAdminChangesNeedAAL2(t *testing.T) {
 	if reset.Body["revoked"] != float64(0) {
 		t.Fatalf("reset: %s", reset.Raw)
 	}
-	if len(h.events("carol", auth.EventMFAReset)) != 1 {
+	if len(h.events("carol", vigil.EventMFAReset)) != 1 {
 		t.Error("no mfa_reset event")
 	}
 }

@@ -103,7 +103,16 @@ func TestAPIForwardAuthStepUp(t *testing.T) {
 	secret := authenticator(t, must(t, "begin", c.Do("POST", "/api/auth/factors/totp", nil), 200).Body)
 	must(t, "confirm", c.Do("POST", "/api/auth/factors/totp/confirm", map[string]string{"code": code(secret, h.Clock.Now())}), 200)
 
-	expect(t, "aal=2 on an AAL1 session", c.Do("GET", "/api/auth/verify?aal=2", nil), 401, vigil.CodeStepUpRequired, "")
+	api := c.Do("GET", "/api/auth/verify?aal=2", nil)
+	expect(t, "aal=2 on an AAL1 session", api, 401, vigil.CodeStepUpRequired, "")
+	if api.Header.Get("Location") != "" {
+		t.Errorf("an API client was given a page to go to: %q", api.Header.Get("Location"))
+	}
+	page := c.Do("GET", "/api/auth/verify?aal=2", nil, "Accept", "text/html,application/xhtml+xml")
+	expect(t, "aal=2 for a page", page, 401, vigil.CodeStepUpRequired, "")
+	if loc := page.Header.Get("Location"); loc != "/auth/step-up?rd=%2Fapi%2Fauth%2Fverify%3Faal%3D2" {
+		t.Errorf("step-up address for a page: %q", loc)
+	}
 	for _, q := range []string{"aal=3", "aal=", "aal=2&aal=2", "AAL=2", "aal=two"} {
 		expect(t, "verify?"+q, c.Do("GET", "/api/auth/verify?"+q, nil), 400, vigil.CodeInvalidRequest, "")
 	}

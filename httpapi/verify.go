@@ -47,7 +47,11 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	if cur.Session.AAL < aal {
 		// The app wants two factors (?aal=2) and this session has one:
-		// the user steps up (POST /api/auth/step-up), not signs in again.
+		// the user steps up, not signs in again. A browser's page is
+		// given the step-up page's address, back to where it was going.
+		if strings.Contains(orig.Header.Get("Accept"), "text/html") {
+			w.Header().Set("Location", s.prefix+"/auth/step-up?rd="+url.QueryEscape(orig.URL.RequestURI()))
+		}
 		return vigilhttp.ErrStepUpRequired
 	}
 	// Remote-Device-Bound says whether the session is bound to a device key

@@ -43,6 +43,8 @@ func (p *Pages) routes(mux registrar) {
 	handle("POST /auth/login/second-factor", p.secondFactorSubmit)
 	handle("GET /auth/login/enrol", p.enrolPage)
 	handle("POST /auth/login/enrol", p.enrolSubmit)
+	handle("GET /auth/step-up", in(p.stepUpPage))
+	handle("POST /auth/step-up", p.form(defaultReturn, p.stepUpSubmit))
 	handle("POST /auth/logout", p.logout)
 	handle("GET /auth/reauth", in(p.reauthPage))
 	handle("POST /auth/reauth", p.form(defaultReturn, p.reauthSubmit))

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/mfa"
 	"github.com/vigilauth/vigil/vigilhttp"
 )
@@ -151,5 +152,45 @@ func (p *Pages) enrolSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Mode, d.Codes = "codes", codes
 	p.render(w, r, http.StatusOK, "second_factor", view{Title: "Recovery codes", Cur: cur, Data: d})
+	return nil
+}
+
+// stepUpPage asks a signed-in user for their second factor alone, to
+// raise the session to AAL2 (an app behind forward auth that needs it,
+// an administrator's change); rd is where to go back.
+func (p *Pages) stepUpPage(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+	d := secondFactorData{Mode: "stepup", RD: p.safeReturn(r.URL.Query().Get("rd"), p.at(defaultReturn))}
+	p.render(w, r, http.StatusOK, "second_factor", view{Title: "Confirm it is you", Cur: cur, Data: d})
+	return nil
+}
+
+// stepUpSubmit raises the session with the code typed (a new token and
+// cookie), then goes back to rd.
+func (p *Pages) stepUpSubmit(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+	d := secondFactorData{Mode: "stepup", RD: p.safeReturn(r.PostForm.Get("rd"), p.at(defaultReturn))}
+	code := r.PostForm.Get("code")
+	var err error = vigil.Errorf(vigil.CodeInvalidRequest, "no code")
+	if code != "" {
+		_, err = p.sessions.StepUp(w, r, cur, code)
+	}
+	switch c := vigil.ErrorCode(err); {
+	case err == nil:
+		redirect(w, d.RD)
+		return nil
+	case c == vigil.CodeInvalidRequest:
+		d.Error = "Enter a code."
+	case c == vigil.CodeInvalidCredentials:
+		d.Error = "That code is not right, or it was used already. Try the code the app shows now."
+	case c == vigil.CodeRateLimited:
+		d.Error = throttled(vigil.AsError(err))
+	case c == vigil.CodeConflict:
+		d.Error = "You have no second factor yet: set one up first."
+	case endReason(err) != "":
+		return p.noSession(w, r, err, d.RD)
+	default:
+		return err
+	}
+	vigilhttp.SetRetryAfter(w.Header(), err)
+	p.render(w, r, vigilhttp.StatusOf(err), "second_factor", view{Title: "Confirm it is you", Cur: cur, Data: d})
 	return nil
 }

@@ -97,3 +97,51 @@ func TestPagesEnrolThenSignInWithACode(t *testing.T) {
 		t.Fatalf("code form without a sign-in: %d %q", p.Status, p.location())
 	}
 }
+
+// TestPagesStepUp: a signed-in user with an authenticator app raises the
+// session to AAL2 from the step-up page with a code alone, and goes back.
+func TestPagesStepUp(t *testing.T) {
+	t.Parallel()
+	h := newHarnessAt(t, "", withMFA(t))
+	b := h.browser()
+	b.signIn("alice", alicePW)
+	cur, err := h.Engine.Check(t.Context(), mustToken(t, b.token()), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := h.Engine.BeginTOTP(t.Context(), cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := mfa.ParseSecretText(en.SecretText)
+	if _, err := h.Engine.ConfirmTOTP(t.Context(), cur, mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now())), auth.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	h.Clock.Advance(30 * time.Second)
+	form := b.get("/auth/step-up?rd=/auth/account")
+	expectStatus(t, "step-up page", form, http.StatusOK)
+	csrf := form.Doc.find(func(n *node) bool { return n.Tag == "input" && n.Attr["name"] == "csrf_token" })
+	if len(csrf) == 0 {
+		t.Fatal("no csrf_token on the step-up form")
+	}
+	tok := csrf[0].Attr["value"]
+	wrong := b.post("/auth/step-up", url.Values{"csrf_token": {tok}, "code": {"000000"}, "rd": {"/auth/account"}})
+	expectStatus(t, "wrong code", wrong, http.StatusUnauthorized)
+	ok := b.post("/auth/step-up", url.Values{"csrf_token": {tok}, "code": {mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now()))}, "rd": {"/auth/account"}})
+	if ok.Status != http.StatusSeeOther || ok.location() != "/auth/account" || setCookie(ok, cookieName) == nil {
+		t.Fatalf("step-up: %d %q", ok.Status, ok.location())
+	}
+	now, err := h.Engine.Check(t.Context(), mustToken(t, b.token()), false)
+	if err != nil || now.Session.AAL != vigil.AAL2 {
+		t.Fatalf("after step-up: %v, %v", now, err)
+	}
+}
+
+func mustToken(t *testing.T, s string) vigil.Token {
+	t.Helper()
+	tok, err := vigil.ParseToken(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}

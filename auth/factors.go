@@ -223,7 +223,7 @@ func (e *Engine) confirmTOTP(ctx context.Context, u *vigil.User, code string, a 
 	}
 	if f.TOTP == nil || f.TOTP.Confirmed() {
 		e.release(ctx, sub, a, now)
-		return nil, vigil.Errorf(vigil.CodeNotFound, "No authenticator app is being enrolled. Start again.")
+		return nil, errNoEnrolment()
 	}
 	step, err := e.totpStep(ctx, f.TOTP, code, now)
 	if err != nil {
@@ -231,7 +231,7 @@ func (e *Engine) confirmTOTP(ctx context.Context, u *vigil.User, code string, a 
 	}
 	if err := e.store.ConfirmTOTP(ctx, u.ID, step, now); errors.Is(err, vigil.ErrNotFound) {
 		e.release(ctx, sub, a, now)
-		return nil, vigil.Errorf(vigil.CodeNotFound, "No authenticator app is being enrolled. Start again.")
+		return nil, errNoEnrolment()
 	} else if err != nil {
 		e.release(ctx, sub, a, now)
 		return nil, storeErr("confirm totp", err)
@@ -524,4 +524,35 @@ func (e *Engine) ResetFactors(ctx context.Context, username string, a Actor) (in
 // factorEvent audits a change to u's factors.
 func (e *Engine) factorEvent(ctx context.Context, u *vigil.User, a Actor, name, detail string) {
 	e.Audit(ctx, a, vigil.Event{Username: u.Username, Category: vigil.CategoryAccount, Event: name, Detail: detail})
+}
+
+// TOTPInProgress shows again the signed-in user's authenticator app that
+// BeginTOTP began and ConfirmTOTP has not confirmed yet (for a form shown
+// again after a mistyped code: the same key, nothing to scan anew).
+//
+// Errors: NOT_FOUND when none is in progress; or a store error.
+func (e *Engine) TOTPInProgress(ctx context.Context, cur *Current) (*TOTPEnrolment, error) {
+	return e.inProgress(ctx, &cur.User)
+}
+
+// inProgress is u's pending authenticator app as an enrolment, or
+// NOT_FOUND.
+func (e *Engine) inProgress(ctx context.Context, u *vigil.User) (*TOTPEnrolment, error) {
+	f, err := e.store.Factors(ctx, u.ID)
+	if err != nil {
+		return nil, storeErr("read factors", err)
+	}
+	keys := e.opt.MFA.Keyring
+	if f.TOTP == nil || f.TOTP.Confirmed() || keys == nil {
+		return nil, errNoEnrolment()
+	}
+	secret, err := keys.Open(f.TOTP.Secret, mfa.TOTPContext(u.ID))
+	if err != nil {
+		return nil, errNoEnrolment() // sealed with a key no longer in the file: start again
+	}
+	return e.enrolment(u, secret)
+}
+
+func errNoEnrolment() error {
+	return vigil.Errorf(vigil.CodeNotFound, "No authenticator app is being enrolled. Start again.")
 }

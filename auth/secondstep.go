@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
-	"github.com/vigilauth/vigil/mfa"
 )
 
 // Sign-in in two steps (SPEC §6 "Multi-factor"; NIST SP 800-63B-4 AAL2).
@@ -190,14 +189,8 @@ func (e *Engine) BeginEnrolment(ctx context.Context, tok vigil.Token) (*TOTPEnro
 	if err != nil {
 		return nil, err
 	}
-	f, err := e.store.Factors(ctx, u.ID)
-	if err != nil {
-		return nil, storeErr("read factors", err)
-	}
-	if f.TOTP != nil && !f.TOTP.Confirmed() && e.opt.MFA.Keyring != nil {
-		if secret, err := e.opt.MFA.Keyring.Open(f.TOTP.Secret, mfa.TOTPContext(u.ID)); err == nil {
-			return e.enrolment(u, secret)
-		}
+	if en, err := e.inProgress(ctx, u); err == nil || vigil.ErrorCode(err) != vigil.CodeNotFound {
+		return en, err
 	}
 	return e.beginTOTP(ctx, u)
 }

@@ -45,6 +45,8 @@ type accountData struct {
 	ExpiresAt   time.Time
 	// PasswordErrors reports a refused change, every problem at once.
 	PasswordErrors *formErrors
+	// Factors are the user's second factors (factors.go).
+	Factors *factorsView
 }
 
 // account shows who I am, my devices, and the change-password form.
@@ -61,6 +63,9 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.
 		Rules: p.rules, MinLength: p.minLength, PasswordErrors: pwErrors,
 		IdleTimeout: auth.HumanDuration(cur.Limits.IdleTimeout), Lifetime: auth.HumanDuration(cur.Limits.Lifetime),
 		IdleWarning: auth.HumanDuration(p.idleWarning), ExpiresAt: cur.Limits.ExpiresAt(&cur.Session),
+	}
+	if d.Factors, err = p.accountFactors(r, cur); err != nil {
+		return err
 	}
 	for _, s := range list {
 		row := toRow(s, cur.Limits, cur.Session.ID)
@@ -87,7 +92,7 @@ func accountNotice(r *http.Request) *notice {
 		}
 		return &notice{Kind: "success", Text: fmt.Sprintf("Signed out %s.", plural(int64(max(n, 0)), "other device"))}
 	}
-	return nil
+	return factorNotice(q.Get("done"))
 }
 
 // revokeSession signs out one of my other devices. Signing out this one

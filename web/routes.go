@@ -55,6 +55,10 @@ func (p *Pages) routes(mux registrar) {
 	handle("POST /auth/account/password", p.form("/auth/account", p.changePassword))
 	handle("POST /auth/account/sessions/{id}/revoke", p.form("/auth/account", p.revokeSession))
 	handle("POST /auth/account/sessions/revoke-others", p.form("/auth/account", p.revokeOthers))
+	handle("POST /auth/account/factors/totp", p.form("/auth/account", p.accountBeginTOTP))
+	handle("POST /auth/account/factors/totp/confirm", p.form("/auth/account", p.accountConfirmTOTP))
+	handle("POST /auth/account/factors/totp/remove", p.form("/auth/account", p.accountRemoveTOTP))
+	handle("POST /auth/account/factors/recovery-codes", p.form("/auth/account", p.accountRecoveryCodes))
 
 	handle("GET /auth/admin", admin(p.adminUsers))
 	handle("GET /auth/admin/users/{username}", admin(p.adminUser))

@@ -145,3 +145,65 @@ func mustToken(t *testing.T, s string) vigil.Token {
 	}
 	return tok
 }
+
+// TestPagesAccountFactors: from the account page a user sets up an
+// authenticator app (a mistyped code keeps the key), sees the recovery
+// codes once, makes new ones, and removes the app; changes need a recent
+// password.
+func TestPagesAccountFactors(t *testing.T) {
+	t.Parallel()
+	h := newHarnessAt(t, "", withMFA(t))
+	b := h.browser()
+	b.signIn("alice", alicePW)
+	acc := b.get("/auth/account")
+	if got := mustID(t, acc, "factor-totp").Text(); got != "Not set up" {
+		t.Fatalf("before: %q", got)
+	}
+	csrf := b.csrf()
+	en := b.post("/auth/account/factors/totp", url.Values{"csrf_token": {csrf}})
+	expectStatus(t, "set up", en, http.StatusOK)
+	secret, err := mfa.ParseSecretText(mustID(t, en, "totp-secret").Text())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := b.post("/auth/account/factors/totp/confirm", url.Values{"csrf_token": {csrf}, "code": {"000000"}})
+	expectStatus(t, "wrong code", bad, http.StatusUnauthorized)
+	if again, _ := mfa.ParseSecretText(mustID(t, bad, "totp-secret").Text()); string(again) != string(secret) {
+		t.Fatal("a mistyped code replaced the key")
+	}
+	done := b.post("/auth/account/factors/totp/confirm", url.Values{"csrf_token": {csrf}, "code": {mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now()))}})
+	expectStatus(t, "confirmed", done, http.StatusOK)
+	if n := len(mustID(t, done, "recovery-codes").find(func(n *node) bool { return n.Tag == "li" })); n != 10 {
+		t.Fatalf("codes shown: %d", n)
+	}
+	acc = b.get("/auth/account")
+	if got := mustID(t, acc, "factor-recovery").Text(); got != "10 of 10 unused" {
+		t.Fatalf("recovery: %q", got)
+	}
+	again := b.post("/auth/account/factors/recovery-codes", url.Values{"csrf_token": {csrf}})
+	expectStatus(t, "new codes", again, http.StatusOK)
+	if len(h.events("alice", vigil.EventRecoveryCodesGenerated)) != 2 {
+		t.Error("new recovery codes not audited")
+	}
+	// Past the reauth window: confirm the password first.
+	h.Clock.Advance(11 * time.Minute)
+	rm := b.post("/auth/account/factors/totp/remove", url.Values{"csrf_token": {csrf}})
+	if rm.Status != http.StatusSeeOther || !strings.HasPrefix(rm.location(), "/auth/reauth?rd=") {
+		t.Fatalf("remove without a recent password: %d %q", rm.Status, rm.location())
+	}
+	re := b.post("/auth/reauth", url.Values{"csrf_token": {csrf}, "password": {alicePW}, "rd": {"/auth/account"}})
+	if re.Status != http.StatusSeeOther {
+		t.Fatalf("reauth: %d", re.Status)
+	}
+	rm = b.post("/auth/account/factors/totp/remove", url.Values{"csrf_token": {b.csrf()}})
+	if rm.Status != http.StatusSeeOther || rm.location() != "/auth/account?done=totp-removed" {
+		t.Fatalf("remove: %d %q", rm.Status, rm.location())
+	}
+	acc = b.get("/auth/account")
+	if got := mustID(t, acc, "factor-totp").Text(); got != "Not set up" {
+		t.Fatalf("after removing: %q", got)
+	}
+	if got := mustID(t, acc, "factor-recovery").Text(); got != "None" {
+		t.Fatalf("recovery codes after removing the last factor: %q", got)
+	}
+}

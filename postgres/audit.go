@@ -80,7 +80,7 @@ func (s *Store) WriteAudit(ctx context.Context, fn func(auditlog.Writer) error) 
 
 // chain is the audit chain in tx, its head row locked by Append.
 func chain(tx pgx.Tx) sqlstore.Chain {
-	return sqlstore.Chain{D: dialect{}, Q: txQuerier{tx}, Lock: " FOR UPDATE"}
+	return sqlstore.Chain{D: dialect{}, Q: txQuerier{tx}, Lock: " FOR UPDATE", Bytes: "bytea"}
 }
 
 // afterMigration runs what a migration needs beyond its SQL, in its

@@ -61,11 +61,14 @@ func TestChainMigration(t *testing.T) {
 		`INSERT INTO audit_events (time, username, actor, category, event) VALUES (NULL, 'bob', 'cli', 'admin', 'user_created')`,
 		`INSERT INTO audit_events (time, username, actor, category, event, detail)
 			VALUES ('2023-07-22T04:26:40Z', 'carol', 'system', 'session', 'session_expired_lifetime', 'ünïcode')`,
+		// More than one batch of the migration's.
+		`INSERT INTO audit_events (time, username, event)
+			SELECT to_timestamp(1700000000 + i / 1000.0), 'user' || i, 'logout' FROM generate_series(1, 2500) i`,
 	} {
 		if _, err := s.pool.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
 	s.Close()
-	storetest.ChainedByMigration(t, open(t, url), 3)
+	storetest.ChainedByMigration(t, open(t, url), 2503)
 }

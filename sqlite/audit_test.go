@@ -50,6 +50,9 @@ func TestChainMigration(t *testing.T) {
 		`INSERT INTO audit_events (time, username, actor, category, event) VALUES (NULL, 'bob', 'cli', 'admin', 'user_created')`,
 		`INSERT INTO audit_events (time, username, actor, category, event, detail)
 			VALUES (1690000000000000, 'carol', 'system', 'session', 'session_expired_lifetime', 'ünïcode')`,
+		// More than one batch of the migration's.
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+			INSERT INTO audit_events (time, username, event) SELECT 1700000000000000 + i, 'user' || i, 'logout' FROM n`,
 	} {
 		if _, err := s.write.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -58,7 +61,7 @@ func TestChainMigration(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	storetest.ChainedByMigration(t, open(t, path), 3)
+	storetest.ChainedByMigration(t, open(t, path), 2503)
 }
 
 var _ auditlog.Store = (*Store)(nil)

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -36,6 +37,10 @@ type Chain struct {
 	// until the transaction ends (" FOR UPDATE" in PostgreSQL); SQLite's
 	// write transaction holds the whole database already.
 	Lock string
+	// Bytes is the SQL type of a byte string for migration 0008 to update
+	// a batch of rows in one statement ("bytea" in PostgreSQL); "" updates
+	// them one by one (SQLite).
+	Bytes string
 }
 
 var _ auditlog.Writer = Chain{}
@@ -217,22 +222,51 @@ func (c Chain) ChainUnchained(ctx context.Context) (int64, error) {
 	for {
 		es, err := queryAll(ctx, c.Q, Scan{c.D}.Event, `SELECT `+EventColumns+` FROM audit_events WHERE seq IS NULL AND id > `+
 			c.D.Param(1)+` ORDER BY id LIMIT `+c.D.Param(2), afterID, batch)
-		if err != nil {
+		if err != nil || len(es) == 0 {
+			if err == nil {
+				err = c.setHead(ctx, h.Seq, h.Hash)
+			}
 			return n, err
 		}
-		for _, e := range es {
-			r := auditlog.Next(auditlog.Head{Seq: h.Seq, Hash: h.Hash}, e)
-			if _, err := c.Q.Exec(ctx, `UPDATE audit_events SET seq = `+c.D.Param(1)+`, prev_hash = `+c.D.Param(2)+
-				`, hash = `+c.D.Param(3)+` WHERE id = `+c.D.Param(4), r.Seq, r.Prev[:], r.Hash[:], e.ID); err != nil {
-				return n, err
-			}
-			h.Seq, h.Hash, afterID = r.Seq, r.Hash, e.ID
-			n++
+		links := make([]auditlog.Record, len(es))
+		for i, e := range es {
+			links[i] = auditlog.Next(h, e)
+			h.Seq, h.Hash, afterID = links[i].Seq, links[i].Hash, e.ID
 		}
-		if len(es) < batch {
-			return n, c.setHead(ctx, h.Seq, h.Hash)
+		if err := c.link(ctx, links); err != nil {
+			return n, err
 		}
+		n += int64(len(es))
 	}
+}
+
+// link stores the seq, prev_hash and hash of each record's event (by its
+// ID): in one UPDATE when c.Bytes is set (a round trip per row would take
+// PostgreSQL minutes for millions), else one UPDATE per row (SQLite's
+// planner scans the table for an UPDATE ... FROM, and its statements cost
+// no round trip).
+func (c Chain) link(ctx context.Context, links []auditlog.Record) error {
+	if c.Bytes == "" {
+		for _, r := range links {
+			if _, err := c.Q.Exec(ctx, `UPDATE audit_events SET seq = `+c.D.Param(1)+`, prev_hash = `+c.D.Param(2)+
+				`, hash = `+c.D.Param(3)+` WHERE id = `+c.D.Param(4), r.Seq, r.Prev[:], r.Hash[:], r.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rows := make([]string, len(links))
+	args := make([]any, 0, 4*len(links))
+	for i, r := range links {
+		args = append(args, r.ID, r.Seq, r.Prev[:], r.Hash[:])
+		k := len(args)
+		rows[i] = fmt.Sprintf("(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS %s), CAST(%s AS %s))",
+			c.D.Param(k-3), c.D.Param(k-2), c.D.Param(k-1), c.Bytes, c.D.Param(k), c.Bytes)
+	}
+	// VALUES names its columns column1, column2...
+	_, err := c.Q.Exec(ctx, `UPDATE audit_events SET seq = v.column2, prev_hash = v.column3, hash = v.column4
+		FROM (VALUES `+strings.Join(rows, ", ")+`) AS v WHERE audit_events.id = v.column1`, args...)
+	return err
 }
 
 // scanRecord reads RecordColumns.

@@ -51,6 +51,15 @@ func (c *Checkpoint) Message() []byte {
 // Keyring holds the public keys a verifier trusts, by key id.
 type Keyring map[string]ed25519.PublicKey
 
+// NewKeyring returns a ring of keys.
+func NewKeyring(keys ...PublicKey) Keyring {
+	r := Keyring{}
+	for _, k := range keys {
+		r.Add(k)
+	}
+	return r
+}
+
 // Add puts k in the ring.
 func (r Keyring) Add(k PublicKey) { r[k.ID] = k.Key }
 

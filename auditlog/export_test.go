@@ -55,9 +55,7 @@ func keyring(t *testing.T) (*auditlog.PrivateKey, auditlog.Keyring) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring := auditlog.Keyring{}
-	ring.Add(k.Public())
-	return k, ring
+	return k, auditlog.NewKeyring(k.Public())
 }
 
 // export runs Export and returns what it wrote.

@@ -74,23 +74,12 @@ type lineSource interface {
 	next() (*Record, *Checkpoint, error)
 }
 
-// fileLine is one line of either kind, as both formats carry it.
+// fileLine is one line of either kind, as both formats carry it: an
+// event's fields, and a checkpoint's key and signature.
 type fileLine struct {
-	Type      string  `json:"type"`
-	Seq       int64   `json:"seq"`
-	Prev      string  `json:"prev"`
-	Hash      string  `json:"hash"`
-	Time      *string `json:"time"`
-	Username  string  `json:"username"`
-	Actor     string  `json:"actor"`
-	Category  string  `json:"category"`
-	Event     string  `json:"event"`
-	Detail    string  `json:"detail"`
-	IP        string  `json:"ip"`
-	UserAgent string  `json:"user_agent"`
-	SessionID string  `json:"session_id"`
-	KeyID     string  `json:"key_id"`
-	Signature string  `json:"signature"`
+	eventLine
+	KeyID     string `json:"key_id"`
+	Signature string `json:"signature"`
 }
 
 // parse turns l, read at line n, into an event or a checkpoint.
@@ -192,8 +181,8 @@ func (s *csvSource) next() (*Record, *Checkpoint, error) {
 	if err != nil {
 		return nil, nil, problem(0, "line %d is not part of an export: seq %q", line, row[1])
 	}
-	l := fileLine{Type: row[0], Seq: seq, Prev: row[2], Hash: row[3], Time: &row[4], Username: row[5],
-		Actor: row[6], Category: row[7], Event: row[8], Detail: row[9], IP: row[10], UserAgent: row[11],
-		SessionID: row[12], KeyID: row[13], Signature: row[14]}
+	l := fileLine{eventLine: eventLine{Type: row[0], Seq: seq, Prev: row[2], Hash: row[3], Time: &row[4],
+		Username: row[5], Actor: row[6], Category: row[7], Event: row[8], Detail: row[9], IP: row[10],
+		UserAgent: row[11], SessionID: row[12]}, KeyID: row[13], Signature: row[14]}
 	return l.parse(line)
 }

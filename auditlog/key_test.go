@@ -42,8 +42,7 @@ func TestKeyFiles(t *testing.T) {
 		if err != nil || pub.ID != k.ID {
 			t.Fatalf("LoadPublicKey(%s) = %v, %v", p, pub.ID, err)
 		}
-		ring := auditlog.Keyring{}
-		ring.Add(pub)
+		ring := auditlog.NewKeyring(pub)
 		if rep := verifyOne(t, ring, loaded.Sign); !rep.Intact() || rep.Signed != 1 {
 			t.Errorf("a checkpoint signed with the file's key: %v", rep.Lines())
 		}

@@ -176,9 +176,7 @@ func testKey(t testing.TB) (*auditlog.PrivateKey, auditlog.Keyring) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring := auditlog.Keyring{}
-	ring.Add(k.Public())
-	return k, ring
+	return k, auditlog.NewKeyring(k.Public())
 }
 
 // clock is a settable now.

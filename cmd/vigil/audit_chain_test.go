@@ -172,14 +172,24 @@ func TestAuditVerifyKeys(t *testing.T) {
 	}
 }
 
-// TestAuditExport: an export to a file is private, verifies on its own,
-// and an edit to it is found; CSV goes to standard output.
-func TestAuditExport(t *testing.T) {
+// signedDB returns a SQLite database of 12 events with signed checkpoints
+// at 5 and 10 and 12, how to run commands on it, and its key file.
+func signedDB(t *testing.T) (func(...string) (int, string, string), string, string) {
+	t.Helper()
 	db := filepath.Join(t.TempDir(), "vigil.db")
 	vigilCLI := cliOn(db)
 	key := keygen(t, vigilCLI)
 	fillAudit(t, db, 12)
-	vigilCLI("audit", "checkpoint", "--audit-key-file", key, "--every", "5")
+	if code, _, errs := vigilCLI("audit", "checkpoint", "--audit-key-file", key, "--every", "5"); code != 0 {
+		t.Fatalf("audit checkpoint: %s", errs)
+	}
+	return vigilCLI, db, key
+}
+
+// TestAuditExport: an export to a file is private, verifies on its own,
+// and an edit to it is found; CSV goes to standard output.
+func TestAuditExport(t *testing.T) {
+	vigilCLI, _, key := signedDB(t)
 	out := filepath.Join(t.TempDir(), "audit.jsonl")
 	code, _, errs := vigilCLI("audit", "export", "--out", out, "--since", "1h")
 	if code != 0 || !strings.Contains(errs, "exported 12 events (seq 1 to 12) and 3 checkpoints") {
@@ -214,11 +224,7 @@ func TestAuditExport(t *testing.T) {
 // TestAuditPrune: retention deletes whole segments and verify says where
 // the chain begins.
 func TestAuditPrune(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "vigil.db")
-	vigilCLI := cliOn(db)
-	key := keygen(t, vigilCLI)
-	fillAudit(t, db, 12)
-	vigilCLI("audit", "checkpoint", "--audit-key-file", key, "--every", "5")
+	vigilCLI, db, key := signedDB(t)
 	fillAudit(t, db, 2)
 	if code, out, errs := vigilCLI("audit", "prune", "--audit-retention", "1ns", "--public-key", key+".pub"); code != 0 || out != "12 event(s) deleted\n" {
 		t.Fatalf("prune: exit %d, %q, %q", code, out, errs)

@@ -73,17 +73,24 @@ func errNoSecondFactor() error {
 // policy was set): its user signs in again, with a second factor or
 // enrolling one.
 func (e *Engine) endBelowPolicy(ctx context.Context, cur *Current) error {
-	ended, err := e.endSession(ctx, cur.Session.ID, vigil.ReasonRevoked)
+	return e.systemRevoke(ctx, cur, vigil.ReasonRevoked, "reason=revoked: the role requires a second factor (--require-mfa)")
+}
+
+// systemRevoke ends cur's session for reason, found in a state the policy
+// does not allow, audits session_revoked (actor system) with detail once,
+// and returns the session's end.
+func (e *Engine) systemRevoke(ctx context.Context, cur *Current, reason vigil.Reason, detail string) error {
+	ended, err := e.endSession(ctx, cur.Session.ID, reason)
 	if err != nil {
 		return err
 	}
 	if ended {
 		e.Audit(ctx, Actor{Username: "system", SessionID: cur.Session.ID}, vigil.Event{
 			Username: cur.User.Username, Category: vigil.CategorySession, Event: vigil.EventSessionRevoked,
-			Detail: "reason=revoked: the role requires a second factor (--require-mfa)", IP: cur.Session.IP, UserAgent: cur.Session.UserAgent,
+			Detail: detail, IP: cur.Session.IP, UserAgent: cur.Session.UserAgent,
 		})
 	}
-	return vigil.SessionEndedError(vigil.ReasonRevoked)
+	return vigil.SessionEndedError(reason)
 }
 
 // RequireSecondFactor returns STEP_UP_REQUIRED when cur's session is at

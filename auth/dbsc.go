@@ -149,17 +149,7 @@ func cookieMatches(b *vigil.Binding, c BoundCookie, now time.Time) bool {
 // endUnbound revokes a session of a role that must be bound, which was not
 // within the grace, and audits it.
 func (e *Engine) endUnbound(ctx context.Context, cur *Current) error {
-	ended, err := e.endSession(ctx, cur.Session.ID, vigil.ReasonDeviceBindingMissing)
-	if err != nil {
-		return err
-	}
-	if ended {
-		e.Audit(ctx, Actor{Username: "system", SessionID: cur.Session.ID}, vigil.Event{
-			Username: cur.User.Username, Category: vigil.CategorySession, Event: vigil.EventSessionRevoked,
-			Detail: "reason=" + string(vigil.ReasonDeviceBindingMissing), IP: cur.Session.IP, UserAgent: cur.Session.UserAgent,
-		})
-	}
-	return vigil.SessionEndedError(vigil.ReasonDeviceBindingMissing)
+	return e.systemRevoke(ctx, cur, vigil.ReasonDeviceBindingMissing, "reason="+string(vigil.ReasonDeviceBindingMissing))
 }
 
 // offerChallenge gives a new session its first challenge, when binding is

@@ -1,8 +1,6 @@
 package auth_test
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/url"
 	"strings"
 	"testing"
@@ -10,25 +8,13 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/mfa"
 )
 
-// testKeyring returns a keyring with one new key, as --secret-key-file
-// gives.
-func testKeyring(t *testing.T) *mfa.Keyring {
-	t.Helper()
-	key := make([]byte, mfa.KeyBytes)
-	rand.Read(key)
-	k, err := mfa.ParseKeyring([]byte("k1 " + base64.StdEncoding.EncodeToString(key) + "\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // withMFA turns second factors on, with the roles that require one.
 func withMFA(t *testing.T, required ...vigil.Role) func(*auth.Options) {
-	k := testKeyring(t)
+	k := testkit.Keyring(t)
 	return func(o *auth.Options) { o.MFA = auth.MFA{Keyring: k, Required: required} }
 }
 

@@ -209,3 +209,31 @@ func TestRequiredRoleEndsSessionsWithoutASecondFactor(t *testing.T) {
 	_, err = e.eng.Check(e.ctx, before.Token, false)
 	wantErr(t, err, vigil.CodeSessionRevoked, vigil.ReasonRevoked)
 }
+
+// TestSecondStepHashesNoPassword: a second factor costs no password hash
+// (a TOTP check is an HMAC, a recovery code a SHA-256): the argon2id of
+// the password step is the only one of a two-step sign-in, and a step-up
+// computes none.
+func TestSecondStepHashesNoPassword(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withMFA(t))
+	pw := e.addUser("alice", vigil.RolePatient)
+	cur := e.login("alice", pw)
+	app, codes := e.enrol(cur)
+	e.clock.Set(step30)
+	before := e.hasher.Verifies.Load() + e.hasher.Hashes.Load()
+	if _, err := e.eng.StepUp(e.ctx, cur, app.code(e.clock.Now()), actor("192.0.2.1")); err != nil {
+		t.Fatal(err)
+	}
+	step := e.passwordStep("alice", pw)
+	afterPassword := e.hasher.Verifies.Load() + e.hasher.Hashes.Load()
+	if afterPassword != before+1 {
+		t.Fatalf("step-up and the password step computed %d hashes, want 1 (the password's)", afterPassword-before)
+	}
+	if _, _, err := e.eng.CompleteSignIn(e.ctx, step.Token, codes[0], nil, actor("192.0.2.1")); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.hasher.Verifies.Load() + e.hasher.Hashes.Load(); n != afterPassword {
+		t.Fatalf("the second step computed %d password hashes", n-afterPassword)
+	}
+}

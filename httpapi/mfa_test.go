@@ -1,8 +1,6 @@
 package httpapi_test
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/url"
 	"strings"
 	"testing"
@@ -10,17 +8,13 @@ import (
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/mfa"
 )
 
 // withMFA turns second factors on, with the roles that require one.
 func withMFA(t testing.TB, required ...vigil.Role) func(*harnessConfig) {
-	key := make([]byte, mfa.KeyBytes)
-	rand.Read(key)
-	k, err := mfa.ParseKeyring([]byte("k1 " + base64.StdEncoding.EncodeToString(key)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testkit.Keyring(t)
 	return withEngine(func(o *auth.Options) { o.MFA = auth.MFA{Keyring: k, Required: required} })
 }
 

@@ -173,6 +173,23 @@ func userReset(ctx context.Context, e *env, args []string) error {
 	})
 }
 
+// userResetFactors removes every second factor of a user.
+func userResetFactors(ctx context.Context, e *env, args []string) error {
+	f := newCLIFlags("user reset-factors")
+	pos, err := f.parse(e, args, 1)
+	if err != nil {
+		return err
+	}
+	return withEngine(ctx, e, f.db, func(eng *auth.Engine) error {
+		n, err := eng.ResetFactors(ctx, pos[0], cliActor)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(e.stdout, "second factors of %s removed; %d session(s) revoked\n", vigil.NormalizeUsername(pos[0]), n)
+		return nil
+	})
+}
+
 type sessionLine struct {
 	Username     string    `json:"username"`
 	ID           string    `json:"id"`

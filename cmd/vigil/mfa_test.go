@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/mfa"
 )
 
@@ -83,5 +84,44 @@ func TestSecretKeyFileRefused(t *testing.T) {
 		if code == 0 || !(strings.Contains(errb.String(), keys) || strings.Contains(errb.String(), "--secret-key-file")) {
 			t.Errorf("%v: exit %d: %s", args[6:], code, errb.String())
 		}
+	}
+}
+
+// TestCLIResetFactors: `vigil user reset-factors` removes a user's second
+// factors and ends their sessions; the next sign-in needs none.
+func TestCLIResetFactors(t *testing.T) {
+	keys := filepath.Join(t.TempDir(), "secret.keys")
+	if err := mfa.CreateKeyFile(keys, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "", "--dev", "--secret-key-file", keys)
+	srv.addUser(t, "alice", "patient", alicePW)
+	d := srv.device(t)
+	d.Login("alice", alicePW)
+	en := d.Do("POST", "/api/auth/factors/totp", nil)
+	secret, err := mfa.ParseSecretText(en.Str("secret"))
+	if err != nil {
+		t.Fatalf("enrol: %s", en.Raw)
+	}
+	expect(t, "confirm", d.Do("POST", "/api/auth/factors/totp/confirm", map[string]string{"code": mfa.TOTP.Code(secret, mfa.TOTP.Step(time.Now()))}), 200)
+	if r := srv.device(t).Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}); r.Body["mfa_required"] != true {
+		t.Fatalf("sign-in with a factor: %s", r.Raw)
+	}
+	code, out, errs := srv.cli(t, "", "user", "reset-factors", "alice")
+	if code != 0 || out != "second factors of alice removed; 1 session(s) revoked\n" {
+		t.Fatalf("reset-factors: exit %d %q %q", code, out, errs)
+	}
+	var r testkit.Response
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(20 * time.Millisecond) {
+		if r = d.Do("GET", "/api/auth/session", nil); r.Status == 401 {
+			break
+		}
+	}
+	expect(t, "the old session (the server sees the CLI's revocation within 1 s)", r, 401, "SESSION_REVOKED", "revoked")
+	if r := srv.device(t).Login("alice", alicePW); r.Body["session"] == nil {
+		t.Fatalf("sign-in after the reset: %s", r.Raw)
+	}
+	if code, _, _ := srv.cli(t, "", "user", "reset-factors", "nobody"); code != 1 {
+		t.Errorf("unknown user: exit %d", code)
 	}
 }

@@ -42,6 +42,8 @@ Commands:
   user disable USERNAME               and revoke every session of the user
   user enable USERNAME
   user reset USERNAME                 print a one-time password-reset token
+  user reset-factors USERNAME         remove every second factor of the user
+                                      and revoke every session of theirs
   user import FILE [--dry-run] [--partial] [--skip-existing] [--json]
                                       accounts from JSON Lines or CSV, with their
                                       password hashes (- reads standard input)
@@ -112,6 +114,7 @@ var commands = []command{
 		return userSetDisabled(ctx, e, "enable", args)
 	}},
 	{"user reset", userReset},
+	{"user reset-factors", userResetFactors},
 	{"user import", userImport},
 	{"sessions list", sessionsList},
 	{"sessions revoke", sessionsRevoke},

@@ -159,9 +159,15 @@ func (p *Pages) enrolSubmit(w http.ResponseWriter, r *http.Request) error {
 // raise the session to AAL2 (an app behind forward auth that needs it,
 // an administrator's change); rd is where to go back.
 func (p *Pages) stepUpPage(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
-	d := secondFactorData{Mode: "stepup", RD: p.safeReturn(r.URL.Query().Get("rd"), p.at(defaultReturn))}
-	p.render(w, r, http.StatusOK, "second_factor", view{Title: "Confirm it is you", Cur: cur, Data: d})
+	p.renderStepUp(w, r, cur, http.StatusOK, p.safeReturn(r.URL.Query().Get("rd"), p.at(defaultReturn)), "")
 	return nil
+}
+
+// renderStepUp shows the step-up form, going back to rd, with an error
+// message if errText is not empty.
+func (p *Pages) renderStepUp(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd, errText string) {
+	d := secondFactorData{Mode: "stepup", RD: rd, Error: errText}
+	p.render(w, r, status, "second_factor", view{Title: "Confirm it is you", Cur: cur, Data: d})
 }
 
 // stepUpSubmit raises the session with the code typed (a new token and
@@ -191,6 +197,6 @@ func (p *Pages) stepUpSubmit(w http.ResponseWriter, r *http.Request, cur *auth.C
 		return err
 	}
 	vigilhttp.SetRetryAfter(w.Header(), err)
-	p.render(w, r, vigilhttp.StatusOf(err), "second_factor", view{Title: "Confirm it is you", Cur: cur, Data: d})
+	p.renderStepUp(w, r, cur, vigilhttp.StatusOf(err), d.RD, d.Error)
 	return nil
 }

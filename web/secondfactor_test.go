@@ -201,3 +201,39 @@ func TestPagesAccountFactors(t *testing.T) {
 		t.Fatalf("recovery codes after removing the last factor: %q", got)
 	}
 }
+
+// TestPagesAdminChangesNeedAAL2: an administrator with a second factor,
+// signed in at AAL1, gets the step-up form instead of the change; after
+// the code, the change goes through.
+func TestPagesAdminChangesNeedAAL2(t *testing.T) {
+	t.Parallel()
+	h := newHarnessAt(t, "", withMFA(t))
+	b := h.browser()
+	b.signIn("root", rootPW)
+	csrf := b.csrf()
+	en := b.post("/auth/account/factors/totp", url.Values{"csrf_token": {csrf}})
+	secret, err := mfa.ParseSecretText(mustID(t, en, "totp-secret").Text())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func() string { return mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now())) }
+	expectStatus(t, "confirm", b.post("/auth/account/factors/totp/confirm", url.Values{"csrf_token": {csrf}, "code": {code()}}), http.StatusOK)
+	create := url.Values{"csrf_token": {csrf}, "username": {"carol"}, "role": {"patient"}, "rd": {"/auth/admin"}}
+	refused := b.post("/auth/admin/users", create)
+	expectStatus(t, "create at AAL1", refused, http.StatusUnauthorized)
+	if action := mustID(t, refused, "mfa-form").Attr["action"]; action != "/auth/step-up" {
+		t.Fatalf("step-up form posts to %q", action)
+	}
+	h.Clock.Advance(30 * time.Second)
+	up := b.post("/auth/step-up", url.Values{"csrf_token": {csrf}, "code": {code()}, "rd": {"/auth/admin"}})
+	if up.Status != http.StatusSeeOther || up.location() != "/auth/admin" {
+		t.Fatalf("step-up: %d %q", up.Status, up.location())
+	}
+	create.Set("csrf_token", b.csrf())
+	if done := b.post("/auth/admin/users", create); done.Status >= 400 {
+		t.Fatalf("create at AAL2: %d", done.Status)
+	}
+	if _, err := h.Engine.UserFactors(t.Context(), "carol"); err != nil {
+		t.Fatalf("carol was not created: %v", err)
+	}
+}

@@ -63,6 +63,14 @@ func (p *Pages) form(back string, h pageFunc) handler {
 // was on.
 func (p *Pages) adminForm(h pageFunc) handler {
 	return p.form("/auth/admin", p.adminOnly(func(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+		// An administrator with a second factor changes things at AAL2:
+		// the step-up form, then the change again (as after reauth).
+		if err := p.engine.RequireSecondFactor(r.Context(), cur); vigil.ErrorCode(err) == vigil.CodeStepUpRequired {
+			p.renderStepUp(w, r, cur, vigilhttp.StatusOf(err), p.adminReturn(r.PostForm.Get("rd")), "")
+			return nil
+		} else if err != nil {
+			return err
+		}
 		if err := p.engine.RequireRecentAuth(cur); err != nil {
 			p.renderReauth(w, r, cur, vigilhttp.StatusOf(err), p.adminReturn(r.PostForm.Get("rd")), nil)
 			return nil

@@ -110,7 +110,7 @@ func (s *server) adminSessions(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, sess := range list {
-			d := toDevice(sess, policy.For(u.Role), "")
+			d := toDevice(sess, policy.ForSession(u.Role, sess.AAL), "")
 			d.Username = u.Username
 			out = append(out, d)
 		}
@@ -121,7 +121,7 @@ func (s *server) adminSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, sess := range list {
-		d := toDevice(sess.Session, policy.For(sess.Role), "")
+		d := toDevice(sess.Session, policy.ForSession(sess.Role, sess.AAL), "")
 		d.Username = sess.Username
 		out = append(out, d)
 	}

@@ -95,7 +95,7 @@ func (s *server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]deviceJSON, 0, len(list))
 	for _, sess := range list {
-		out = append(out, toDevice(sess, cur.Limits, cur.Session.ID))
+		out = append(out, toDevice(sess, s.engine.Policy().ForSession(cur.User.Role, sess.AAL), cur.Session.ID))
 	}
 	return ok(w, map[string]any{"sessions": out})
 }

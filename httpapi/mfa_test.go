@@ -173,3 +173,29 @@ func TestAPIAdminChangesNeedAAL2(t *testing.T) {
 		t.Error("no mfa_reset event")
 	}
 }
+
+// TestAPISessionListsShowEachSessionsLimits: an AAL2 session is listed
+// with AAL2's 24 h lifetime beside an AAL1 session with the role's.
+func TestAPISessionListsShowEachSessionsLimits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withMFA(t), withPolicy(func(p *vigil.Policy) { p.Lifetime = 72 * time.Hour }))
+	c := h.client()
+	c.Login("alice", alicePW)
+	secret := authenticator(t, must(t, "begin", c.Do("POST", "/api/auth/factors/totp", nil), 200).Body)
+	must(t, "confirm", c.Do("POST", "/api/auth/factors/totp/confirm", map[string]string{"code": code(secret, h.Clock.Now())}), 200)
+	h.Clock.Advance(30 * time.Second)
+	must(t, "step up", c.Do("POST", "/api/auth/step-up", map[string]string{"code": code(secret, h.Clock.Now())}), 200)
+	other := h.client()
+	other.Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": alicePW}) // a second step is pending: no session
+	list := must(t, "sessions", c.Do("GET", "/api/auth/sessions", nil), 200)
+	sessions, _ := list.Body["sessions"].([]any)
+	if len(sessions) != 1 {
+		t.Fatalf("sessions: %s", list.Raw)
+	}
+	s := sessions[0].(map[string]any)
+	created, _ := time.Parse(time.RFC3339, s["created_at"].(string))
+	expires, _ := time.Parse(time.RFC3339, s["expires_at"].(string))
+	if s["aal"] != float64(2) || expires.Sub(created) != vigil.AAL2Lifetime {
+		t.Fatalf("AAL2 session listed as %v until %v (created %v)", s["aal"], expires, created)
+	}
+}

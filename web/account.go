@@ -68,7 +68,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.
 		return err
 	}
 	for _, s := range list {
-		row := toRow(s, cur.Limits, cur.Session.ID)
+		row := toRow(s, p.engine.Policy().ForSession(cur.User.Role, s.AAL), cur.Session.ID)
 		if !row.Current {
 			d.Others++
 		}

@@ -258,9 +258,9 @@ func (p *Pages) renderUser(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 	}
 	d := adminUserData{adminBase: p.adminBase(r, cur), User: *u, Self: u.ID == cur.User.ID, Events: events, Link: link}
 	d.Here = p.at("/auth/admin/users/" + url.PathEscape(u.Username))
-	limits := p.engine.Policy().For(u.Role)
+	policy := p.engine.Policy()
 	for _, s := range list {
-		d.Sessions = append(d.Sessions, toRow(s, limits, cur.Session.ID))
+		d.Sessions = append(d.Sessions, toRow(s, policy.ForSession(u.Role, s.AAL), cur.Session.ID))
 	}
 	p.render(w, r, http.StatusOK, "admin_user", view{Title: u.Username, Cur: cur, Nav: "admin", Notice: adminNotice(r), Data: d})
 	return nil
@@ -280,7 +280,7 @@ func (p *Pages) adminSessions(w http.ResponseWriter, r *http.Request, cur *auth.
 	d := adminSessionsData{adminBase: p.adminBase(r, cur)}
 	policy := p.engine.Policy()
 	for _, s := range list {
-		row := toRow(s.Session, policy.For(s.Role), cur.Session.ID)
+		row := toRow(s.Session, policy.ForSession(s.Role, s.AAL), cur.Session.ID)
 		row.Username = s.Username
 		d.Sessions = append(d.Sessions, row)
 	}

@@ -105,6 +105,8 @@ func adminNotice(r *http.Request) *notice {
 		return &notice{Kind: "success", Text: fmt.Sprintf("%s can sign in again.", name)}
 	case "revoked":
 		return &notice{Kind: "success", Text: fmt.Sprintf("%s was signed out everywhere (%s).", name, sessions)}
+	case "factors-reset":
+		return &notice{Kind: "success", Text: fmt.Sprintf("Every second factor of %s was removed, and %s signed out.", name, sessions)}
 	}
 	return nil
 }
@@ -239,6 +241,7 @@ type adminUserData struct {
 	Sessions []deviceRow
 	Events   []vigil.Event
 	Link     *resetLink
+	Factors  *auth.FactorSummary // the user's second factors
 }
 
 // adminUser shows one account: its sessions, its latest audit events and
@@ -258,6 +261,9 @@ func (p *Pages) renderUser(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 	}
 	d := adminUserData{adminBase: p.adminBase(r, cur), User: *u, Self: u.ID == cur.User.ID, Events: events, Link: link}
 	d.Here = p.at("/auth/admin/users/" + url.PathEscape(u.Username))
+	if d.Factors, err = p.engine.UserFactors(r.Context(), u.Username); err != nil {
+		return err
+	}
 	policy := p.engine.Policy()
 	for _, s := range list {
 		d.Sessions = append(d.Sessions, toRow(s, policy.ForSession(u.Role, s.AAL), cur.Session.ID))

@@ -145,3 +145,16 @@ func (p *Pages) showCodes(w http.ResponseWriter, r *http.Request, cur *auth.Curr
 	p.render(w, r, http.StatusOK, "second_factor", view{Title: "Recovery codes", Cur: cur, Nav: "account", Data: d})
 	return nil
 }
+
+// adminResetFactors removes every second factor of a user (a lost
+// authenticator) and signs them out everywhere.
+func (p *Pages) adminResetFactors(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
+	name := target(r)
+	n, err := p.engine.ResetFactors(r.Context(), name, p.sessions.Actor(r))
+	if err == nil && name == cur.User.Username {
+		p.cookies.Clear(w)
+		redirect(w, p.loginURL(vigil.ReasonRevoked, ""))
+		return nil
+	}
+	return p.adminDone(w, r, err, "factors-reset", name, n)
+}

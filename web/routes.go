@@ -70,6 +70,7 @@ func (p *Pages) routes(mux registrar) {
 	handle("POST /auth/admin/users/{username}/enable", p.adminForm(p.adminEnable))
 	handle("POST /auth/admin/users/{username}/reset-link", p.adminForm(p.adminResetLink))
 	handle("POST /auth/admin/users/{username}/revoke-sessions", p.adminForm(p.adminRevoke))
+	handle("POST /auth/admin/users/{username}/reset-factors", p.adminForm(p.adminResetFactors))
 
 	handle(notFoundPath, p.notFound)
 }

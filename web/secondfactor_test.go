@@ -237,3 +237,35 @@ func TestPagesAdminChangesNeedAAL2(t *testing.T) {
 		t.Fatalf("carol was not created: %v", err)
 	}
 }
+
+// TestPagesAdminResetsFactors: the admin's page of a user shows their
+// second factors and removes them all (signing the user out).
+func TestPagesAdminResetsFactors(t *testing.T) {
+	t.Parallel()
+	h := newHarnessAt(t, "", withMFA(t))
+	alice := h.browser()
+	alice.signIn("alice", alicePW)
+	csrf := alice.csrf()
+	en := alice.post("/auth/account/factors/totp", url.Values{"csrf_token": {csrf}})
+	secret, _ := mfa.ParseSecretText(mustID(t, en, "totp-secret").Text())
+	expectStatus(t, "confirm", alice.post("/auth/account/factors/totp/confirm",
+		url.Values{"csrf_token": {csrf}, "code": {mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now()))}}), http.StatusOK)
+
+	root := h.browser()
+	root.signIn("root", rootPW)
+	page := root.get("/auth/admin/users/alice")
+	if got := mustID(t, page, "user-factor-recovery").Text(); got != "10 of 10 unused" {
+		t.Fatalf("recovery codes: %q", got)
+	}
+	done := root.post("/auth/admin/users/alice/reset-factors", url.Values{"csrf_token": {root.csrf()}, "rd": {"/auth/admin/users/alice"}})
+	if done.Status != http.StatusSeeOther || !strings.Contains(done.location(), "done=factors-reset") {
+		t.Fatalf("reset: %d %q", done.Status, done.location())
+	}
+	page = root.get(done.location())
+	if got := mustID(t, page, "user-factor-totp").Text(); got != "None" {
+		t.Fatalf("after reset: %q", got)
+	}
+	if p := alice.get("/auth/account"); p.Status != http.StatusSeeOther {
+		t.Fatalf("alice still signed in: %d", p.Status)
+	}
+}

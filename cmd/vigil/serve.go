@@ -67,6 +67,10 @@ func serve(ctx context.Context, e *env, args []string) error {
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log,
 		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg), MFA: mfaSettings})
 	warnShortBoundCookie(cfg, log)
+	audit, err := auditWork(store, cfg, log)
+	if err != nil {
+		return err
+	}
 	hashWorkers(hasher, e, log)
 	defer hasher.Close()
 	if cfg.Demo {
@@ -102,7 +106,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return runServer(ctx, srv, ln, engine, log, cfg.Dev, stop)
+	return runServer(ctx, srv, ln, engine, log, cfg.Dev, stop, audit)
 }
 
 // newHandler is the whole HTTP tree of serve, built here once: the one
@@ -128,12 +132,15 @@ func newHandler(cfg *config.Config, engine *auth.Engine, ready func(context.Cont
 // then drains: /readyz answers 503 at once while the listener keeps
 // serving for the grace period, so a load balancer takes the instance out
 // before it stops accepting; then it shuts down gracefully.
-func runServer(ctx context.Context, srv *http.Server, ln net.Listener, engine *auth.Engine, log *slog.Logger, dev bool, d *drain) error {
+func runServer(ctx context.Context, srv *http.Server, ln net.Listener, engine *auth.Engine, log *slog.Logger, dev bool, d *drain, jobs ...func(context.Context)) error {
 	// The engine keeps the session cache current until the last request.
 	bg, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBg()
 	go engine.Run(bg)
 	go engine.Sweep(bg)
+	for _, job := range jobs {
+		go job(bg)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	scheme := "https (behind TLS termination)"

@@ -53,6 +53,9 @@ type Config struct {
 	// Adoption.
 	IdentityHeaders vigilhttp.IdentityHeaders // --identity-headers: the identity header families sent upstream
 	Brand           string                    // --brand: the clinic's name in page titles and the header ("": vigil)
+	// The audit chain.
+	AuditKeyFile   string        // --audit-key-file: the key that signs checkpoints ("": unsigned)
+	AuditRetention time.Duration // --audit-retention: 0 keeps every event
 }
 
 // Load parses the flags of `vigil serve` (args are what follows "serve") and

@@ -58,6 +58,24 @@ func options(c *Config) []option {
 		{"require-mfa", "roles", "", "roles whose users must sign in with a second factor (enrolling one at their next sign-in), e.g. clinician,admin; needs --secret-key-file", roleList(&c.RequireMFA)},
 		{"identity-headers", "families", "remote", "identity headers sent by forward auth and the proxy: remote (Remote-User, -Role, -Clinician-Id, -Session-Id, -Name, -Email, -Groups) or remote,oauth2-proxy (also X-Auth-Request-User, -Email, -Groups, -Preferred-Username)", identityHeaders(&c.IdentityHeaders)},
 		{"brand", "name", "", "the clinic's name shown in page titles and the header in place of vigil (at most 64 visible characters)", brand(&c.Brand)},
+		{"audit-key-file", "path", "", "the Ed25519 key (vigil audit keygen) that signs the audit chain's checkpoints; none: checkpoints unsigned", filePath(&c.AuditKeyFile)},
+		{"audit-retention", "duration", "0", "delete audit events older than this, whole verified segments only (0: keep every event; else at least 24h)", retention(&c.AuditRetention)},
+	}
+}
+
+// retention is 0 (keep everything) or a duration of a day or more: a
+// shorter one would delete the trail of what happened yesterday.
+func retention(dst *time.Duration) func(string) []problem {
+	return func(s string) []problem {
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			return fail(s, "invalid duration (want Go syntax such as 52560h for six years)")
+		case d != 0 && d < 24*time.Hour:
+			return fail(s, "must be 0 (keep every event) or at least 24h")
+		}
+		*dst = d
+		return nil
 	}
 }
 

@@ -211,13 +211,8 @@ func TestPagesAdminChangesNeedAAL2(t *testing.T) {
 	b := h.browser()
 	b.signIn("root", rootPW)
 	csrf := b.csrf()
-	en := b.post("/auth/account/factors/totp", url.Values{"csrf_token": {csrf}})
-	secret, err := mfa.ParseSecretText(mustID(t, en, "totp-secret").Text())
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret := b.setUpApp(csrf)
 	code := func() string { return mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now())) }
-	expectStatus(t, "confirm", b.post("/auth/account/factors/totp/confirm", url.Values{"csrf_token": {csrf}, "code": {code()}}), http.StatusOK)
 	create := url.Values{"csrf_token": {csrf}, "username": {"carol"}, "role": {"patient"}, "rd": {"/auth/admin"}}
 	refused := b.post("/auth/admin/users", create)
 	expectStatus(t, "create at AAL1", refused, http.StatusUnauthorized)
@@ -245,11 +240,7 @@ func TestPagesAdminResetsFactors(t *testing.T) {
 	h := newHarnessAt(t, "", withMFA(t))
 	alice := h.browser()
 	alice.signIn("alice", alicePW)
-	csrf := alice.csrf()
-	en := alice.post("/auth/account/factors/totp", url.Values{"csrf_token": {csrf}})
-	secret, _ := mfa.ParseSecretText(mustID(t, en, "totp-secret").Text())
-	expectStatus(t, "confirm", alice.post("/auth/account/factors/totp/confirm",
-		url.Values{"csrf_token": {csrf}, "code": {mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now()))}}), http.StatusOK)
+	alice.setUpApp(alice.csrf())
 
 	root := h.browser()
 	root.signIn("root", rootPW)
@@ -268,4 +259,18 @@ func TestPagesAdminResetsFactors(t *testing.T) {
 	if p := alice.get("/auth/account"); p.Status != http.StatusSeeOther {
 		t.Fatalf("alice still signed in: %d", p.Status)
 	}
+}
+
+// setUpApp sets up an authenticator app from the account page, as a
+// person does (the key read from the page), and returns its secret.
+func (b *browser) setUpApp(csrf string) []byte {
+	b.t.Helper()
+	en := b.post("/auth/account/factors/totp", url.Values{"csrf_token": {csrf}})
+	secret, err := mfa.ParseSecretText(mustID(b.t, en, "totp-secret").Text())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	code := mfa.TOTP.Code(secret, mfa.TOTP.Step(b.h.Clock.Now()))
+	expectStatus(b.t, "confirm", b.post("/auth/account/factors/totp/confirm", url.Values{"csrf_token": {csrf}, "code": {code}}), http.StatusOK)
+	return secret
 }

@@ -109,8 +109,9 @@ http {
 // caddy starts Debian's Caddy with docs/proxies/Caddyfile, its addresses
 // replaced and its site served over plain HTTP, its admin endpoint off
 // (it would listen on localhost:2019, one for the whole machine), and its
-// data and configuration in a temporary directory.
-func (f *forwardAuth) caddy() {
+// data and configuration in a temporary directory. Each edit, if any, is
+// applied to the site after that.
+func (f *forwardAuth) caddy(edits ...func(string) string) {
 	t := f.t
 	bin := proxyBinary(t, "caddy", "/usr/bin/caddy")
 	dir := t.TempDir()
@@ -118,6 +119,9 @@ func (f *forwardAuth) caddy() {
 		"care.example {", fmt.Sprintf("http://127.0.0.1:%d {", f.ports[0]),
 		"127.0.0.1:8080", strings.TrimPrefix(f.vigil.URL, "http://"),
 		"127.0.0.1:5000", f.app.addr)
+	for _, edit := range edits {
+		site = edit(site)
+	}
 	conf := filepath.Join(dir, "Caddyfile")
 	writeFile(t, conf, "{\n\tadmin off\n}\n\n"+site)
 	env := append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"))

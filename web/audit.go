@@ -16,14 +16,75 @@ import (
 // auditPageSize is how many events one page of the audit log shows.
 const auditPageSize = 50
 
-// eventNames are the events the audit filter offers (SPEC §4).
-var eventNames = []string{
-	vigil.EventLoginSucceeded, vigil.EventLoginFailed, vigil.EventLoginThrottled, vigil.EventLogout,
-	vigil.EventSessionExpiredInactivity, vigil.EventSessionExpiredLifetime, vigil.EventSessionRevoked,
-	vigil.EventSessionsRevokedOthers, vigil.EventPasswordChanged, vigil.EventInvalidCurrentPassword,
-	vigil.EventPasswordResetIssued, vigil.EventPasswordResetCompleted, vigil.EventCSRFRejected,
-	vigil.EventAccessForbidden, vigil.EventUserCreated, vigil.EventUserDisabled, vigil.EventUserEnabled,
-	vigil.EventReauthenticated, vigil.EventReauthFailed, vigil.EventPasswordRehashed,
+// eventLabels name every audit event (vigil.EventNames) in plain words,
+// in sentence case, for the people who read the audit page; the filter
+// offers them in vigil.EventNames' order. The stored name stays in the
+// page (the option's value, the row's data-event) for those who search
+// the log by it.
+var eventLabels = map[string]string{
+	vigil.EventLoginSucceeded:           "Signed in",
+	vigil.EventLoginFailed:              "Sign-in failed",
+	vigil.EventLoginThrottled:           "Sign-in blocked: too many attempts",
+	vigil.EventLogout:                   "Signed out",
+	vigil.EventSessionExpiredInactivity: "Session ended: idle too long",
+	vigil.EventSessionExpiredLifetime:   "Session ended: time limit reached",
+	vigil.EventSessionRevoked:           "Session ended remotely",
+	vigil.EventSessionsRevokedOthers:    "Signed out other devices",
+	vigil.EventPasswordChanged:          "Password changed, all sessions ended",
+	vigil.EventInvalidCurrentPassword:   "Wrong current password",
+	vigil.EventPasswordResetIssued:      "Password reset link made",
+	vigil.EventPasswordResetCompleted:   "Password reset completed",
+	vigil.EventCSRFRejected:             "Form refused: not sent from this site",
+	vigil.EventAccessForbidden:          "Access refused",
+	vigil.EventUserCreated:              "Account created",
+	vigil.EventUserDisabled:             "Account disabled",
+	vigil.EventUserEnabled:              "Account enabled",
+	vigil.EventReauthenticated:          "Password confirmed again",
+	vigil.EventReauthFailed:             "Password confirmation failed",
+	vigil.EventPasswordRehashed:         "Password storage upgraded",
+	vigil.EventDeviceBound:              "Session bound to a device",
+	vigil.EventDeviceBindingRefreshed:   "Device-bound session renewed",
+	vigil.EventDeviceBindingFailed:      "Device binding refused",
+	vigil.EventMFAChallenged:            "Second step asked for",
+	vigil.EventMFAFailed:                "Second step failed",
+	vigil.EventStepUp:                   "Second step passed",
+	vigil.EventMFAEnrolled:              "Second factor added",
+	vigil.EventMFARemoved:               "Second factor removed",
+	vigil.EventRecoveryCodesGenerated:   "New recovery codes made",
+	vigil.EventRecoveryCodeUsed:         "Recovery code used",
+	vigil.EventMFAReset:                 "All second factors removed by an administrator",
+}
+
+// eventLabel is an event's plain name; an unknown name (from a newer
+// version, say) shows as stored.
+func eventLabel(name string) string {
+	if l, ok := eventLabels[name]; ok {
+		return l
+	}
+	return name
+}
+
+// eventOption is one choice of the filter's event list.
+type eventOption struct{ Name, Label string }
+
+// eventOptions are the filter's choices: every event vigil writes.
+func eventOptions() []eventOption {
+	names := vigil.EventNames()
+	out := make([]eventOption, len(names))
+	for i, n := range names {
+		out[i] = eventOption{Name: n, Label: eventLabel(n)}
+	}
+	return out
+}
+
+// auditRow is one event as the audit page shows it: its plain name, and
+// whether its user has an account to link to (a failed sign-in's typed
+// name, or a deleted user's, is shown as text).
+type auditRow struct {
+	vigil.Event
+	Label     string
+	UserLink  bool // Username has an account
+	ActorLink bool // Actor is a user with an account (not "cli", "system"…)
 }
 
 // auditQuery is the filter form as typed, echoed back into it.
@@ -34,10 +95,11 @@ type auditQuery struct {
 type adminAuditData struct {
 	adminBase
 	Query      auditQuery
-	EventNames []string
-	Events     []vigil.Event
-	Older      string // the next page's address, "" on the last page
-	Newest     string // the first page's address, "" on the first page
+	EventNames []eventOption
+	Events     []auditRow
+	From, To   time.Time // the filter's bounds as read, zero when open
+	Older      string    // the next page's address, "" on the last page
+	Newest     string    // the first page's address, "" on the first page
 	Problem    string
 }
 
@@ -45,7 +107,7 @@ type adminAuditData struct {
 // time range, a page at a time (paging backwards by event id).
 func (p *Pages) adminAudit(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
 	q := r.URL.Query()
-	d := adminAuditData{adminBase: p.adminBase(r, cur), EventNames: eventNames, Query: auditQuery{
+	d := adminAuditData{adminBase: p.adminBase(r, cur), EventNames: eventOptions(), Query: auditQuery{
 		Username: strings.TrimSpace(q.Get("username")), Event: strings.TrimSpace(q.Get("event")),
 		Since: strings.TrimSpace(q.Get("since")), Until: strings.TrimSpace(q.Get("until")),
 	}}
@@ -54,6 +116,7 @@ func (p *Pages) adminAudit(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 	if err != nil {
 		d.Problem, status = err.Error(), vigilhttp.Status(vigil.CodeInvalidRequest)
 	} else {
+		d.From, d.To = f.Since, f.Until
 		events, err := p.engine.Events(r.Context(), f)
 		if err != nil {
 			return err
@@ -65,10 +128,39 @@ func (p *Pages) adminAudit(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 		if f.BeforeID > 0 {
 			d.Newest = p.at(auditURL(d.Query, 0))
 		}
-		d.Events = events
+		if d.Events, err = p.auditRows(r, events); err != nil {
+			return err
+		}
 	}
 	p.render(w, r, status, "admin_audit", view{Title: "Audit log", Cur: cur, Nav: "admin", Data: d})
 	return nil
+}
+
+// auditRows labels the events and marks the users that exist today.
+func (p *Pages) auditRows(r *http.Request, events []vigil.Event) ([]auditRow, error) {
+	names := make([]string, 0, len(events))
+	for _, e := range events {
+		names = append(names, e.Username, e.Actor)
+	}
+	exists, err := p.engine.ExistingUsers(r.Context(), names)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]auditRow, len(events))
+	for i, e := range events {
+		rows[i] = auditRow{Event: e, Label: eventLabel(e.Event), UserLink: exists[e.Username], ActorLink: exists[e.Actor]}
+	}
+	return rows, nil
+}
+
+// userEventRows are the events of one user's page: the user exists (the
+// page is theirs), whoever acted is shown as text.
+func userEventRows(events []vigil.Event) []auditRow {
+	rows := make([]auditRow, len(events))
+	for i, e := range events {
+		rows[i] = auditRow{Event: e, Label: eventLabel(e.Event), UserLink: true}
+	}
+	return rows
 }
 
 // auditFilter turns the form into a store filter, one page and one more
@@ -113,7 +205,7 @@ func parseWhen(s string, now time.Time, end bool) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, errors.New("use a date and time such as 2026-11-28T09:30 (UTC), or a duration back from now such as 2h")
+	return time.Time{}, errors.New("use a date, a date and time such as 2026-11-28T09:30, or a duration back from now such as 2h")
 }
 
 // auditURL is the audit page with the same filters, before an event id.

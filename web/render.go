@@ -150,7 +150,8 @@ func (p *Pages) funcs() template.FuncMap {
 		"table": func(id string, showUser bool, rows []deviceRow) sessionsTable {
 			return sessionsTable{ID: id, ShowUser: showUser, Rows: rows}
 		},
-		"events": func(id string, evs []vigil.Event) eventsTable { return eventsTable{ID: id, Events: evs} },
+		"events": func(id string, evs []vigil.Event) eventsTable { return eventsTable{ID: id, Events: userEventRows(evs)} },
+		"rows":   func(id string, rows []auditRow) eventsTable { return eventsTable{ID: id, Events: rows} },
 		"actions": func(name string, disabled, self bool, csrf, here string) userActions {
 			return userActions{Username: name, Disabled: disabled, Self: self, CSRF: csrf, Here: here}
 		},
@@ -172,7 +173,7 @@ type (
 	}
 	eventsTable struct {
 		ID     string
-		Events []vigil.Event
+		Events []auditRow
 	}
 	userActions struct {
 		Username       string

@@ -38,6 +38,13 @@
     return (m < 0 ? '-' : '+') + ('0' + Math.floor(a / 60)).slice(-2) + ':' + ('0' + (a % 60)).slice(-2);
   }
 
+  // localStamp is d's local date and time as 2026-11-28T09:30[:05].
+  function localStamp(d, seconds) {
+    var p = function (n) { return ('0' + n).slice(-2); };
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' +
+      p(d.getHours()) + ':' + p(d.getMinutes()) + (seconds ? ':' + p(d.getSeconds()) : '');
+  }
+
   // localFilter makes the audit filter's dates and times local: the
   // table shows local times, so "From 09:30" means 09:30 here. On submit a
   // date or date-time without a zone gets the local offset of that moment
@@ -52,6 +59,18 @@
       hint.textContent = 'Times are your local time (UTC' + offset(new Date()) +
         '): a date, a date and time (2026-11-28T09:30), or a duration back from now (30m, 2h, 168h).';
     }
+    // A value this script sent with its offset comes back in the field
+    // (and in the paging links) as sent; show it in local time again, as
+    // typed, so that the form reads as the table does.
+    var ids = ['audit-since', 'audit-until'];
+    for (var j = 0; j < ids.length; j++) {
+      var f = document.getElementById(ids[j]);
+      var v = f ? f.value.trim() : '';
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})$/.test(v)) { continue; }
+      var t = new Date(v);
+      if (isNaN(t.getTime())) { continue; }
+      f.value = localStamp(t, t.getSeconds() !== 0);
+    }
     form.addEventListener('submit', function () {
       var fields = [['audit-since', false], ['audit-until', true]];
       for (var i = 0; i < fields.length; i++) {
@@ -62,9 +81,7 @@
         var d = new Date(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0));
         if (fields[i][1] && m[4] === undefined) { d = new Date(+m[1], +m[2] - 1, +m[3] + 1); }
         if (isNaN(d.getTime())) { continue; }
-        var p = function (n) { return ('0' + n).slice(-2); };
-        el.value = d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' +
-          p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()) + offset(d);
+        el.value = localStamp(d, true) + offset(d);
       }
     });
   }

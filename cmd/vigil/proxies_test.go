@@ -157,12 +157,14 @@ func (f *forwardAuth) checkIdentity(t *testing.T) {
 	if v.URI != "/notes/1?tab=plan&page=2" {
 		t.Errorf("the app was asked for %q", v.URI)
 	}
-	wantIdentity(t, "patient", v, map[string]string{"remote-user": "alice", "remote-role": "patient", "remote-groups": "patient", "remote-session-id": sid})
+	// A password-only session (AAL1) of a client that did not bind a key.
+	wantIdentity(t, "patient", v, map[string]string{"remote-user": "alice", "remote-role": "patient", "remote-groups": "patient", "remote-session-id": sid,
+		"remote-aal": "1", "remote-device-bound": "false"})
 
 	dr, sid, _ := f.signIn(t, "dr.bob", clinicianPW)
 	v = f.saw(t, "clinician with forged headers", dr.Do("GET", "/notes/1", nil, forgeries()...))
 	wantIdentity(t, "clinician", v, map[string]string{"remote-user": "dr.bob", "remote-role": "clinician", "remote-groups": "clinician",
-		"remote-clinician-id": "GMC-7012345", "remote-session-id": sid})
+		"remote-clinician-id": "GMC-7012345", "remote-session-id": sid, "remote-aal": "1", "remote-device-bound": "false"})
 }
 
 func (f *forwardAuth) checkCookie(t *testing.T) {
@@ -263,7 +265,8 @@ func (f *forwardAuth) checkHTTP2(t *testing.T) {
 	if proto != 2 {
 		t.Fatalf("the proxy answered over HTTP/%d, want 2", proto)
 	}
-	wantIdentity(t, "HTTP/2", v, map[string]string{"remote-user": "alice", "remote-role": "patient", "remote-groups": "patient", "remote-session-id": sid})
+	wantIdentity(t, "HTTP/2", v, map[string]string{"remote-user": "alice", "remote-role": "patient", "remote-groups": "patient", "remote-session-id": sid,
+		"remote-aal": "1", "remote-device-bound": "false"})
 	noToken(t, v, token)
 	if c := v.Header.Get("Cookie"); !hasCookie(c, "theme=dark") || !hasCookie(c, "lang=en") {
 		t.Errorf("over HTTP/2 the app got Cookie %q", c)

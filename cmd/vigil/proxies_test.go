@@ -131,6 +131,9 @@ func (f *forwardAuth) checkSignInRedirect(t *testing.T) {
 		t.Fatalf("the sign-in page through the proxy: %d %s", page.Status, page.Header.Get("Content-Type"))
 	}
 	expect(t, "API request without a session", b.Do("GET", "/api/notes", nil), 401, "UNAUTHENTICATED")
+	// A page's script asking for HTML is not a navigation: it gets the 401.
+	expect(t, "a script's request for HTML without a session", b.Do("GET", "/notes/1", nil,
+		"Accept", "text/html", "X-Requested-With", "XMLHttpRequest"), 401, "UNAUTHENTICATED")
 	expect(t, "same-origin POST without a session", b.Do("POST", "/notes", map[string]string{}), 401, "UNAUTHENTICATED")
 	if n := f.app.hits.Load() - hits; n != 0 {
 		t.Errorf("the app was reached %d times without a session", n)

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -39,7 +38,7 @@ type Created struct {
 // CONFLICT for a taken username, or a store error.
 func (e *Engine) CreateUser(ctx context.Context, n NewUser, a Actor) (*Created, error) {
 	u := &vigil.User{Username: vigil.NormalizeUsername(n.Username), Role: n.Role, ClinicianID: n.ClinicianID,
-		Email: vigil.NormalizeEmail(n.Email), DisplayName: normalizeDisplayName(n.DisplayName), CreatedAt: e.now()}
+		Email: vigil.NormalizeEmail(n.Email), DisplayName: NormalizeDisplayName(n.DisplayName), CreatedAt: e.now()}
 	if err := validateNewUser(u); err != nil {
 		return nil, err
 	}
@@ -77,7 +76,7 @@ func validateNewUser(u *vigil.User) error {
 	if !u.Role.Valid() {
 		return vigil.Errorf(vigil.CodeInvalidRequest, "Invalid role: want patient, clinician or admin.")
 	}
-	if len(u.ClinicianID) > 64 || slices.ContainsFunc([]rune(u.ClinicianID), func(r rune) bool { return !unicode.IsPrint(r) }) {
+	if vigil.ValidateClinicianID(u.ClinicianID) != nil {
 		return vigil.Errorf(vigil.CodeInvalidRequest, "Invalid clinician id: at most 64 printable characters.")
 	}
 	if err := vigil.ValidateEmail(u.Email); err != nil {
@@ -89,10 +88,11 @@ func validateNewUser(u *vigil.User) error {
 	return nil
 }
 
-// normalizeDisplayName trims s and composes it (Unicode NFC), so that one
+// NormalizeDisplayName trims s and composes it (Unicode NFC), so that one
 // name typed on two keyboards is stored as one string. NFC, not the NFKC
 // of passwords: a name keeps its compatibility characters as written.
-func normalizeDisplayName(s string) string {
+// Every way a user is created (CreateUser, vigil user import) stores it so.
+func NormalizeDisplayName(s string) string {
 	return norm.NFC.String(strings.TrimSpace(s))
 }
 

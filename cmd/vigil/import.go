@@ -11,9 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/password"
 )
 
@@ -198,7 +197,7 @@ func checkRecord(rec importRecord, opt importOptions) importRow {
 	row.name = vigil.NormalizeUsername(fields["username"])
 	row.nameOK = vigil.ValidateUsername(row.name) == nil
 	u := vigil.User{Username: row.name, ClinicianID: fields["clinician_id"], Email: vigil.NormalizeEmail(fields["email"]),
-		DisplayName: norm.NFC.String(strings.TrimSpace(fields["display_name"])), PasswordHash: fields["password_hash"]}
+		DisplayName: auth.NormalizeDisplayName(fields["display_name"]), PasswordHash: fields["password_hash"]}
 	problem := func(err error) {
 		if err != nil {
 			row.problems = append(row.problems, err.Error())

@@ -30,15 +30,6 @@ func InsertSession(d Dialect, s *vigil.Session) (string, []any) {
 		aal, factors)`, len(args)), args
 }
 
-// InsertEvent returns AppendEvent's statement in dialect d, which returns
-// the new event's id, and its parameters for e.
-func InsertEvent(d Dialect, e *vigil.Event) (string, []any) {
-	args := []any{d.Time(e.Time), e.Username, e.Actor, e.Category, e.Event, e.Detail, e.IP,
-		e.UserAgent, e.SessionID}
-	return insert(d, `audit_events (time, username, actor, category, event, detail, ip,
-		user_agent, session_id)`, len(args)) + ` RETURNING id`, args
-}
-
 // insert returns "INSERT INTO into VALUES (...)" with n parameters.
 func insert(d Dialect, into string, n int) string {
 	var b strings.Builder

@@ -266,6 +266,8 @@ type Store interface {
 	FactorStore
 	PendingSignInStore
 	UserImporter
+	CeremonyStore
+	WebhookOutbox
 	// Ping reports whether the store answers; ErrUnavailable if not.
 	Ping(ctx context.Context) error
 	// Close releases the store.

@@ -86,11 +86,13 @@ func (s *Store) AddTOTP(ctx context.Context, f *vigil.TOTPFactor) error {
 	return s.exec(ctx, "add totp", vigil.ErrConflict, factorSQL.AddTOTP, f.UserID, f.Secret, dbTime(f.CreatedAt), f.LastStep)
 }
 
-// ConfirmTOTP confirms the user's pending TOTP. ErrNotFound if there is
-// none pending; of concurrent calls, the others wait for the row lock and
-// then find it confirmed.
+// ConfirmTOTP confirms the user's pending TOTP and writes a
+// vigil.WebhookMFAChanged message, in one transaction. ErrNotFound if
+// there is none pending; of concurrent calls, the others wait for the row
+// lock and then find it confirmed (and write nothing).
 func (s *Store) ConfirmTOTP(ctx context.Context, userID int64, step int64, at time.Time) error {
-	return s.exec(ctx, "confirm totp", pgx.ErrNoRows, factorSQL.ConfirmTOTP, userID, step, dbTime(at))
+	return s.changeFactors(ctx, "confirm totp", userID, vigil.MFAChangeTOTPAdded, at,
+		factorSQL.ConfirmTOTP, userID, step, dbTime(at))
 }
 
 // RecordTOTPStep records step if it is greater than the stored one: a
@@ -117,18 +119,19 @@ func (s *Store) ResealTOTP(ctx context.Context, userID int64, old, sealed string
 	return s.exec(ctx, "reseal totp", pgx.ErrNoRows, factorSQL.ResealTOTP, userID, old, sealed)
 }
 
-// RemoveTOTP deletes the user's TOTP. ErrNotFound if there is none.
+// RemoveTOTP deletes the user's TOTP and writes a vigil.WebhookMFAChanged
+// message, in one transaction. ErrNotFound if there is none.
 func (s *Store) RemoveTOTP(ctx context.Context, userID int64) error {
-	return s.exec(ctx, "remove totp", pgx.ErrNoRows, factorSQL.RemoveTOTP, userID)
+	return s.changeFactors(ctx, "remove totp", userID, vigil.MFAChangeTOTPRemoved, time.Now(),
+		factorSQL.RemoveTOTP, userID)
 }
 
-// AddWebAuthnCredential stores c. ErrConflict if its id is taken;
+// AddWebAuthnCredential stores c and writes a vigil.WebhookMFAChanged
+// message, in one transaction. ErrConflict if its id is taken;
 // ErrNotFound if its user does not exist.
 func (s *Store) AddWebAuthnCredential(ctx context.Context, c *vigil.WebAuthnCredential) error {
-	return s.run(ctx, "add webauthn credential", func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, factorSQL.AddCredential, sqlstore.WebAuthnArgs(dialect{}, c)...)
-		return err
-	})
+	return s.changeFactors(ctx, "add webauthn credential", c.UserID, vigil.MFAChangePasskeyAdded, c.CreatedAt,
+		factorSQL.AddCredential, sqlstore.WebAuthnArgs(dialect{}, c)...)
 }
 
 // WebAuthnCredentials returns the user's credentials, oldest first.
@@ -166,14 +169,30 @@ func (s *Store) RecordWebAuthnUse(ctx context.Context, id []byte, signCount uint
 	return s.exec(ctx, "record webauthn use", pgx.ErrNoRows, factorSQL.RecordUse, id, int64(signCount), backupState, dbTime(at))
 }
 
-// RemoveWebAuthnCredential deletes the user's credential. ErrNotFound if
-// the user has no credential with id.
+// RemoveWebAuthnCredential deletes the user's credential and writes a
+// vigil.WebhookMFAChanged message, in one transaction. ErrNotFound if the
+// user has no credential with id.
 func (s *Store) RemoveWebAuthnCredential(ctx context.Context, userID int64, id []byte) error {
-	return s.exec(ctx, "remove webauthn credential", pgx.ErrNoRows, factorSQL.RemoveCredential, userID, id)
+	return s.changeFactors(ctx, "remove webauthn credential", userID, vigil.MFAChangePasskeyRemoved, time.Now(),
+		factorSQL.RemoveCredential, userID, id)
 }
 
-// ReplaceRecoveryCodes replaces the user's recovery set in one
-// transaction, under the user's row lock (lockUser). ErrConflict if
+// changeFactors runs query, which changes the user's factors, and writes
+// the vigil.WebhookMFAChanged message of change, in one transaction;
+// ErrNotFound if the statement changed no row (and then nothing is
+// written).
+func (s *Store) changeFactors(ctx context.Context, op string, userID int64, change string, at time.Time, query string, args ...any) error {
+	return s.inTx(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, query, args...)
+		if err := oneRow(tag, err); err != nil {
+			return err
+		}
+		return writeMFAWebhook(ctx, tx, userID, change, at)
+	})
+}
+
+// ReplaceRecoveryCodes replaces the user's recovery set and writes a
+// vigil.WebhookMFAChanged message in one transaction, under the user's row lock (lockUser). ErrConflict if
 // hashes repeat; ErrNotFound if there is no such user.
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []vigil.TokenHash, at time.Time) error {
 	return s.inTx(ctx, "replace recovery codes", func(ctx context.Context, tx pgx.Tx) error {
@@ -188,7 +207,10 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 		for _, h := range hashes {
 			batch.Queue(factorSQL.InsertRecovery, userID, h[:], dbTime(at))
 		}
-		return tx.SendBatch(ctx, &batch).Close()
+		if err := tx.SendBatch(ctx, &batch).Close(); err != nil {
+			return err
+		}
+		return writeMFAWebhook(ctx, tx, userID, vigil.MFAChangeRecoveryReplaced, at)
 	})
 }
 
@@ -214,8 +236,9 @@ func (s *Store) ConsumeRecoveryCode(ctx context.Context, userID int64, h vigil.T
 	return left, err
 }
 
-// RemoveFactors deletes every factor of the user in one transaction, and
-// reports whether there was any.
+// RemoveFactors deletes every factor of the user, and reports whether
+// there was any, writing a vigil.WebhookMFAChanged message if there was,
+// in one transaction.
 func (s *Store) RemoveFactors(ctx context.Context, userID int64) (bool, error) {
 	var removed bool
 	err := s.inTx(ctx, "remove factors", func(ctx context.Context, tx pgx.Tx) error {
@@ -226,7 +249,10 @@ func (s *Store) RemoveFactors(ctx context.Context, userID int64) (bool, error) {
 			}
 			removed = removed || tag.RowsAffected() > 0
 		}
-		return nil
+		if !removed {
+			return nil
+		}
+		return writeMFAWebhook(ctx, tx, userID, vigil.MFAChangeFactorsRemoved, time.Now())
 	})
 	return removed && err == nil, err
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,8 +11,8 @@ import (
 	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
-// EndSession ends a live session for reason and logs its revocation, in one
-// transaction. It reports false, with no error, when the session is missing
+// EndSession ends a live session for reason and logs its revocation and
+// its vigil.WebhookSessionRevoked message, in one transaction. It reports false, with no error, when the session is missing
 // or already ended: the conditional UPDATE makes exactly one of any number
 // of concurrent calls see a changed row (the others wait for its row lock,
 // then find ended_at set), and only that one logs.
@@ -21,20 +22,28 @@ func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, 
 	}
 	var ended bool
 	err := s.inTx(ctx, "end session", func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE sessions SET ended_at = $1, end_reason = $2
-			WHERE id = $3 AND ended_at IS NULL`, at, reason, id)
-		if err != nil || tag.RowsAffected() == 0 {
+		var userID int64
+		err := tx.QueryRow(ctx, `UPDATE sessions SET ended_at = $1, end_reason = $2
+			WHERE id = $3 AND ended_at IS NULL RETURNING user_id`, at, reason, id).Scan(&userID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // missing or already ended
+		}
+		if err != nil {
 			return err
 		}
 		ended = true
+		if err := writeRevokedWebhook(ctx, tx, userID, []string{id}, reason, at); err != nil {
+			return err
+		}
 		return s.logRevocations(ctx, tx, []string{id}, 0, at)
 	})
 	return ended && err == nil, err
 }
 
 // EndUserSessions ends every live session of the user but exceptID ("" for
-// none) and returns the ids it ended, logging them in the same transaction
-// as package sqlite does: one entry naming the user when every session
+// none) and returns the ids it ended, logging them (and writing one
+// vigil.WebhookSessionRevoked message with every id) in the same
+// transaction as package sqlite does: one entry naming the user when every session
 // ended, else one entry per session (a user entry would also name the
 // session that was kept). The rows are locked in id order first, so that
 // concurrent calls for one user queue instead of deadlocking.
@@ -52,6 +61,9 @@ func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID stri
 			return err
 		}
 		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || len(ids) == 0 {
+			return err
+		}
+		if err := writeRevokedWebhook(ctx, tx, userID, ids, reason, at); err != nil {
 			return err
 		}
 		if exceptID == "" {
@@ -77,4 +89,12 @@ func (s *Store) RotateSession(ctx context.Context, id string, h vigil.TokenHash,
 		}
 		return s.logRevocations(ctx, tx, []string{id}, 0, reauthAt)
 	})
+}
+
+// writeRevokedWebhook adds the vigil.WebhookSessionRevoked message of
+// sessions ids of the user, ended for reason, to the outbox within tx.
+// (Before logRevocations, which takes the log lock last.)
+func writeRevokedWebhook(ctx context.Context, tx pgx.Tx, userID int64, ids []string, reason vigil.Reason, at time.Time) error {
+	return writeUserWebhook(ctx, tx, vigil.WebhookSessionRevoked, at,
+		sqlstore.UserData{UserID: userID, SessionIDs: ids, Reason: string(reason)})
 }

@@ -37,7 +37,9 @@ func (s *Store) Throttle(ctx context.Context, key string) (vigil.ThrottleState, 
 // (INSERT ... ON CONFLICT DO NOTHING followed by SELECT ... FOR UPDATE
 // would leave a gap: a reset between the two finds no row to lock.)
 // fn runs while the row lock is held: it must be quick and must not use
-// the store.
+// the store. When the result locks a username (a "user:" key's
+// LockedUntil moves later), the same transaction writes a
+// vigil.WebhookLoginLocked message.
 func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.ThrottleState) vigil.ThrottleState) (vigil.ThrottleState, error) {
 	var st vigil.ThrottleState
 	err := s.inTx(ctx, "update throttle", func(ctx context.Context, tx pgx.Tx) error {
@@ -52,6 +54,9 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.Th
 		st = sqlstore.StoredThrottle(fn(old))
 		_, err = tx.Exec(ctx, `UPDATE throttle SET failures = $2, streak = $3, locked_until = $4, pending = $5,
 			updated_at = now() WHERE key = $1`, key, notNull(st.Failures), st.Streak, dbTime(st.LockedUntil), notNull(st.Pending))
+		if m, locked := sqlstore.LockMessage(key, old, st, time.Now()); locked && err == nil {
+			return writeWebhook(ctx, tx, m)
+		}
 		return err
 	})
 	if err != nil {

@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/internal/sqlstore"
@@ -40,17 +43,41 @@ func (s *Store) ListUsers(ctx context.Context) ([]vigil.User, error) {
 	return users, err
 }
 
-// SetPassword replaces the user's hash and sets PasswordChangedAt.
+// SetPassword replaces the user's hash and sets PasswordChangedAt, and
+// writes a vigil.WebhookPasswordChanged message, in one transaction.
 // ErrNotFound if there is no such user.
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error {
-	return s.updateUser(ctx, "set password",
-		`UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3`, hash, dbTime(at), userID)
+	return s.inTx(ctx, "set password", func(ctx context.Context, tx pgx.Tx) error {
+		data := sqlstore.UserData{UserID: userID}
+		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3
+			RETURNING username`, hash, dbTime(at), userID).Scan(&data.Username)
+		if err != nil {
+			return err // pgx.ErrNoRows: no such user
+		}
+		return writeWebhook(ctx, tx, sqlstore.UserMessage(vigil.WebhookPasswordChanged, at, data))
+	})
 }
 
-// SetDisabled disables or enables the user (idempotently). ErrNotFound if
-// there is no such user.
+// SetDisabled disables or enables the user (idempotently) and, when the
+// flag flips, writes a vigil.WebhookUserDisabled or WebhookUserEnabled
+// message, in one transaction: the conditional UPDATE makes one of
+// concurrent flips to one value see the change (the others wait for its
+// row lock, then find the value set). ErrNotFound if there is no such
+// user.
 func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	return s.updateUser(ctx, "set disabled", `UPDATE users SET disabled = $1 WHERE id = $2`, disabled, userID)
+	return s.inTx(ctx, "set disabled", func(ctx context.Context, tx pgx.Tx) error {
+		data := sqlstore.UserData{UserID: userID}
+		err := tx.QueryRow(ctx, `UPDATE users SET disabled = $1 WHERE id = $2 AND disabled <> $1
+			RETURNING username`, disabled, userID).Scan(&data.Username)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var one int // unchanged: it had the value already, or there is no such user
+			return tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1`, userID).Scan(&one)
+		}
+		if err != nil {
+			return err
+		}
+		return writeWebhook(ctx, tx, sqlstore.UserMessage(sqlstore.DisabledType(disabled), time.Now(), data))
+	})
 }
 
 // RecordLogin sets LastLogin. ErrNotFound if there is no such user.

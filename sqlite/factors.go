@@ -63,10 +63,12 @@ func (s *Store) AddTOTP(ctx context.Context, f *vigil.TOTPFactor) error {
 	return wrap(ctx, "add totp", err)
 }
 
-// ConfirmTOTP confirms the user's pending TOTP. ErrNotFound if there is
-// none pending.
+// ConfirmTOTP confirms the user's pending TOTP and writes a
+// vigil.WebhookMFAChanged message, in one transaction. ErrNotFound if
+// there is none pending.
 func (s *Store) ConfirmTOTP(ctx context.Context, userID int64, step int64, at time.Time) error {
-	return s.updateUser(ctx, "confirm totp", factorSQL.ConfirmTOTP, userID, step, dbTime(at))
+	return s.changeFactors(ctx, "confirm totp", userID, vigil.MFAChangeTOTPAdded, at,
+		factorSQL.ConfirmTOTP, userID, step, dbTime(at))
 }
 
 // RecordTOTPStep records step if it is greater than the stored one, by a
@@ -96,16 +98,19 @@ func (s *Store) ResealTOTP(ctx context.Context, userID int64, old, sealed string
 	return s.updateUser(ctx, "reseal totp", factorSQL.ResealTOTP, userID, old, sealed)
 }
 
-// RemoveTOTP deletes the user's TOTP. ErrNotFound if there is none.
+// RemoveTOTP deletes the user's TOTP and writes a vigil.WebhookMFAChanged
+// message, in one transaction. ErrNotFound if there is none.
 func (s *Store) RemoveTOTP(ctx context.Context, userID int64) error {
-	return s.updateUser(ctx, "remove totp", factorSQL.RemoveTOTP, userID)
+	return s.changeFactors(ctx, "remove totp", userID, vigil.MFAChangeTOTPRemoved, time.Now(),
+		factorSQL.RemoveTOTP, userID)
 }
 
-// AddWebAuthnCredential stores c. ErrConflict if its id is taken;
+// AddWebAuthnCredential stores c and writes a vigil.WebhookMFAChanged
+// message, in one transaction. ErrConflict if its id is taken;
 // ErrNotFound if its user does not exist.
 func (s *Store) AddWebAuthnCredential(ctx context.Context, c *vigil.WebAuthnCredential) error {
-	_, err := s.write.ExecContext(ctx, factorSQL.AddCredential, sqlstore.WebAuthnArgs(dialect{}, c)...)
-	return wrap(ctx, "add webauthn credential", err)
+	return s.changeFactors(ctx, "add webauthn credential", c.UserID, vigil.MFAChangePasskeyAdded, c.CreatedAt,
+		factorSQL.AddCredential, sqlstore.WebAuthnArgs(dialect{}, c)...)
 }
 
 // WebAuthnCredentials returns the user's credentials, oldest first.
@@ -135,14 +140,39 @@ func (s *Store) RecordWebAuthnUse(ctx context.Context, id []byte, signCount uint
 	return s.updateUser(ctx, "record webauthn use", factorSQL.RecordUse, id, int64(signCount), backupState, dbTime(at))
 }
 
-// RemoveWebAuthnCredential deletes the user's credential. ErrNotFound if
-// the user has no credential with id.
+// RemoveWebAuthnCredential deletes the user's credential and writes a
+// vigil.WebhookMFAChanged message, in one transaction. ErrNotFound if the
+// user has no credential with id.
 func (s *Store) RemoveWebAuthnCredential(ctx context.Context, userID int64, id []byte) error {
-	return s.updateUser(ctx, "remove webauthn credential", factorSQL.RemoveCredential, userID, id)
+	return s.changeFactors(ctx, "remove webauthn credential", userID, vigil.MFAChangePasskeyRemoved, time.Now(),
+		factorSQL.RemoveCredential, userID, id)
 }
 
-// ReplaceRecoveryCodes replaces the user's recovery set in one
-// transaction. ErrConflict if hashes repeat; ErrNotFound if there is no
+// changeFactors runs query, which changes the user's factors, and writes
+// the vigil.WebhookMFAChanged message of change, in one transaction;
+// ErrNotFound if the statement changed no row (and then nothing is
+// written).
+func (s *Store) changeFactors(ctx context.Context, op string, userID int64, change string, at time.Time, query string, args ...any) error {
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		if err := oneRow(res); err != nil {
+			return err
+		}
+		return writeMFAWebhook(ctx, tx, userID, change, at)
+	})
+}
+
+// writeMFAWebhook adds the vigil.WebhookMFAChanged message of change to
+// the outbox within tx.
+func writeMFAWebhook(ctx context.Context, tx *sql.Tx, userID int64, change string, at time.Time) error {
+	return writeUserWebhook(ctx, tx, vigil.WebhookMFAChanged, at, sqlstore.UserData{UserID: userID, Change: change})
+}
+
+// ReplaceRecoveryCodes replaces the user's recovery set and writes a
+// vigil.WebhookMFAChanged message, in one transaction. ErrConflict if hashes repeat; ErrNotFound if there is no
 // such user.
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []vigil.TokenHash, at time.Time) error {
 	return s.inTx(ctx, "replace recovery codes", func(tx *sql.Tx) error {
@@ -158,7 +188,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 				return err
 			}
 		}
-		return nil
+		return writeMFAWebhook(ctx, tx, userID, vigil.MFAChangeRecoveryReplaced, at)
 	})
 }
 
@@ -180,8 +210,9 @@ func (s *Store) ConsumeRecoveryCode(ctx context.Context, userID int64, h vigil.T
 	return left, err
 }
 
-// RemoveFactors deletes every factor of the user in one transaction, and
-// reports whether there was any.
+// RemoveFactors deletes every factor of the user, and reports whether
+// there was any, writing a vigil.WebhookMFAChanged message if there was,
+// in one transaction.
 func (s *Store) RemoveFactors(ctx context.Context, userID int64) (bool, error) {
 	var removed bool
 	err := s.inTx(ctx, "remove factors", func(tx *sql.Tx) error {
@@ -192,7 +223,10 @@ func (s *Store) RemoveFactors(ctx context.Context, userID int64) (bool, error) {
 			}
 			removed = removed || rowsOr(res, errNone) == nil
 		}
-		return nil
+		if !removed {
+			return nil
+		}
+		return writeMFAWebhook(ctx, tx, userID, vigil.MFAChangeFactorsRemoved, time.Now())
 	})
 	return removed, err
 }

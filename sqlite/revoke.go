@@ -10,8 +10,8 @@ import (
 	"github.com/vigilauth/vigil/internal/sqlstore"
 )
 
-// EndSession ends a live session for reason and logs its revocation, in one
-// transaction. It reports false, with no error, when the session is missing
+// EndSession ends a live session for reason and logs its revocation and
+// its vigil.WebhookSessionRevoked message, in one transaction. It reports false, with no error, when the session is missing
 // or already ended: the conditional UPDATE makes exactly one of any number
 // of concurrent calls see a changed row.
 func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, at time.Time) (bool, error) {
@@ -20,22 +20,27 @@ func (s *Store) EndSession(ctx context.Context, id string, reason vigil.Reason, 
 	}
 	var ended bool
 	err := s.inTx(ctx, "end session", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ?
-			WHERE id = ? AND ended_at IS NULL`, dbTime(at), reason, id)
+		var userID int64
+		err := tx.QueryRowContext(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ?
+			WHERE id = ? AND ended_at IS NULL RETURNING user_id`, dbTime(at), reason, id).Scan(&userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // missing or already ended
+		}
 		if err != nil {
 			return err
 		}
-		if err := oneRow(res); err != nil {
-			return ignoreNotFound(err)
-		}
 		ended = true
-		return logRevocation(ctx, tx, vigil.Revocation{SessionID: id}, at)
+		if err := logRevocation(ctx, tx, vigil.Revocation{SessionID: id}, at); err != nil {
+			return err
+		}
+		return writeRevokedWebhook(ctx, tx, userID, []string{id}, reason, at)
 	})
 	return ended && err == nil, err
 }
 
 // EndUserSessions ends every live session of the user but exceptID ("" for
-// none) and returns the ids it ended, logging them in the same transaction:
+// none) and returns the ids it ended, logging them in the same transaction
+// (and writing one vigil.WebhookSessionRevoked message with every id):
 // one entry naming the user when every session ended, else one entry per
 // session (a user entry would also name the session that was kept).
 func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID string, reason vigil.Reason, at time.Time) ([]string, error) {
@@ -53,7 +58,10 @@ func (s *Store) EndUserSessions(ctx context.Context, userID int64, exceptID stri
 		if ids, err = collect(rows, scanString); err != nil || len(ids) == 0 {
 			return err
 		}
-		return logUserRevocations(ctx, tx, userID, exceptID, ids, at)
+		if err := logUserRevocations(ctx, tx, userID, exceptID, ids, at); err != nil {
+			return err
+		}
+		return writeRevokedWebhook(ctx, tx, userID, ids, reason, at)
 	})
 	if err != nil {
 		return nil, err
@@ -91,10 +99,9 @@ func (s *Store) RotateSession(ctx context.Context, id string, h vigil.TokenHash,
 	})
 }
 
-// ignoreNotFound turns ErrNotFound into nil.
-func ignoreNotFound(err error) error {
-	if errors.Is(err, vigil.ErrNotFound) {
-		return nil
-	}
-	return err
+// writeRevokedWebhook adds the vigil.WebhookSessionRevoked message of
+// sessions ids of the user, ended for reason, to the outbox within tx.
+func writeRevokedWebhook(ctx context.Context, tx *sql.Tx, userID int64, ids []string, reason vigil.Reason, at time.Time) error {
+	return writeUserWebhook(ctx, tx, vigil.WebhookSessionRevoked, at,
+		sqlstore.UserData{UserID: userID, SessionIDs: ids, Reason: string(reason)})
 }

@@ -20,6 +20,8 @@ func (s *Store) Throttle(ctx context.Context, key string) (vigil.ThrottleState, 
 
 // UpdateThrottle applies fn to the state of key and stores the result in one
 // write transaction, so updates of a key never interleave, and returns it.
+// When the result locks a username (a "user:" key's LockedUntil moves
+// later), the same transaction writes a vigil.WebhookLoginLocked message.
 // fn runs while the write lock is held: it must be quick and must not use
 // the store.
 func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.ThrottleState) vigil.ThrottleState) (vigil.ThrottleState, error) {
@@ -35,6 +37,9 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(vigil.Th
 			streak = excluded.streak, locked_until = excluded.locked_until, pending = excluded.pending,
 			updated_at = excluded.updated_at`,
 			key, encodeTimes(st.Failures), st.Streak, dbTime(st.LockedUntil), encodeTimes(st.Pending), time.Now().UnixMicro())
+		if m, locked := sqlstore.LockMessage(key, old, st, time.Now()); locked && err == nil {
+			return writeWebhook(ctx, tx, m)
+		}
 		return err
 	})
 	if err != nil {

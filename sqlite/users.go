@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/vigilauth/vigil"
@@ -38,17 +39,38 @@ func (s *Store) ListUsers(ctx context.Context) ([]vigil.User, error) {
 	return users, wrap(ctx, "list users", err)
 }
 
-// SetPassword replaces the user's hash and sets PasswordChangedAt.
+// SetPassword replaces the user's hash and sets PasswordChangedAt, and
+// writes a vigil.WebhookPasswordChanged message, in one transaction.
 // ErrNotFound if there is no such user.
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error {
-	return s.updateUser(ctx, "set password",
-		`UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?`, hash, dbTime(at), userID)
+	return s.inTx(ctx, "set password", func(tx *sql.Tx) error {
+		data := sqlstore.UserData{UserID: userID}
+		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?
+			RETURNING username`, hash, dbTime(at), userID).Scan(&data.Username)
+		if err != nil {
+			return err // sql.ErrNoRows: no such user
+		}
+		return writeWebhook(ctx, tx, sqlstore.UserMessage(vigil.WebhookPasswordChanged, at, data))
+	})
 }
 
-// SetDisabled disables or enables the user (idempotently). ErrNotFound if
-// there is no such user.
+// SetDisabled disables or enables the user (idempotently) and, when the
+// flag flips, writes a vigil.WebhookUserDisabled or WebhookUserEnabled
+// message, in one transaction. ErrNotFound if there is no such user.
 func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	return s.updateUser(ctx, "set disabled", `UPDATE users SET disabled = ? WHERE id = ?`, disabled, userID)
+	return s.inTx(ctx, "set disabled", func(tx *sql.Tx) error {
+		data := sqlstore.UserData{UserID: userID}
+		err := tx.QueryRowContext(ctx, `UPDATE users SET disabled = ? WHERE id = ? AND disabled <> ?
+			RETURNING username`, disabled, userID, disabled).Scan(&data.Username)
+		if errors.Is(err, sql.ErrNoRows) {
+			var one int // unchanged: it had the value already, or there is no such user
+			return tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, userID).Scan(&one)
+		}
+		if err != nil {
+			return err
+		}
+		return writeWebhook(ctx, tx, sqlstore.UserMessage(sqlstore.DisabledType(disabled), time.Now(), data))
+	})
 }
 
 // RecordLogin sets LastLogin. ErrNotFound if there is no such user.

@@ -172,10 +172,11 @@ func UserMessage(typ string, at time.Time, data UserData) vigil.WebhookMessage {
 // "user:" key whose LockedUntil moved later. ok is false otherwise.
 func LockMessage(key string, old, st vigil.ThrottleState, at time.Time) (m vigil.WebhookMessage, ok bool) {
 	username, isUser := strings.CutPrefix(key, "user:")
-	if !isUser || !st.LockedUntil.After(old.LockedUntil) {
+	until := StoredTime(st.LockedUntil) // as stored, so that an unchanged lock compares equal
+	if !isUser || !until.After(StoredTime(old.LockedUntil)) {
 		return vigil.WebhookMessage{}, false
 	}
-	m, _ = vigil.NewWebhookMessage(vigil.WebhookLoginLocked, at, LockData{username, st.LockedUntil.UTC()})
+	m, _ = vigil.NewWebhookMessage(vigil.WebhookLoginLocked, at, LockData{username, until})
 	return m, true
 }
 

@@ -44,9 +44,15 @@ const (
 // SweepOnce deletes, in batches, every session that ended, or began,
 // longer ago than the longest lifetime of any role (no cookie for it can
 // still be alive), revocation-log entries older than an hour and throttle
-// keys untouched for two hours. It returns how many sessions it deleted.
+// keys untouched for two hours, and expired passkey ceremonies. It
+// returns how many sessions it deleted.
 func (e *Engine) SweepOnce(ctx context.Context) (int, error) {
-	return sweep(ctx, e.store, e.now(), e.longestLifetime())
+	n, err := sweep(ctx, e.store, e.now(), e.longestLifetime())
+	if err != nil {
+		return n, err
+	}
+	_, err = deleteAll(ctx, e.store.DeleteCeremoniesBefore, e.now())
+	return n, err
 }
 
 // sweep is SweepOnce with the store's pruning methods, the engine's now and

@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) vigil.Store) {
 		{"Throttle", throttleTests},             // vigil.ThrottleStore
 		{"ServerKeys", keyTests},                // vigil.KeyStore
 		{"PendingSignIns", pendingTests},        // vigil.PendingSignInStore
+		{"Ceremonies", ceremonyTests},           // vigil.CeremonyStore
+		{"WebhookOutbox", outboxTests},          // vigil.WebhookOutbox
 		{"Ping", []test{{"Answers", testPing}}}, // vigil.Store
 		{"Errors", errorTests},                  // every contract
 	}

@@ -5,7 +5,14 @@ import "time"
 // Event is one audit record (SPEC §4). It never holds a token, a password
 // or a hash.
 type Event struct {
-	ID        int64
+	ID int64
+	// Seq is the event's place in the audit chain (package auditlog): 1
+	// for the first event ever appended, then one more for each, with no
+	// gaps, in the order the database committed them from every instance.
+	// AuditLog.AppendEvent sets it and Events returns it; 0 for an event
+	// written outside the chain (by hand, or before it existed). A reader
+	// that sees seq n and then n+2 knows an event is missing between.
+	Seq       int64
 	Time      time.Time
 	Username  string // whom it is about
 	Actor     string // who did it: the username, an admin, "cli" or "system"

@@ -49,6 +49,7 @@ type deviceJSON struct {
 
 type eventJSON struct {
 	ID        int64     `json:"id"`
+	Seq       int64     `json:"seq"` // the audit chain's sequence number; 0 outside the chain
 	Time      time.Time `json:"time"`
 	Username  string    `json:"username"`
 	Actor     string    `json:"actor"`
@@ -86,7 +87,7 @@ func toDevice(s vigil.Session, l vigil.Limits, currentID string) deviceJSON {
 }
 
 func toEvent(e vigil.Event) eventJSON {
-	return eventJSON{ID: e.ID, Time: e.Time.UTC(), Username: e.Username, Actor: e.Actor, Category: e.Category,
+	return eventJSON{ID: e.ID, Seq: e.Seq, Time: e.Time.UTC(), Username: e.Username, Actor: e.Actor, Category: e.Category,
 		Event: e.Event, Detail: e.Detail, IP: e.IP, UserAgent: e.UserAgent, SessionID: e.SessionID}
 }
 

@@ -13,7 +13,7 @@ import (
 var _ auditlog.Store = (*Store)(nil)
 
 // AppendEvent stores e, chained after the newest event (package auditlog),
-// and sets e.ID. Ids grow with every append. The chain's sequence numbers
+// and sets e.ID and e.Seq. Ids grow with every append. The chain's sequence numbers
 // have no gaps and follow the order of commits, from every instance: the
 // transaction locks the chain's head row (FOR UPDATE) before it reads it,
 // and a rollback leaves the head as it was. Appends made at once in this
@@ -27,10 +27,10 @@ func (s *Store) AppendEvent(ctx context.Context, e *vigil.Event) error {
 	})
 }
 
-// Events returns the events f selects, newest (highest id) first: Since is
-// inclusive, Until exclusive, BeforeID selects ids below it. Limit 0 means
-// 100 (sqlstore.DefaultEventLimit); a limit over 1000
-// (sqlstore.MaxEventLimit) is lowered to it.
+// Events returns the events f selects, each with its Seq, newest (highest
+// id) first: Since is inclusive, Until exclusive, BeforeID selects ids
+// below it. Limit 0 means 100 (sqlstore.DefaultEventLimit); a limit over
+// 1000 (sqlstore.MaxEventLimit) is lowered to it.
 func (s *Store) Events(ctx context.Context, f vigil.EventFilter) ([]vigil.Event, error) {
 	query, args := sqlstore.EventsQuery(dialect{}, f)
 	var list []vigil.Event
@@ -39,7 +39,7 @@ func (s *Store) Events(ctx context.Context, f vigil.EventFilter) ([]vigil.Event,
 		if err != nil {
 			return err
 		}
-		list, err = collect(rows, scan.Event)
+		list, err = collect(rows, scan.ListedEvent)
 		return err
 	})
 	return list, err

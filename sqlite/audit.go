@@ -12,7 +12,7 @@ import (
 var _ auditlog.Store = (*Store)(nil)
 
 // AppendEvent stores e, chained after the newest event (package auditlog),
-// and sets e.ID. Ids grow with every append; so do the chain's sequence
+// and sets e.ID and e.Seq. Ids grow with every append; so do the chain's sequence
 // numbers, with no gaps: appends take SQLite's one write lock. Appends
 // made at once share a transaction (sqlstore.AppendBatcher).
 func (s *Store) AppendEvent(ctx context.Context, e *vigil.Event) error {
@@ -23,17 +23,17 @@ func (s *Store) AppendEvent(ctx context.Context, e *vigil.Event) error {
 	})
 }
 
-// Events returns the events f selects, newest (highest id) first: Since is
-// inclusive, Until exclusive, BeforeID selects ids below it. Limit 0 means
-// 100 (sqlstore.DefaultEventLimit); a limit over 1000
-// (sqlstore.MaxEventLimit) is lowered to it.
+// Events returns the events f selects, each with its Seq, newest (highest
+// id) first: Since is inclusive, Until exclusive, BeforeID selects ids
+// below it. Limit 0 means 100 (sqlstore.DefaultEventLimit); a limit over
+// 1000 (sqlstore.MaxEventLimit) is lowered to it.
 func (s *Store) Events(ctx context.Context, f vigil.EventFilter) ([]vigil.Event, error) {
 	query, args := sqlstore.EventsQuery(dialect{}, f)
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, wrap(ctx, "events", err)
 	}
-	list, err := collect(rows, scan.Event)
+	list, err := collect(rows, scan.ListedEvent)
 	return list, wrap(ctx, "events", err)
 }
 

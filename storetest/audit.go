@@ -11,6 +11,7 @@ var auditTests = append([]test{
 	{"AppendSetsIDAndRoundTrips", testAppendEvent},
 	{"Filters", testEventFilters},
 	{"NewestFirstLimitAndPaging", testEventPaging},
+	{"SeqSetAndReturned", testEventSeq},
 }, chainTests...)
 
 // event appends an event about username at when.
@@ -89,5 +90,40 @@ func testEventPaging(f *fixture) {
 	f.ok(err, "Events with the default limit")
 	if len(got) == 0 || got[0].ID != es[9].ID {
 		f.Errorf("Events with the default limit = %d events, want the newest first", len(got))
+	}
+}
+
+// testEventSeq: AppendEvent sets each event's place in the chain, one more
+// for each append, alone or in an import; Events returns it with the
+// event, filtered and paged; and it is the Seq of the chain's record.
+func testEventSeq(f *fixture) {
+	a := f.event("alice", vigil.EventLoginFailed, t0)
+	b := f.event("bob", vigil.EventLoginSucceeded, at(time.Second))
+	users := []vigil.User{{Username: "carol", Role: vigil.RolePatient, CreatedAt: t0}}
+	imported := []vigil.Event{{Time: at(2 * time.Second), Username: "carol", Actor: "cli", Event: vigil.EventUserCreated}}
+	f.ok(f.s.ImportUsers(f.ctx, users, imported), "ImportUsers")
+	c := f.event("alice", vigil.EventLogout, at(3*time.Second))
+	seqs := []int64{a.Seq, b.Seq, imported[0].Seq, c.Seq}
+	for i, s := range seqs {
+		if s != int64(i+1) {
+			f.Fatalf("seqs after 4 appends = %v, want [1 2 3 4]", seqs)
+		}
+	}
+	got, err := f.s.Events(f.ctx, vigil.EventFilter{})
+	f.ok(err, "Events")
+	if len(got) != 4 {
+		f.Fatalf("Events returned %d events, want 4", len(got))
+	}
+	for i, e := range got {
+		if want := int64(4 - i); e.Seq != want {
+			f.Errorf("Events[%d] (%s) has seq %d, want %d: newest first, each with its seq", i, e.Event, e.Seq, want)
+		}
+	}
+	f.checkEvents(vigil.EventFilter{Username: "alice", Limit: 1, BeforeID: c.ID}, a)
+	_, recs, _ := f.records()
+	for i, r := range recs {
+		if r.Seq != seqs[i] || r.Event.Seq != r.Seq {
+			f.Errorf("record %d: seq %d, its event's %d; want %d", i, r.Seq, r.Event.Seq, seqs[i])
+		}
 	}
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -196,5 +197,39 @@ func TestAuditFilterForm(t *testing.T) {
 	}
 	if mustID(t, p, "audit-until").Attr["value"] != "noon" {
 		t.Error("the bad value is not kept")
+	}
+}
+
+// TestAuditSeq: each row shows the event's place in the audit chain (the
+// "No." column), the number the store gave it, newest first; a filtered
+// page shows the numbers the events have in the whole chain.
+func TestAuditSeq(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for _, u := range []string{"alice", "bob", "alice"} {
+		h.Engine.Audit(ctx, auth.Actor{Username: "system"}, vigil.Event{Username: u, Category: vigil.CategoryAccount, Event: vigil.EventUserEnabled})
+	}
+	want, err := h.Engine.Events(ctx, vigil.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := asRoot(h)
+	p := b.get("/auth/admin/audit")
+	expectStatus(t, "audit", p, 200)
+	if th := mustID(t, p, "audit-table").find(func(n *node) bool { return n.Tag == "th" }); len(th) == 0 || th[0].Text() != "No." {
+		t.Errorf("the first column is not the event's number")
+	}
+	rows := auditRows(t, p)
+	// The page's own sign-in comes after the events read above.
+	rows = rows[len(rows)-len(want):]
+	for i, row := range rows {
+		if got, w := cell(t, row, "No.").Text(), strconv.FormatInt(want[i].Seq, 10); got != w || want[i].Seq == 0 || row.Attr["data-seq"] != w {
+			t.Errorf("row %d: No. %q (data-seq %q), want %s", i, got, row.Attr["data-seq"], w)
+		}
+	}
+	bob := want[1] // the second of the three, newest first
+	rows = auditRows(t, b.get("/auth/admin/audit?username=bob&event=user_enabled"))
+	if len(rows) != 1 || bob.Username != "bob" || cell(t, rows[0], "No.").Text() != strconv.FormatInt(bob.Seq, 10) {
+		t.Fatalf("bob's one event: %d rows; want one numbered %d, its place in the whole chain", len(rows), bob.Seq)
 	}
 }

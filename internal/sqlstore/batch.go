@@ -33,9 +33,9 @@ type appendRequest struct {
 }
 
 // Append writes e with write, in a batch with the events that arrived
-// meanwhile, and sets e.ID. write runs one transaction over its events
-// (setting their IDs); it is called with a context that the callers'
-// cancellations do not end (the store bounds it). If a batch fails, its
+// meanwhile, and sets e.ID and e.Seq. write runs one transaction over its
+// events (setting their IDs and Seqs); it is called with a context that
+// the callers' cancellations do not end (the store bounds it). If a batch fails, its
 // events are written one by one, so that one event the database refuses
 // fails its own call alone.
 func (b *AppendBatcher) Append(ctx context.Context, e *vigil.Event, write func(ctx context.Context, events []vigil.Event) error) error {
@@ -73,13 +73,13 @@ func (b *AppendBatcher) writeBatch(ctx context.Context, write func(context.Conte
 	for i, r := range batch {
 		switch {
 		case err == nil:
-			r.e.ID = events[i].ID
+			r.e.ID, r.e.Seq = events[i].ID, events[i].Seq
 		case len(batch) == 1:
 			r.err = err
 		default:
 			one := events[i : i+1]
 			if r.err = write(ctx, one); r.err == nil {
-				r.e.ID = one[0].ID
+				r.e.ID, r.e.Seq = one[0].ID, one[0].Seq
 			}
 		}
 	}

@@ -66,13 +66,13 @@ func (c Chain) head(ctx context.Context, suffix string) (auditlog.Head, error) {
 	return h, err
 }
 
-// Append chains e after the head, stores it, sets e.ID and moves the head
-// to it. The head row stays locked (c.Lock) until the transaction ends,
+// Append chains e after the head, stores it, sets e.ID and e.Seq and
+// moves the head to it. The head row stays locked (c.Lock) until the transaction ends,
 // so appends from every instance form one chain, in the database's order.
 func (c Chain) Append(ctx context.Context, e *vigil.Event) error {
 	one := []vigil.Event{*e}
 	err := c.AppendAll(ctx, one)
-	e.ID = one[0].ID
+	e.ID, e.Seq = one[0].ID, one[0].Seq
 	return err
 }
 
@@ -81,7 +81,7 @@ func (c Chain) Append(ctx context.Context, e *vigil.Event) error {
 const appendChunk = 500
 
 // AppendAll chains events after the head, in their order, stores them,
-// sets their IDs and moves the head past them: what Append does for one,
+// sets their IDs and Seqs and moves the head past them: what Append does for one,
 // in a few statements however many there are (a user import's events).
 func (c Chain) AppendAll(ctx context.Context, events []vigil.Event) error {
 	if len(events) == 0 {
@@ -118,8 +118,8 @@ func (c Chain) AppendAll(ctx context.Context, events []vigil.Event) error {
 	return c.setHead(ctx, h.Seq, h.Hash)
 }
 
-// setIDs runs an INSERT ... RETURNING id, seq and sets the ID of the
-// event at index seq-first of events.
+// setIDs runs an INSERT ... RETURNING id, seq and sets the ID and Seq of
+// the event at index seq-first of events.
 func (c Chain) setIDs(ctx context.Context, events []vigil.Event, first int64, q string, args []any) error {
 	rows, err := c.Q.Query(ctx, q, args...)
 	if err != nil {
@@ -131,7 +131,7 @@ func (c Chain) setIDs(ctx context.Context, events []vigil.Event, first int64, q 
 		if err := rows.Scan(&id, &seq); err != nil {
 			return err
 		}
-		events[seq-first].ID = id
+		events[seq-first].ID, events[seq-first].Seq = id, seq
 	}
 	return rows.Err()
 }
@@ -276,6 +276,7 @@ func (c Chain) scanRecord(row Row) (auditlog.Record, error) {
 	err := row.Scan(&e.ID, c.D.TimeDest(&e.Time), &e.Username, &e.Actor, &e.Category, &e.Event,
 		&e.Detail, &e.IP, &e.UserAgent, &e.SessionID, &r.Seq,
 		c.D.HashDest((*vigil.TokenHash)(&r.Prev)), c.D.HashDest((*vigil.TokenHash)(&r.Hash)))
+	e.Seq = r.Seq
 	return r, err
 }
 

@@ -26,10 +26,23 @@ func EventLimit(n int) int {
 // reads them.
 const EventColumns = `id, time, username, actor, category, event, detail, ip, user_agent, session_id`
 
+// listedColumns are EventColumns and the event's seq (0 outside the
+// chain), in the order Scan.ListedEvent reads them.
+const listedColumns = EventColumns + `, coalesce(seq, 0)`
+
+// ListedEvent reads a row of EventsQuery: EventColumns and the seq.
+func (s Scan) ListedEvent(row Row) (vigil.Event, error) {
+	var e vigil.Event
+	err := row.Scan(&e.ID, s.Dialect.TimeDest(&e.Time), &e.Username, &e.Actor, &e.Category, &e.Event,
+		&e.Detail, &e.IP, &e.UserAgent, &e.SessionID, &e.Seq)
+	return e, err
+}
+
 // EventsQuery returns AuditLog.Events' query for f in dialect d, and its
 // parameters: the events whose fields match f's non-zero ones (Username
 // and Event equal, Since inclusive, Until exclusive, ids below BeforeID),
-// newest (highest id) first, at most EventLimit(f.Limit) of them.
+// newest (highest id) first, at most EventLimit(f.Limit) of them, each
+// with its seq; Scan.ListedEvent reads its rows.
 func EventsQuery(d Dialect, f vigil.EventFilter) (string, []any) {
 	var conds []string
 	var args []any
@@ -52,7 +65,7 @@ func EventsQuery(d Dialect, f vigil.EventFilter) (string, []any) {
 	if f.BeforeID > 0 {
 		add("id <", f.BeforeID)
 	}
-	q := `SELECT ` + EventColumns + ` FROM audit_events`
+	q := `SELECT ` + listedColumns + ` FROM audit_events`
 	if len(conds) > 0 {
 		q += ` WHERE ` + strings.Join(conds, " AND ")
 	}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/vigilauth/vigil/mfa"
+)
+
+// Two-factor sign-in as a clinician meets it in Chromium: --require-mfa
+// clinician in front of an app (--upstream). Run with VIGIL_TEST_BROWSER=1;
+// see browser_helpers_test.go.
+
+// chartApp is the protected app behind vigil: it records every request
+// that reaches it, with the identity vigil sent.
+type chartApp struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []string // "user aal" of each request
+}
+
+// startChartApp starts the app; its pages show who vigil says is asking.
+func startChartApp(t *testing.T) *chartApp {
+	t.Helper()
+	a := &chartApp{}
+	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, aal := r.Header.Get("Remote-User"), r.Header.Get("Remote-AAL")
+		a.mu.Lock()
+		a.seen = append(a.seen, user+" "+aal)
+		a.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Chart</title></head><body><main>`+
+			`<h1 id="chart">Chart of %s</h1><p id="chart-aal">AAL %s</p></main></body></html>`,
+			html.EscapeString(user), html.EscapeString(aal))
+	}))
+	t.Cleanup(a.Close)
+	return a
+}
+
+// hits is how many requests reached the app.
+func (a *chartApp) hits() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.seen)
+}
+
+// mfaServer starts vigil in --dev with a secret key file and --require-mfa
+// clinician in front of app, with the clinician dr.lee.
+func mfaServer(t *testing.T, app *chartApp, flags ...string) *server {
+	t.Helper()
+	keys := filepath.Join(t.TempDir(), "secret.keys")
+	if err := mfa.CreateKeyFile(keys, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "", append([]string{"--dev", "--upstream", app.URL, "--secret-key-file", keys, "--require-mfa", "clinician"}, flags...)...)
+	srv.addUser(t, "dr.lee", "clinician", browserPW)
+	return srv
+}
+
+// onChart waits until the tab shows the app's chart page and fails unless
+// the app was told the user and AAL 2.
+func (tb *tab) onChart(user string) {
+	tb.t.Helper()
+	tb.waitVisible("#chart")
+	tb.expectText("#chart", "Chart of "+user)
+	tb.expectText("#chart-aal", "AAL 2")
+}
+
+// wrongCode is a 6-digit code that is none of secret's accepted ones now.
+func wrongCode(secret []byte) string {
+	now := mfa.TOTP.Step(time.Now())
+	for n := 0; ; n++ {
+		c := fmt.Sprintf("%06d", n)
+		taken := false
+		for s := now - mfa.Skew - 1; s <= now+mfa.Skew+1; s++ {
+			taken = taken || mfa.TOTP.Code(secret, s) == c
+		}
+		if !taken {
+			return c
+		}
+	}
+}
+
+// A clinician with no second factor signs in with the password, is sent to
+// set up an authenticator app, types its code, sees the recovery codes
+// once, and reaches the app at AAL2. Another browser with the password
+// alone never reaches the app; a wrong code is refused out loud; the next
+// code of the app gets through. A recovery code works once.
+func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
+	needBrowser(t)
+	app := startChartApp(t)
+	srv := mfaServer(t, app)
+	c := startChrome(t)
+
+	// Enrolment at sign-in.
+	desk := c.context("desk", srv)
+	desk.open("/chart/7")
+	desk.submitLogin("dr.lee", browserPW)
+	desk.waitVisible("#totp-qr")
+	if p := desk.path(); p != "/auth/login/enrol" {
+		t.Fatalf("after the password the clinician is at %s, want the enrolment", p)
+	}
+	if n := app.hits(); n != 0 {
+		t.Fatalf("the app was reached %d times before a second factor", n)
+	}
+	if alt := desk.attr("#totp-qr", "alt"); !strings.Contains(alt, "QR code") {
+		t.Errorf("the QR code's alt text is %q", alt)
+	}
+	if ok := eval[bool](desk, `(() => { const i = document.getElementById('totp-qr'); return i.complete && i.naturalWidth > 0; })()`); !ok {
+		t.Error("the QR code image did not load")
+	}
+	secret, err := mfa.ParseSecretText(desk.text("#totp-secret"))
+	if err != nil {
+		t.Fatalf("the key text on the page: %v", err)
+	}
+	enrolStep := mfa.TOTP.Step(time.Now())
+	desk.typeInto("#code", mfa.TOTP.Code(secret, enrolStep))
+	desk.click("#mfa-submit")
+	desk.waitVisible("#recovery-codes")
+	codes := eval[[]string](desk, `[...document.querySelectorAll('#recovery-codes code')].map(c => c.textContent.trim())`)
+	if len(codes) != 10 {
+		t.Fatalf("the page shows %d recovery codes, want 10: %q", len(codes), codes)
+	}
+	desk.click("#mfa-continue")
+	desk.onChart("dr.lee")
+	if p := desk.path(); p != "/chart/7" {
+		t.Fatalf("after the recovery codes: at %s, want back at /chart/7", p)
+	}
+	// The codes were shown once: the page they were on is gone.
+	desk.open("/auth/login/enrol")
+	desk.waitVisible("body")
+	if n := desk.count("#recovery-codes, #totp-secret"); n != 0 {
+		t.Fatal("the enrolment page shows a key or the recovery codes again after the sign-in")
+	}
+
+	// The password alone does not reach the app.
+	before := app.hits()
+	laptop := c.context("laptop", srv)
+	laptop.open("/chart/7")
+	laptop.submitLogin("dr.lee", browserPW)
+	laptop.waitVisible("#mfa-form")
+	if p := laptop.path(); p != "/auth/login/second-factor" {
+		t.Fatalf("after the password: at %s, want the second-factor page", p)
+	}
+	laptop.open("/chart/7")
+	laptop.waitVisible("#login-form")
+	if n := app.hits(); n != before {
+		t.Fatalf("a browser with the password alone reached the app (%d requests)", n-before)
+	}
+	laptop.open("/auth/login/second-factor?rd=%2Fchart%2F7")
+
+	// Keyboard and screen reader: the field has a label and the focus; a
+	// wrong code typed and sent with Enter is announced, and the field
+	// points at the message.
+	if got := laptop.text(`label[for="code"]`); !strings.Contains(got, "authenticator app") {
+		t.Errorf("the code field's label says %q", got)
+	}
+	laptop.waitFor("the focus on the code field", `document.activeElement && document.activeElement.id === 'code'`, stepTimeout)
+	laptop.do(chromedp.KeyEvent(wrongCode(secret) + kb.Enter))
+	laptop.expectText("#mfa-error", "That code is not right")
+	if got := laptop.attr("#mfa-error", "role"); got != "alert" {
+		t.Errorf("the error has role %q, want alert", got)
+	}
+	if got := laptop.attr("#code", "aria-invalid"); got != "true" {
+		t.Errorf("after a wrong code the field has aria-invalid %q, want true", got)
+	}
+	if got := laptop.attr("#code", "aria-describedby"); !strings.Contains(got, "mfa-error") {
+		t.Errorf("after a wrong code the field is described by %q, want the error among them", got)
+	}
+	if got := laptop.focused(); got != "code" {
+		t.Errorf("after a wrong code the focus is on %q, want the code field", got)
+	}
+	if n := app.hits(); n != before {
+		t.Fatal("a wrong code reached the app")
+	}
+	// The enrolment's code is used; the app's next code is accepted.
+	laptop.do(chromedp.KeyEvent(mfa.TOTP.Code(secret, enrolStep) + kb.Enter))
+	laptop.expectText("#mfa-error", "used already")
+	laptop.typeInto("#code", mfa.TOTP.Code(secret, mfa.TOTP.Step(time.Now())+1))
+	laptop.do(chromedp.KeyEvent(kb.Enter))
+	laptop.onChart("dr.lee")
+
+	// A recovery code works once.
+	phone := c.context("phone", srv)
+	phone.open("/chart/9")
+	phone.submitLogin("dr.lee", browserPW)
+	phone.typeInto("#code", codes[3])
+	phone.click("#mfa-submit")
+	phone.onChart("dr.lee")
+	again := c.context("tablet", srv)
+	again.open("/chart/9")
+	again.submitLogin("dr.lee", browserPW)
+	again.typeInto("#code", codes[3])
+	again.click("#mfa-submit")
+	again.expectText("#mfa-error", "used already")
+	if p := again.path(); p != "/auth/login/second-factor" {
+		t.Fatalf("a used recovery code: at %s, want the second-factor page", p)
+	}
+	again.typeInto("#code", codes[4])
+	again.click("#mfa-submit")
+	again.onChart("dr.lee")
+}

@@ -56,6 +56,9 @@ type Config struct {
 	// The audit chain.
 	AuditKeyFile   string        // --audit-key-file: the key that signs checkpoints ("": unsigned)
 	AuditRetention time.Duration // --audit-retention: 0 keeps every event
+	// Webhooks.
+	WebhookURLs       []*url.URL // --webhook-url (repeatable): the endpoints every webhook goes to
+	WebhookSecretFile string     // --webhook-secret-file: the whsec_ secrets that sign them
 }
 
 // Load parses the flags of `vigil serve` (args are what follows "serve") and
@@ -101,6 +104,7 @@ func loadOnly(args []string, getenv func(string) string, only map[string]bool) (
 	raw := make([]rawValue, len(opts))
 	for i, o := range opts {
 		raw[i].boolean = o.arg == ""
+		raw[i].repeat = repeatable[o.name]
 		fs.Var(&raw[i], o.name, o.usage)
 	}
 	pos, problems, help := scan(fs, args)
@@ -181,6 +185,7 @@ func (c *Config) crossCheck(src map[string]string, failed, given map[string]bool
 	if len(c.RequireMFA) > 0 && c.SecretKeyFile == "" && !failed["require-mfa"] {
 		problems = append(problems, src["require-mfa"]+" needs --secret-key-file: without it no second factor can be enrolled")
 	}
+	problems = append(problems, c.webhookProblems(src, failed)...)
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		if _, port, _ := net.SplitHostPort(c.Addr); port != "0" {
 			problems = append(problems, fmt.Sprintf("%s %q must differ from %s", src["metrics-addr"], c.MetricsAddr, src["addr"]))
@@ -257,8 +262,15 @@ func short(d time.Duration) string {
 type rawValue struct {
 	s       string
 	boolean bool
+	repeat  bool // a repeatable flag: each value is added on a line of its own
 }
 
-func (v *rawValue) String() string     { return v.s }
-func (v *rawValue) Set(s string) error { v.s = s; return nil }
-func (v *rawValue) IsBoolFlag() bool   { return v.boolean }
+func (v *rawValue) String() string { return v.s }
+func (v *rawValue) Set(s string) error {
+	if v.repeat && v.s != "" {
+		s = v.s + "\n" + s
+	}
+	v.s = s
+	return nil
+}
+func (v *rawValue) IsBoolFlag() bool { return v.boolean }

@@ -60,6 +60,8 @@ func options(c *Config) []option {
 		{"brand", "name", "", "the clinic's name shown in page titles and the header in place of vigil (at most 64 visible characters)", brand(&c.Brand)},
 		{"audit-key-file", "path", "", "the Ed25519 key (vigil audit keygen) that signs the audit chain's checkpoints; none: checkpoints unsigned", filePath(&c.AuditKeyFile)},
 		{"audit-retention", "duration", "0", "delete audit events older than this, whole verified segments only (0: keep every event; else at least 24h)", retention(&c.AuditRetention)},
+		{"webhook-url", "url", "", "an endpoint that receives signed webhooks (session.revoked, user.password_changed, ...); give it again for more (environment: separated by spaces); https unless --dev or loopback", webhookURLs(&c.WebhookURLs)},
+		{"webhook-secret-file", "path", "", "the webhook signing secrets: one whsec_ secret a line, mode 0600; every line signs (Standard Webhooks), so a new secret can be added before the old one is removed", filePath(&c.WebhookSecretFile)},
 	}
 }
 

@@ -43,6 +43,8 @@ type Options struct {
 	// MFA configures second factors; the zero value has no key file
 	// (no authenticator app can be enrolled) and requires none.
 	MFA MFA
+	// Passkeys configures passkeys (WebAuthn); the zero value is off.
+	Passkeys Passkeys
 }
 
 // Engine is the session and account engine. It is safe for concurrent use.

@@ -139,10 +139,11 @@ func (e *Engine) PendingMethods(ctx context.Context, tok vigil.Token) (methods [
 // creates the session at AAL2: as Login does (the session presented is
 // revoked, --max-sessions applies), with a device credential for the
 // client to keep. A wrong code leaves the pending sign-in for another
-// try, within the user's throttle; a right one uses it up.
+// try, within the user's throttle, up to the fifth wrong second factor,
+// which voids it (wrongAttempt); a right one uses it up.
 //
 // Errors: UNAUTHENTICATED when the pending sign-in is unknown, used,
-// expired or void; CONFLICT when it is an enrolment's; INVALID_CREDENTIALS
+// expired or void (or voided now); CONFLICT when it is an enrolment's; INVALID_CREDENTIALS
 // for a wrong, reused or used-up code; RATE_LIMITED; or a store error.
 func (e *Engine) CompleteSignIn(ctx context.Context, tok vigil.Token, code string, presented *vigil.Token, a Actor) (*Current, DeviceCredential, error) {
 	_, u, err := e.pendingUser(ctx, tok, false)
@@ -152,7 +153,7 @@ func (e *Engine) CompleteSignIn(ctx context.Context, tok vigil.Token, code strin
 	a.Username = u.Username
 	used, err := e.checkSecondFactor(ctx, u, code, a)
 	if err != nil {
-		return nil, DeviceCredential{}, err
+		return nil, DeviceCredential{}, e.wrongAttempt(ctx, tok, err)
 	}
 	return e.finishPending(ctx, tok, u, used, presented, a)
 }

@@ -111,7 +111,7 @@ type totpJSON struct {
 }
 
 type passkeyJSON struct {
-	ID         []byte     `json:"id"`
+	ID         string     `json:"id"` // base64url, unpadded: the {id} of the passkey routes
 	Name       string     `json:"name"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
@@ -137,8 +137,7 @@ func toFactors(f *auth.FactorSummary) factorsJSON {
 		out.TOTP = &totpJSON{ConfirmedAt: f.TOTP.ConfirmedAt.UTC(), LastUsedAt: optTime(f.TOTP.LastUsedAt)}
 	}
 	for _, p := range f.Passkeys {
-		out.Passkeys = append(out.Passkeys, passkeyJSON{ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt.UTC(),
-			LastUsedAt: optTime(p.LastUsedAt), Synced: p.Synced})
+		out.Passkeys = append(out.Passkeys, toPasskey(&p))
 	}
 	return out
 }

@@ -57,6 +57,9 @@ func (h *harness) sessionRows(n int) error {
 		}
 	}
 	add("limit", h.limitServer(), randomTokens(n))
+	same := h.limitServer()
+	same.args = []string{"-same-answer"}
+	add("limit, same answer", same, randomTokens(n))
 	stores := []string{"sqlite"}
 	if h.pgOn() {
 		stores = append(stores, "postgres")

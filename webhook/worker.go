@@ -188,17 +188,29 @@ func (w *Worker) Prune(ctx context.Context) {
 	}
 }
 
-// RunOnce claims one batch of due deliveries, attempts each (at once,
-// each on its own), records every outcome, and returns how many it
-// claimed.
+// RunOnce claims one batch of due deliveries, attempts each, records
+// every outcome, and returns how many it claimed. Endpoints are served at
+// once, each on its own; the deliveries to one endpoint go one after
+// another in the order claimed (earliest due first), so that a receiver
+// usually sees a user disabled before enabled again. Usually, not always:
+// a failed attempt is retried later, after the messages behind it, so
+// receivers order events by their timestamp.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	claimed, err := w.store.ClaimWebhooks(ctx, w.opt.Endpoints, w.opt.Now(), w.opt.Lease, w.opt.Batch)
 	if err != nil {
 		return 0, err
 	}
-	var wg sync.WaitGroup
+	queues := map[string][]vigil.WebhookDelivery{}
 	for _, d := range claimed {
-		wg.Go(func() { w.deliver(ctx, d) })
+		queues[d.Endpoint] = append(queues[d.Endpoint], d)
+	}
+	var wg sync.WaitGroup
+	for _, q := range queues {
+		wg.Go(func() {
+			for _, d := range q {
+				w.deliver(ctx, d)
+			}
+		})
 	}
 	wg.Wait()
 	return len(claimed), nil

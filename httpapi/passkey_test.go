@@ -263,6 +263,12 @@ func TestAPIPasskeyRefusals(t *testing.T) {
 	expect(t, "a credential that is no object", c.Do("POST", "/api/auth/factors/passkeys", map[string]any{"ceremony": tok, "credential": "x"}),
 		400, vigil.CodeInvalidRequest, "")
 
+	// A page of another site cannot sign in with a passkey, nor add one.
+	cross := []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}
+	expect(t, "passwordless options from another site", h.client().Do("POST", "/api/auth/passkey/options", nil, cross...), 403, vigil.CodeCSRFFailed, "")
+	expect(t, "registration from another site", c.Do("POST", "/api/auth/factors/passkeys/options", nil, cross...), 403, vigil.CodeCSRFFailed, "")
+	expect(t, "registration without the CSRF token", c.Do("POST", "/api/auth/factors/passkeys/options", nil, "X-CSRF-Token", ""), 403, vigil.CodeCSRFFailed, "")
+
 	// Passwordless: a replayed ceremony, an answer to another ceremony's
 	// challenge, another origin, another user's credential with this
 	// user's handle.
@@ -353,4 +359,21 @@ func TestAPIPasskeysOff(t *testing.T) {
 	for _, path := range []string{"/api/auth/factors/passkeys/options", "/api/auth/passkey/options", "/api/auth/step-up/passkey/options"} {
 		expect(t, path, c.Do("POST", path, nil), 404, vigil.CodeNotFound, "")
 	}
+}
+
+// TestAPIPasskeySignInWithoutPasskey: a user whose second factor is an
+// authenticator app is offered no passkey ceremony.
+func TestAPIPasskeySignInWithoutPasskey(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPasskeys(t))
+	c := h.client()
+	c.Login("alice", alicePW)
+	secret := authenticator(t, must(t, "begin", c.Do("POST", "/api/auth/factors/totp", nil), 200).Body)
+	must(t, "confirm", c.Do("POST", "/api/auth/factors/totp/confirm", map[string]string{"code": code(secret, h.Clock.Now())}), 200)
+	if _, methods := passkeysOf(t, c); slices.Contains(methods, any("passkey")) {
+		t.Fatalf("methods %v offer a passkey", methods)
+	}
+	b := passwordStep(t, h, "alice", alicePW)
+	expect(t, "passkey options without a passkey", b.Do("POST", "/api/auth/login/passkey/options", nil), 409, vigil.CodeConflict, "")
+	expect(t, "step-up options without a passkey", c.Do("POST", "/api/auth/step-up/passkey/options", nil), 409, vigil.CodeConflict, "")
 }

@@ -74,7 +74,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, cur *auth.
 		}
 		d.Sessions = append(d.Sessions, row)
 	}
-	p.render(w, r, status, "account", view{Title: "Your account", Cur: cur, Nav: "account", Notice: top, Data: d})
+	p.render(w, r, status, "account", view{Title: "Your account", Cur: cur, Nav: "account", Notice: top, Data: d, Passkey: d.Factors.PasskeysOn})
 	return nil
 }
 

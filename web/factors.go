@@ -20,6 +20,9 @@ import (
 type factorsView struct {
 	*auth.FactorSummary
 	Enabled bool // --secret-key-file is set: an authenticator app can be set up
+	// PasskeysOn says passkeys are on: the account page offers to add
+	// one (to a browser that can; static/passkey.js).
+	PasskeysOn bool
 }
 
 // accountFactors reads the signed-in user's factors for the account page.
@@ -28,7 +31,7 @@ func (p *Pages) accountFactors(r *http.Request, cur *auth.Current) (*factorsView
 	if err != nil {
 		return nil, err
 	}
-	return &factorsView{FactorSummary: s, Enabled: p.engine.MFA().Keyring != nil}, nil
+	return &factorsView{FactorSummary: s, Enabled: p.engine.MFA().Keyring != nil, PasskeysOn: p.passkeys}, nil
 }
 
 // factorNotice is the message after a change to the factors (?done=).
@@ -38,6 +41,12 @@ func factorNotice(done string) *notice {
 		return &notice{Kind: "success", Text: "Your authenticator app is set up."}
 	case "totp-removed":
 		return &notice{Kind: "success", Text: "Your authenticator app was removed."}
+	case "passkey-added":
+		return &notice{Kind: "success", Text: "Your passkey was added."}
+	case "passkey-renamed":
+		return &notice{Kind: "success", Text: "The passkey was renamed."}
+	case "passkey-removed":
+		return &notice{Kind: "success", Text: "The passkey was removed."}
 	}
 	return nil
 }

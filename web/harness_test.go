@@ -72,7 +72,8 @@ func newHarnessAt(t *testing.T, prefix string, mods ...func(*auth.Options)) *har
 		auth.NewUser{Username: "root", Role: vigil.RoleAdmin, Password: rootPW},
 	)
 	s := vigilhttp.New(h.Engine, vigilhttp.Options{Dev: true, Logger: logger})
-	p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, PasswordRules: testkit.Policy().Describe(), RoutePrefix: prefix})
+	p := web.New(web.Deps{Engine: h.Engine, Sessions: s, Logger: logger, PasswordRules: testkit.Policy().Describe(), RoutePrefix: prefix,
+		Passkeys: opt.Passkeys.Enabled()})
 	handler := httpapi.NewServer(httpapi.Deps{Engine: h.Engine, Sessions: s, Logger: logger, RoutePrefix: prefix, Pages: p})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)

@@ -14,6 +14,10 @@ type loginData struct {
 	RD       string // where to go after signing in (already checked)
 	Reason   *notice
 	Error    string
+	// Passkey offers a passwordless sign-in with a passkey, going on to
+	// Return (RD, or the account page when RD is left out).
+	Passkey bool
+	Return  string
 }
 
 // loginPage shows the sign-in form. A visitor who is already signed in goes
@@ -58,10 +62,14 @@ func prefill(name string) string {
 }
 
 func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
+	d.Passkey, d.Return = p.passkeys, d.RD
+	if d.Return == "" {
+		d.Return = p.at(defaultReturn)
+	}
 	if d.RD == p.at(defaultReturn) {
 		d.RD = "" // keep the form (and the address bar after an error) short
 	}
-	p.render(w, r, status, "login", view{Title: "Sign in", Data: d})
+	p.render(w, r, status, "login", view{Title: "Sign in", Data: d, Passkey: d.Passkey})
 }
 
 // loginSubmit signs in from the form: on success the session cookie and the

@@ -40,6 +40,10 @@ type Deps struct {
 	// Brand is the clinic's name (--brand) shown in page titles and the
 	// header in place of "vigil"; the templates escape it. Default "vigil".
 	Brand string
+	// Passkeys says the engine has passkeys on (auth.Options.Passkeys):
+	// the pages then offer them (to browsers that support them; see
+	// static/passkey.js). Default off.
+	Passkeys bool
 }
 
 // Pages is the set of pages. Build it with New; it is safe for concurrent
@@ -56,6 +60,7 @@ type Pages struct {
 	publicURL   *url.URL
 	base        string // the route prefix
 	brand       string // the name in titles and the header
+	passkeys    bool   // passkeys are on: the pages offer them
 	tmpl        map[string]*template.Template
 	static      *staticFiles
 	mux         *http.ServeMux // the pages' routes (routes.go)
@@ -81,6 +86,7 @@ func New(d Deps) *Pages {
 		engine: d.Engine, sessions: d.Sessions, cookies: d.Sessions.Cookies(), log: d.Logger,
 		dev: d.Sessions.Cookies().Dev, idleWarning: d.IdleWarning, rules: rulesFor(minLength, d.PasswordRules),
 		minLength: minLength, publicURL: d.PublicURL, base: d.RoutePrefix, brand: d.Brand,
+		passkeys: d.Passkeys,
 	}
 	p.tmpl = mustParseTemplates(p.funcs())
 	p.static = mustLoadStatic()

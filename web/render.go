@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/base64"
 	"errors"
 	"html/template"
 	"net/http"
@@ -56,6 +57,8 @@ type view struct {
 	Nav    string        // the active navigation item
 	Notice *notice       // a message at the top of the page
 	Data   any           // the page's own data
+	// Passkey loads static/passkey.js: the page offers a passkey.
+	Passkey bool
 }
 
 // notice is a message shown at the top of a page. Kind is info, success,
@@ -135,15 +138,20 @@ func formError(err error) error {
 // funcs are the template helpers.
 func (p *Pages) funcs() template.FuncMap {
 	return template.FuncMap{
-		"base":    func() string { return p.base },
-		"brand":   func() string { return p.brand },
-		"ts":      formatTime,
-		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"ago":     func(t time.Time) string { return ago(p.engine.Now(), t) },
-		"until":   func(t time.Time) string { return until(p.engine.Now(), t) },
-		"device":  Device,
-		"dur":     auth.HumanDuration,
-		"seconds": func(n int64) time.Duration { return time.Duration(n) * time.Second },
+		"base":   func() string { return p.base },
+		"brand":  func() string { return p.brand },
+		"ts":     formatTime,
+		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"ago":    func(t time.Time) string { return ago(p.engine.Now(), t) },
+		"until":  func(t time.Time) string { return until(p.engine.Now(), t) },
+		"device": Device,
+		"b64url": base64.RawURLEncoding.EncodeToString,
+		"passkeyPart": func(flow, rd, label string) passkeyPart {
+			return passkeyPart{Flow: flow, RD: rd, Label: label}
+		},
+		"codesPanel": codesPanel,
+		"dur":        auth.HumanDuration,
+		"seconds":    func(n int64) time.Duration { return time.Duration(n) * time.Second },
 		"newpw": func(minLength int, username string, first bool, errs *formErrors) newPassword {
 			return newPassword{MinLength: minLength, Username: username, Words: wordsFor(first), Errors: errs}
 		},

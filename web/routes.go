@@ -59,6 +59,8 @@ func (p *Pages) routes(mux registrar) {
 	handle("POST /auth/account/factors/totp/confirm", p.form("/auth/account", p.accountConfirmTOTP))
 	handle("POST /auth/account/factors/totp/remove", p.form("/auth/account", p.accountRemoveTOTP))
 	handle("POST /auth/account/factors/recovery-codes", p.form("/auth/account", p.accountRecoveryCodes))
+	handle("POST /auth/account/factors/passkeys/{id}/rename", p.form("/auth/account", p.accountRenamePasskey))
+	handle("POST /auth/account/factors/passkeys/{id}/remove", p.form("/auth/account", p.accountRemovePasskey))
 
 	handle("GET /auth/admin", admin(p.adminUsers))
 	handle("GET /auth/admin/users/{username}", admin(p.adminUser))

@@ -27,6 +27,9 @@ type secondFactorData struct {
 	QRSize int
 	Secret string
 	Codes  []string
+	// Passkey offers a passkey: to finish the sign-in or step up with
+	// (the user has one), or to enrol in place of an app.
+	Passkey bool
 }
 
 // qrScale is the pixels per module of the enrolment QR code.
@@ -46,7 +49,10 @@ func (p *Pages) secondStepURL(enrol bool, rd string) string {
 }
 
 func (p *Pages) renderSecondFactor(w http.ResponseWriter, r *http.Request, status int, d secondFactorData) {
-	p.render(w, r, status, "second_factor", view{Title: "Second factor", Data: d})
+	if d.Mode == "code" {
+		d.Passkey = p.pendingPasskey(r)
+	}
+	p.render(w, r, status, "second_factor", view{Title: "Second factor", Data: d, Passkey: d.Passkey})
 }
 
 // secondFactorPage shows the code form of a sign-in in progress; without
@@ -130,6 +136,7 @@ func (p *Pages) renderEnrolment(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	d.QR, d.QRSize, d.Secret = template.URL(png), (qr.Size()+2*mfa.QuietZone)*qrScale, en.SecretText
+	d.Passkey = p.passkeys
 	p.renderSecondFactor(w, r, status, d)
 	return nil
 }
@@ -166,8 +173,8 @@ func (p *Pages) stepUpPage(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 // renderStepUp shows the step-up form, going back to rd, with an error
 // message if errText is not empty.
 func (p *Pages) renderStepUp(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd, errText string) {
-	d := secondFactorData{Mode: "stepup", RD: rd, Error: errText}
-	p.render(w, r, status, "second_factor", view{Title: "Confirm it is you", Cur: cur, Data: d})
+	d := secondFactorData{Mode: "stepup", RD: rd, Error: errText, Passkey: p.hasPasskey(r.Context(), cur)}
+	p.render(w, r, status, "second_factor", view{Title: "Confirm it is you", Cur: cur, Data: d, Passkey: d.Passkey})
 }
 
 // stepUpSubmit raises the session with the code typed (a new token and

@@ -40,7 +40,10 @@ type RoleReport struct {
 	LifetimeSeconds    int64      `json:"lifetime_seconds"`
 	IdleTimeout        string     `json:"idle_timeout"`
 	IdleTimeoutSeconds int64      `json:"idle_timeout_seconds"`
-	Checks             []Check    `json:"checks"`
+	// SecondFactorRequired: the role's users must sign in with a second
+	// factor (--require-mfa).
+	SecondFactorRequired bool    `json:"second_factor_required"`
+	Checks               []Check `json:"checks"`
 }
 
 // Check is one requirement of one standard, or one recommendation of
@@ -61,7 +64,10 @@ const (
 	// LevelShall is a NIST SP 800-63B-4 SHALL: a requirement.
 	LevelShall = "SHALL"
 	// LevelShould is a NIST SP 800-63B-4 SHOULD: recommended, and a
-	// deviation a deployment has to be able to justify.
+	// deviation a deployment has to be able to justify. It is also the
+	// level of a requirement only proposed (the HIPAA Security Rule NPRM
+	// of January 2025), and of a second factor for patients (see
+	// mfaChecks).
 	LevelShould = "SHOULD"
 	// LevelRequired is an OWASP ASVS 5.0 requirement at the level the
 	// report holds the policy against (Level 2).
@@ -105,10 +111,11 @@ type Settings struct {
 
 // The sources the report quotes, and their limits.
 const (
-	nist  = "NIST SP 800-63B-4"
-	aal2  = nist + " AAL2"
-	asvs  = "OWASP ASVS 5.0"
-	hipaa = "HIPAA Security Rule"
+	nist          = "NIST SP 800-63B-4"
+	aal2          = nist + " AAL2"
+	asvs          = "OWASP ASVS 5.0"
+	hipaa         = "HIPAA Security Rule"
+	hipaaProposed = "Proposed HIPAA Security Rule (90 FR 898, 2025)"
 
 	// NIST SP 800-63B-4 §2.2.3: an overall timeout SHALL be established,
 	// which SHOULD be no more than 24 hours; the inactivity timeout SHOULD
@@ -142,6 +149,8 @@ func (e *Engine) PolicyReport() Report {
 	}, Deviations: []string{}, Recommendations: []string{}, RequirementsMet: true, ShouldMet: true}
 	for _, role := range vigil.Roles {
 		rr := roleReport(role, p.For(role))
+		rr.SecondFactorRequired = e.opt.MFA.requires(role)
+		rr.Checks = append(rr.Checks, mfaChecks(role, rr.SecondFactorRequired)...)
 		r.tally(string(role), rr.Checks)
 		r.Roles = append(r.Roles, rr)
 	}
@@ -188,6 +197,40 @@ func roleReport(role vigil.Role, l vigil.Limits) RoleReport {
 				"electronic procedures that terminate an electronic session after a predetermined time of inactivity", LevelAddressable, l.IdleTimeout),
 			atMost(RecommendationSource, "for clinical use", why, LevelRecommendation, l.IdleTimeout, idle, HumanDuration(idle)),
 		},
+	}
+}
+
+// mfaChecks holds a role's sign-in against the standards' demand for a
+// second factor; required is whether --require-mfa names the role. For
+// staff, who open other people's records, the standards' own levels: NIST
+// AAL2 and ASVS Level 2 require two factors, so a staff role without
+// --require-mfa fails the report. For patients, who reach only their own
+// record, each is a SHOULD: the AAL of patient access is the deployment's
+// own risk decision (NIST SP 800-63-4 §3, digital identity risk
+// management), and a deviation it must be able to justify. The proposed
+// HIPAA rule is not law yet: a SHOULD for every role.
+func mfaChecks(role vigil.Role, required bool) []Check {
+	level, asvsLevel := LevelShall, LevelRequired
+	if role == vigil.RolePatient {
+		level, asvsLevel = LevelShould, LevelShould
+	}
+	check := func(std, control, req, level string) Check {
+		c := Check{Standard: std, Control: control, Requirement: req, Level: level, OK: required}
+		if !required {
+			c.Deviation = "a password alone signs in (not in --require-mfa)"
+		}
+		return c
+	}
+	return []Check{
+		// NIST SP 800-63B-4 §2.2.1: AAL2 SHALL use a multi-factor
+		// authenticator or two single-factor authenticators.
+		check(aal2, "§2.2.1 permitted authenticator types", "two distinct authentication factors", level),
+		// OWASP ASVS 5.0 6.3.3 (Level 2): multi-factor authentication, or
+		// a combination of single-factor mechanisms, to access the app.
+		check(asvs, "V6.3.3", "multi-factor authentication to access the application", asvsLevel),
+		// Proposed 45 CFR 164.312(f)(2)(ii): multi-factor authentication.
+		check(hipaaProposed, "§164.312(f)(2)(ii)",
+			"multi-factor authentication for access to electronic protected health information", LevelShould),
 	}
 }
 

@@ -81,18 +81,23 @@ func parseCompliance(t *testing.T, out string) complianceJSON {
 }
 
 // TestComplianceDefaults: with serve's defaults the 7-day lifetime misses
-// NIST's SHOULD of 24 hours for every role; nothing binding is missed, so
-// the exit status is 0, and 1 with --strict; the staff's 30 minutes is
-// reported as vigil's recommendation, never as HIPAA's.
+// NIST's SHOULD of 24 hours for every role, and a password alone misses
+// the two factors NIST AAL2 (SHALL) and ASVS Level 2 require of clinicians
+// and admins: the exit status is 1, with or without --strict; the staff's
+// 30 minutes is reported as vigil's recommendation, never as HIPAA's.
 func TestComplianceDefaults(t *testing.T) {
 	db := newDB(t)
 	code, out, errs := vigilRun(t, nil, "", "compliance", "--db", db)
-	if code != exitOK || errs != "" {
+	if code != exitFail || errs != "vigil: compliance: 4 requirements not met\n" {
 		t.Fatalf("compliance: exit %d, stderr %q", code, errs)
 	}
 	for _, want := range []string{
-		"Verdict:    PASSED: every requirement is met; 3 SHOULDs not met (they fail only with --strict)",
+		"Verdict:    FAILED: 4 requirements not met",
 		"  - patient: NIST SP 800-63B-4 AAL2 §2.2.3 reauthentication (SHOULD): 7 days is longer than 24 hours",
+		"  - patient: OWASP ASVS 5.0 V6.3.3 (SHOULD): a password alone signs in (not in --require-mfa)",
+		"  - admin: NIST SP 800-63B-4 AAL2 §2.2.1 permitted authenticator types (SHALL): a password alone signs in (not in --require-mfa)",
+		"  NOT MET       required (ASVS Level 2)  OWASP ASVS 5.0 V6.3.3: multi-factor authentication to access the application — a password alone signs in (not in --require-mfa)",
+		"  DEVIATION     SHOULD                   Proposed HIPAA Security Rule (90 FR 898, 2025) §164.312(f)(2)(ii): multi-factor authentication",
 		"  - admin: inactivity timeout at most 15 minutes for staff, who open other people's records: 30 minutes is longer than 15 minutes",
 		"Role clinician: absolute lifetime 7 days, inactivity timeout 30 minutes",
 		"  DEVIATION     SHOULD                   NIST SP 800-63B-4 AAL2 §2.2.3 reauthentication: overall timeout no more than 24 hours — 7 days is longer than 24 hours",
@@ -109,11 +114,11 @@ func TestComplianceDefaults(t *testing.T) {
 	}
 
 	code, out, errs = vigilRun(t, nil, "", "compliance", "--db", db, "--strict", "--json")
-	if code != exitFail || errs != "vigil: compliance: 3 SHOULDs not met (--strict)\n" {
+	if code != exitFail || errs != "vigil: compliance: 4 requirements not met\n" {
 		t.Errorf("--strict: exit %d, stderr %q", code, errs)
 	}
 	c := parseCompliance(t, out)
-	if !c.RequirementsMet || c.ShouldMet || c.Passed || !c.Strict || len(c.Deviations) != 3 || len(c.Recommendations) != 2 {
+	if c.RequirementsMet || c.ShouldMet || c.Passed || !c.Strict || len(c.Deviations) != 12 || len(c.Recommendations) != 2 {
 		t.Errorf("--strict --json: %+v", c)
 	}
 	for _, r := range c.Roles {
@@ -123,33 +128,50 @@ func TestComplianceDefaults(t *testing.T) {
 	}
 }
 
-// clinical is a configuration that meets every check and follows every
-// recommendation.
+// clinical is a configuration whose sessions meet every check and follow
+// every recommendation.
 var clinical = []string{"--lifetime", "12h", "--role-idle-timeout", "clinician=15m,admin=10m"}
 
-// TestComplianceClinical: a clinical configuration passes, --strict too,
-// given as flags or as their environment twins; a flag wins over its twin.
+// mfaMisses are the deviations of a report on a server without
+// --require-mfa: a password alone, for every role.
+var mfaMisses = func() []string {
+	var out []string
+	for _, r := range []struct{ role, shall, required string }{
+		{"patient", "SHOULD", "SHOULD"}, {"clinician", "SHALL", "required"}, {"admin", "SHALL", "required"},
+	} {
+		out = append(out,
+			r.role+": NIST SP 800-63B-4 AAL2 §2.2.1 permitted authenticator types ("+r.shall+"): a password alone signs in (not in --require-mfa)",
+			r.role+": OWASP ASVS 5.0 V6.3.3 ("+r.required+"): a password alone signs in (not in --require-mfa)",
+			r.role+": Proposed HIPAA Security Rule (90 FR 898, 2025) §164.312(f)(2)(ii) (SHOULD): a password alone signs in (not in --require-mfa)")
+	}
+	return out
+}()
+
+// TestComplianceClinical: clinical session settings, given as flags or as
+// their environment twins, leave only the second factor missed; a flag
+// wins over its twin.
 func TestComplianceClinical(t *testing.T) {
 	db := newDB(t)
-	code, out, errs := vigilRun(t, nil, "", append([]string{"compliance", "--strict", "--db", db}, clinical...)...)
-	if code != exitOK || errs != "" || !strings.Contains(out, "Verdict:    PASSED: every requirement and every SHOULD is met") ||
-		!strings.Contains(out, "Deviations from the standards:\n  none") {
-		t.Errorf("clinical flags: exit %d, stderr %q:\n%s", code, errs, out)
+	code, out, errs := vigilRun(t, nil, "", append([]string{"compliance", "--strict", "--json", "--db", db}, clinical...)...)
+	if c := parseCompliance(t, out); code != exitFail || errs != "vigil: compliance: 4 requirements not met\n" ||
+		!reflect.DeepEqual(c.Deviations, mfaMisses) || len(c.Recommendations) != 0 {
+		t.Errorf("clinical flags: exit %d, stderr %q, deviations %q", code, errs, c.Deviations)
 	}
 	env := map[string]string{"VIGIL_LIFETIME": "12h", "VIGIL_ROLE_IDLE_TIMEOUT": "clinician=15m,admin=10m", "VIGIL_DB": db}
 	code, out, _ = vigilRun(t, env, "", "compliance", "--json", "--strict")
-	if c := parseCompliance(t, out); code != exitOK || !c.Passed || len(c.Recommendations) != 0 || c.Roles[1].IdleTimeout != "15 minutes" {
+	if c := parseCompliance(t, out); code != exitFail || !reflect.DeepEqual(c.Deviations, mfaMisses) || len(c.Recommendations) != 0 ||
+		c.Roles[1].IdleTimeout != "15 minutes" {
 		t.Errorf("clinical environment: exit %d, %+v", code, c)
 	}
 	code, out, _ = vigilRun(t, env, "", "compliance", "--json", "--lifetime", "168h")
-	if c := parseCompliance(t, out); code != exitOK || c.ShouldMet || c.Roles[0].Lifetime != "7 days" {
+	if c := parseCompliance(t, out); code != exitFail || len(c.Deviations) != len(mfaMisses)+3 || c.Roles[0].Lifetime != "7 days" {
 		t.Errorf("--lifetime 168h over VIGIL_LIFETIME=12h: exit %d, %+v", code, c)
 	}
 }
 
 // TestComplianceFailsOnARequirement: a SHALL missed (passwords shorter than
-// 15 characters, vigil's only factor) exits 1, with one line on stderr,
-// in every form.
+// 15 characters as a single factor) exits 1, with one line on stderr
+// counting it with the second factor's four, in every form.
 func TestComplianceFailsOnARequirement(t *testing.T) {
 	db := newDB(t)
 	env := map[string]string{"VIGIL_PASSWORD_MIN_LENGTH": "12"}
@@ -159,7 +181,7 @@ func TestComplianceFailsOnARequirement(t *testing.T) {
 			args = append(args, form)
 		}
 		code, out, errs := vigilRun(t, env, "", args...)
-		if code != exitFail || errs != "vigil: compliance: 1 requirement not met\n" {
+		if code != exitFail || errs != "vigil: compliance: 5 requirements not met\n" {
 			t.Errorf("%q: exit %d, stderr %q", form, code, errs)
 		}
 		if !strings.Contains(out, "all roles: NIST SP 800-63B-4 §3.1.1.2 password verifiers (SHALL): the minimum is 12 characters") {
@@ -174,7 +196,7 @@ func TestComplianceFailsOnARequirement(t *testing.T) {
 func TestComplianceMarkdown(t *testing.T) {
 	db := newDB(t)
 	code, out, _ := vigilRun(t, nil, "", "compliance", "--markdown", "--db", db)
-	if code != exitOK || !strings.HasPrefix(out, "# vigil compliance report\n") {
+	if code != exitFail || !strings.HasPrefix(out, "# vigil compliance report\n") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	var heads []string
@@ -203,7 +225,8 @@ func TestComplianceMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"| **not followed**: 30 minutes is longer than 15 minutes | vigil's recommendation | vigil recommendation | for clinical use |",
 		"| **DEVIATION**: 7 days is longer than 24 hours | SHOULD | NIST SP 800-63B-4 AAL2 | §2.2.3 reauthentication |",
-		"| Verdict | **PASSED: every requirement is met; 3 SHOULDs not met (they fail only with --strict)** |",
+		"| Verdict | **FAILED: 4 requirements not met** |",
+		"| **NOT MET**: a password alone signs in (not in --require-mfa) | SHALL | NIST SP 800-63B-4 AAL2 | §2.2.1 permitted authenticator types |",
 		"| Admin accounts that can sign in | 1 |",
 	} {
 		if !strings.Contains(out, want) {
@@ -302,8 +325,8 @@ func complianceWithServer(t *testing.T, db string) {
 
 	code, out, errs := cli("", "compliance", "--json", "--strict")
 	c := parseCompliance(t, out)
-	if code != exitOK || errs != "" || !c.Passed {
-		t.Fatalf("compliance: exit %d, stderr %q, passed %v", code, errs, c.Passed)
+	if code != exitFail || errs != "vigil: compliance: 4 requirements not met\n" || c.Passed || !reflect.DeepEqual(c.Deviations, mfaMisses) {
+		t.Fatalf("compliance: exit %d, stderr %q, passed %v, deviations %q", code, errs, c.Passed, c.Deviations)
 	}
 	f := c.Database
 	want := map[string]int{"patient": 2, "clinician": 1, "admin": 2}
@@ -349,7 +372,7 @@ func complianceWithServer(t *testing.T, db string) {
 	// The page gives the same verdict and lists the same recommendation.
 	page := admin.Do("GET", "/auth/admin/policy", nil)
 	expect(t, "policy page", page, 200)
-	for _, want := range []string{"Every requirement checked here is met.", "No deviations", `<li class="recommendation">admin: inactivity timeout at most 15 minutes`} {
+	for _, want := range []string{"Not every requirement is met", "9 deviations from the standards", `<li class="recommendation">admin: inactivity timeout at most 15 minutes`} {
 		if !strings.Contains(page.Raw, want) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -57,6 +57,9 @@ type adminUsersData struct {
 	Link       *resetLink
 	Form       createForm
 	FormErrors *formErrors
+	// DeadLetters are the webhook deliveries given up (admin_webhooks.go);
+	// the part is hidden when there are none.
+	DeadLetters []deadLetter
 }
 
 func (p *Pages) adminUsers(w http.ResponseWriter, r *http.Request, cur *auth.Current) error {
@@ -92,6 +95,9 @@ func (p *Pages) renderUsers(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 // texts chosen by ?done=; the username is shown only if it is one.
 func adminNotice(r *http.Request) *notice {
 	q := r.URL.Query()
+	if n := webhookNotice(q.Get("done")); n != nil {
+		return n
+	}
 	name := vigil.NormalizeUsername(q.Get("user"))
 	if vigil.ValidateUsername(name) != nil {
 		return nil

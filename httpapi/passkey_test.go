@@ -312,6 +312,13 @@ func TestAPIPasskeyRefusals(t *testing.T) {
 	// Outside the re-authentication window.
 	h.Clock.Advance(11 * time.Minute)
 	expect(t, "registration outside the window", bob.Do("POST", "/api/auth/factors/passkeys/options", nil), 401, vigil.CodeReauthRequired, "")
+
+	// A disabled user's passkey: the same answer as an unknown one.
+	if _, err := h.Engine.SetDisabled(t.Context(), "bob", true, auth.Actor{Username: "root"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, opts = ceremony(t, must(t, "options", p.Do("POST", "/api/auth/passkey/options", nil), 200))
+	expect(t, "a disabled user's passkey", p.Do("POST", "/api/auth/passkey/login", answer(tok, "", get(t, other, opts))), 401, vigil.CodeInvalidCredentials, "")
 }
 
 // stepUpCeremony begins a step-up in c's session and returns its token.

@@ -501,13 +501,19 @@ func (e *Engine) CompletePasskeyEnrolment(ctx context.Context, tok vigil.Token, 
 	return cur, codes, cred, err
 }
 
-// BeginPasskeyLogin begins a passwordless sign-in: any discoverable
-// passkey of this relying party, with user verification required.
+// BeginPasskeyLogin begins a passwordless sign-in for the client a: any
+// discoverable passkey of this relying party, with user verification
+// required. One address begins at most ceremoniesPerMinute a minute, so
+// that the stored ceremonies nobody has to sign in for to begin stay
+// bounded.
 //
-// Errors: NOT_FOUND when passkeys are off; or a store error.
-func (e *Engine) BeginPasskeyLogin(ctx context.Context) (*PasskeyCeremony, error) {
+// Errors: NOT_FOUND when passkeys are off; RATE_LIMITED; or a store error.
+func (e *Engine) BeginPasskeyLogin(ctx context.Context, a Actor) (*PasskeyCeremony, error) {
 	rp, err := e.relyingParty()
 	if err != nil {
+		return nil, err
+	}
+	if err := e.admitCeremony(ctx, a, e.now()); err != nil {
 		return nil, err
 	}
 	ch, err := rp.BeginAssertion(nil)
@@ -621,6 +627,39 @@ func (e *Engine) credentialUser(ctx context.Context, id, handle []byte) (*vigil.
 	}
 	u.PasswordHash = ""
 	return u, nil
+}
+
+// ceremoniesPerMinute is how many passwordless ceremonies one client
+// address may begin in a minute: a clinic behind one address signs in
+// many people at the start of a shift, and a client flooding the table
+// is stopped (OWASP ASVS 5.0 2.4.1: anti-automation).
+const ceremoniesPerMinute = 120
+
+// admitCeremony counts a passwordless ceremony begun by a's address at
+// now, or returns RATE_LIMITED when the address began ceremoniesPerMinute
+// in the last minute.
+func (e *Engine) admitCeremony(ctx context.Context, a Actor, now time.Time) error {
+	if a.IP == "" {
+		return nil
+	}
+	var wait time.Duration
+	_, err := e.store.UpdateThrottle(ctx, "ceremony:"+ipKey(a.IP), func(st vigil.ThrottleState) vigil.ThrottleState {
+		st.Failures = within(st.Failures, now.Add(-time.Minute))
+		if len(st.Failures) >= ceremoniesPerMinute {
+			wait = st.Failures[0].Add(time.Minute).Sub(now)
+			return st
+		}
+		st.Failures = insertTime(st.Failures, now)
+		return st
+	})
+	if err != nil {
+		return storeErr("throttle", err)
+	}
+	if wait > 0 {
+		e.stats.throttled.Add(1)
+		return rateLimited(wait)
+	}
+	return nil
 }
 
 // admitAddress lets one passwordless attempt from a's address through

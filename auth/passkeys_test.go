@@ -87,7 +87,7 @@ func TestPasskeyCeremonyAnsweredOnce(t *testing.T) {
 		p := newPasskeyEngine(t, store)
 		a := webauthntest.New(passkeyOrigin)
 		p.register(a)
-		c, err := p.eng.BeginPasskeyLogin(t.Context())
+		c, err := p.eng.BeginPasskeyLogin(t.Context(), auth.Actor{IP: "192.0.2.9"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func TestPasskeyBothCountersZero(t *testing.T) {
 func TestSweepDeletesExpiredCeremonies(t *testing.T) {
 	store := testkit.SQLite(t)
 	p := newPasskeyEngine(t, store)
-	c, err := p.eng.BeginPasskeyLogin(t.Context())
+	c, err := p.eng.BeginPasskeyLogin(t.Context(), auth.Actor{IP: "192.0.2.9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestSweepDeletesExpiredCeremonies(t *testing.T) {
 	if _, _, err := p.eng.PasskeyLogin(t.Context(), c.Token.String(), []byte(`{}`), nil, auth.Actor{}); vigil.ErrorCode(err) != vigil.CodeInvalidRequest {
 		t.Fatalf("finish at the ceremony's expiry: %v, want INVALID_REQUEST", err)
 	}
-	if _, err := p.eng.BeginPasskeyLogin(t.Context()); err != nil {
+	if _, err := p.eng.BeginPasskeyLogin(t.Context(), auth.Actor{IP: "192.0.2.9"}); err != nil {
 		t.Fatal(err)
 	}
 	p.clock.Advance(time.Second + auth.CeremonyTTL)
@@ -204,5 +204,30 @@ func TestSweepDeletesExpiredCeremonies(t *testing.T) {
 	}
 	if n, err := store.DeleteCeremoniesBefore(t.Context(), p.clock.Now().Add(time.Hour), 100); err != nil || n != 0 {
 		t.Fatalf("after the sweep %d ceremonies were left, %v", n, err)
+	}
+}
+
+// TestPasswordlessCeremoniesPerAddress: one address begins at most 120
+// passwordless ceremonies a minute; another address is not held up, and
+// the first may begin more a minute later.
+func TestPasswordlessCeremoniesPerAddress(t *testing.T) {
+	p := newPasskeyEngine(t, testkit.SQLite(t))
+	from := auth.Actor{IP: "192.0.2.50"}
+	for i := range 120 {
+		if _, err := p.eng.BeginPasskeyLogin(t.Context(), from); err != nil {
+			t.Fatalf("ceremony %d: %v", i+1, err)
+		}
+	}
+	_, err := p.eng.BeginPasskeyLogin(t.Context(), from)
+	var ve *vigil.Error
+	if !errors.As(err, &ve) || ve.Code != vigil.CodeRateLimited || ve.RetryAfter != time.Minute {
+		t.Fatalf("ceremony 121: %v, want RATE_LIMITED for a minute", err)
+	}
+	if _, err := p.eng.BeginPasskeyLogin(t.Context(), auth.Actor{IP: "192.0.2.51"}); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	p.clock.Advance(time.Minute)
+	if _, err := p.eng.BeginPasskeyLogin(t.Context(), from); err != nil {
+		t.Fatalf("a minute later: %v", err)
 	}
 }

@@ -157,7 +157,7 @@ func (s *server) loginEnrolPasskey(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *server) passwordlessOptions(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.engine.BeginPasskeyLogin(r.Context())
+	c, err := s.engine.BeginPasskeyLogin(r.Context(), s.sessions.Actor(r))
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,9 @@ func TestDemoSaysWhereToGo(t *testing.T) {
 	if m == nil {
 		t.Fatalf("the demo does not say which page to open:\n%s", out)
 	}
-	if want := srv.URL + "/sso/auth/login"; m[1] != want {
+	// The listener is 127.0.0.1's; the page is named localhost, which
+	// passkeys need in development.
+	if want := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/sso/auth/login"; m[1] != want {
 		t.Errorf("it says to open %s, want %s", m[1], want)
 	}
 	pw := regexp.MustCompile(`(?m)^\s+patient\s+alice\s+(\S+)$`).FindStringSubmatch(out)
@@ -45,10 +47,10 @@ func TestSignInURL(t *testing.T) {
 		prefix string
 		want   string
 	}{
-		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "", "http://127.0.0.1:8080/auth/login"},
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "", "http://localhost:8080/auth/login"},
 		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, "/sso", "http://localhost:8080/sso/auth/login"},
 		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 9000}, "", "http://localhost:9000/auth/login"},
-		{&net.TCPAddr{IP: net.IPv6loopback, Port: 9000}, "", "http://[::1]:9000/auth/login"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 9000}, "", "http://localhost:9000/auth/login"},
 	} {
 		if got := signInURL(tc.addr, tc.prefix); got != tc.want {
 			t.Errorf("signInURL(%v, %q) = %s, want %s", tc.addr, tc.prefix, got, tc.want)

@@ -58,7 +58,7 @@ func routerTrees(t testing.TB) (trees []http.Handler, alice, admin *auth.Current
 			engine = testkit.Engine(store, auth.Options{Policy: cfg.Policy(), Logger: log})
 			testkit.Run(t, engine)
 		}
-		trees = append(trees, newHandler(cfg, engine, store.Ping, log))
+		trees = append(trees, newHandler(cfg, engine, false, store.Ping, log))
 	}
 	alice = testkit.SignIn(t, engine, auth.NewUser{Username: "alice", Role: vigil.RolePatient, Password: alicePW}, auth.Actor{})
 	admin = testkit.SignIn(t, engine, auth.NewUser{Username: "admin", Role: vigil.RoleAdmin, Password: adminPW}, auth.Actor{})

@@ -64,13 +64,29 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	mfaSettings.Issuer = cfg.Brand // authenticator apps list the clinic's name ("": vigil)
+	passkeys, err := passkeyOptions(publicURL(cfg), cfg.Dev, cfg.Addr)
+	if err != nil {
+		return err
+	}
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log,
-		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg), MFA: mfaSettings})
+		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg), MFA: mfaSettings, Passkeys: passkeys})
 	warnShortBoundCookie(cfg, log)
 	audit, err := auditWork(store, cfg, log)
 	if err != nil {
 		return err
 	}
+	// The webhook worker and the SIEM stream run until serve returns,
+	// after the drain: what the last requests did is still sent.
+	hooks, stopHooks, err := startWebhooks(ctx, store, cfg.WebhookURLs, cfg.WebhookSecretFile, log)
+	if err != nil {
+		return err
+	}
+	defer stopHooks()
+	stopStream, err := startAuditStream(context.WithoutCancel(ctx), store, cfg.AuditStream, e.stdout, log)
+	if err != nil {
+		return err
+	}
+	defer stopStream()
 	hashWorkers(hasher, e, log)
 	defer hasher.Close()
 	if cfg.Demo {
@@ -86,9 +102,10 @@ func serve(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "\nOpen %s and sign in as one of them.\n", signInURL(ln.Addr(), cfg.RoutePrefix))
 	}
 	stop := &drain{grace: cfg.ShutdownGrace}
-	handler := stop.handler(newHandler(cfg, engine, stop.ready(writes.Ready), log))
+	handler := stop.handler(newHandler(cfg, engine, passkeys.Enabled(), stop.ready(writes.Ready), log))
 	if cfg.MetricsAddr != "" {
 		m := newMetrics(engine, hasher)
+		m.addWebhooks(hooks, store)
 		handler = m.instrument(handler)
 		// Until serve returns: the metrics show the drain too.
 		life, end := context.WithCancel(context.WithoutCancel(ctx))
@@ -114,13 +131,13 @@ func serve(ctx context.Context, e *env, args []string) error {
 // health, the pages, and with --upstream the reverse proxy — which
 // httpapi.NewServer mounts behind one middleware chain. ready reports
 // whether the store can serve (GET /readyz).
-func newHandler(cfg *config.Config, engine *auth.Engine, ready func(context.Context) error, log *slog.Logger) http.Handler {
+func newHandler(cfg *config.Config, engine *auth.Engine, passkeysOn bool, ready func(context.Context) error, log *slog.Logger) http.Handler {
 	sessions := vigilhttp.New(engine, vigilhttp.Options{Dev: cfg.Dev, TrustedProxies: cfg.TrustedProxies, Logger: log,
 		RoutePrefix: cfg.RoutePrefix, PublicURL: cfg.PublicURL, IdentityHeaders: cfg.IdentityHeaders})
 	pages := web.New(web.Deps{
 		Engine: engine, Sessions: sessions, Logger: log, IdleWarning: cfg.IdleWarning,
 		PasswordRules: password.NewPolicy(cfg.PasswordMinLength).Describe(), PublicURL: cfg.PublicURL,
-		RoutePrefix: cfg.RoutePrefix, Brand: cfg.Brand,
+		RoutePrefix: cfg.RoutePrefix, Brand: cfg.Brand, Passkeys: passkeysOn,
 	})
 	return httpapi.NewServer(httpapi.Deps{
 		Engine: engine, Sessions: sessions, Logger: log, PublicURL: cfg.PublicURL, Ready: ready,
@@ -277,11 +294,20 @@ func cacheSize(n int) int {
 
 // signInURL is the sign-in page of a development server listening on addr:
 // a browser on the same machine reaches an address that listens on every
-// interface as localhost.
+// interface, or on a loopback address, as localhost — the name passkeys
+// need in development (an IP address is no relying party id).
 func signInURL(addr net.Addr, prefix string) string {
 	host := addr.String()
-	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+	if tcp, ok := addr.(*net.TCPAddr); ok && (tcp.IP.IsUnspecified() || tcp.IP.IsLoopback()) {
 		host = net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
 	}
 	return "http://" + host + prefix + "/auth/login"
+}
+
+// publicURL is --public-url as text, "" when not given.
+func publicURL(cfg *config.Config) string {
+	if cfg.PublicURL == nil {
+		return ""
+	}
+	return cfg.PublicURL.String()
 }

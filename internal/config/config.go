@@ -56,6 +56,7 @@ type Config struct {
 	// The audit chain.
 	AuditKeyFile   string        // --audit-key-file: the key that signs checkpoints ("": unsigned)
 	AuditRetention time.Duration // --audit-retention: 0 keeps every event
+	AuditStream    string        // --audit-stream: stdout, syslog+udp://host:port or syslog+tcp://host:port ("": none)
 	// Webhooks.
 	WebhookURLs       []*url.URL // --webhook-url (repeatable): the endpoints every webhook goes to
 	WebhookSecretFile string     // --webhook-secret-file: the whsec_ secrets that sign them

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auditlog"
 )
 
 // option is one serve flag: its name, the placeholder shown in the usage
@@ -60,8 +61,20 @@ func options(c *Config) []option {
 		{"brand", "name", "", "the clinic's name shown in page titles and the header in place of vigil (at most 64 visible characters)", brand(&c.Brand)},
 		{"audit-key-file", "path", "", "the Ed25519 key (vigil audit keygen) that signs the audit chain's checkpoints; none: checkpoints unsigned", filePath(&c.AuditKeyFile)},
 		{"audit-retention", "duration", "0", "delete audit events older than this, whole verified segments only (0: keep every event; else at least 24h)", retention(&c.AuditRetention)},
+		{"audit-stream", "target", "", "also send every new audit event to a SIEM: stdout (JSON lines) or RFC 5424 syslog at syslog+udp://host:port or syslog+tcp://host:port", auditStream(&c.AuditStream)},
 		{"webhook-url", "url", "", "an endpoint that receives signed webhooks (session.revoked, user.password_changed, ...); give it again for more (environment: separated by spaces); https unless --dev or loopback", webhookURLs(&c.WebhookURLs)},
 		{"webhook-secret-file", "path", "", "the webhook signing secrets: one whsec_ secret a line, mode 0600; every line signs (Standard Webhooks), so a new secret can be added before the old one is removed", filePath(&c.WebhookSecretFile)},
+	}
+}
+
+// auditStream reads --audit-stream (auditlog.ParseStreamTarget).
+func auditStream(dst *string) func(string) []problem {
+	return func(s string) []problem {
+		if _, err := auditlog.ParseStreamTarget(s); err != nil {
+			return fail(s, strings.TrimPrefix(err.Error(), strconv.Quote(s)+": "))
+		}
+		*dst = s
+		return nil
 	}
 }
 

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,7 +13,6 @@ import (
 	"time"
 
 	"github.com/vigilauth/vigil/internal/pgtest"
-	"github.com/vigilauth/vigil/internal/testkit"
 	"github.com/vigilauth/vigil/vigilhttp"
 	"github.com/vigilauth/vigil/webhook"
 )
@@ -79,40 +75,6 @@ func downAddress(t *testing.T) string {
 	return addr
 }
 
-// startHookChild runs `vigil serve --dev` with flags in a process of its
-// own, as startChild does, and returns it once it listens.
-func startHookChild(t *testing.T, db string, flags ...string) (*server, *exec.Cmd) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--dev"}, flags...)...)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	s := &server{DB: db, stdout: &testkit.SyncBuffer{}, stderr: &testkit.SyncBuffer{}}
-	listening := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			fmt.Fprintln(s.stderr, sc.Text())
-			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
-				listening <- m[1]
-			}
-		}
-	}()
-	select {
-	case addr := <-listening:
-		s.URL = "http://" + addr
-	case <-time.After(60 * time.Second):
-		t.Fatalf("child vigil did not start: %s", s.stderr.String())
-	}
-	return s, cmd
-}
-
 // TestWebhookSurvivesKill9: a sign-out acknowledged while the receiver is
 // down, the process then killed with SIGKILL, reaches the receiver once
 // vigil runs again and the receiver is up: signed, and processed once.
@@ -134,9 +96,11 @@ func webhookAfterKill(t *testing.T, db string) {
 		t.Fatal(err)
 	}
 	addr := downAddress(t)
-	flags := []string{"--webhook-url", "http://" + addr + "/hooks/vigil", "--webhook-secret-file", secretFile}
+	// The child serve inherits the environment: the flags' twins.
+	t.Setenv("VIGIL_WEBHOOK_URL", "http://"+addr+"/hooks/vigil")
+	t.Setenv("VIGIL_WEBHOOK_SECRET_FILE", secretFile)
 
-	srv, cmd := startHookChild(t, db, flags...)
+	srv, cmd := startChild(t, db)
 	if !strings.Contains(srv.stderr.String(), "webhooks: delivering") {
 		t.Fatalf("serve did not start the webhook worker (startWebhooks): %s", srv.stderr.String())
 	}
@@ -149,7 +113,7 @@ func webhookAfterKill(t *testing.T, db string) {
 
 	rec := &hookReceiver{t: t, secret: secret, bodies: map[string][]byte{}, got: make(chan struct{}, 1)}
 	serveHooks(t, addr, rec)
-	startHookChild(t, db, flags...)
+	startChild(t, db)
 	select {
 	case <-rec.got:
 	case <-time.After(3 * time.Minute): // a lease the killed process held ends within 2 minutes

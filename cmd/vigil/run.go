@@ -60,6 +60,9 @@ Commands:
                                       sign the newest audit events now
   audit prune --audit-retention D [--audit-key-file F]
                                       delete whole verified segments older than D
+  webhooks list [--json]              webhook deliveries given up after 24 hours
+  webhooks retry ID                   try one of them again
+  webhooks secret FILE [--append]     a new webhook signing secret: FILE (0600)
   compliance [--json|--markdown] [--strict] [policy flags]
                                       the policy report against NIST, ASVS and HIPAA;
                                       exit 1 when a requirement is not met
@@ -124,6 +127,9 @@ var commands = []command{
 	{"audit keygen", auditKeygen},
 	{"audit checkpoint", auditCheckpoint},
 	{"audit prune", auditPrune},
+	{"webhooks list", webhooksList},
+	{"webhooks retry", webhooksRetry},
+	{"webhooks secret", webhooksSecret},
 	{"compliance", complianceCmd},
 	{"migrate", migrateCmd},
 	{"version", func(_ context.Context, e *env, _ []string) error {

@@ -101,6 +101,7 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 	app := startChartApp(t)
 	srv := mfaServer(t, app)
 	c := startChrome(t)
+	check := &axeCheck{t: t}
 
 	// Enrolment at sign-in.
 	desk := c.context("desk", srv)
@@ -119,6 +120,7 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 	if ok := eval[bool](desk, `(() => { const i = document.getElementById('totp-qr'); return i.complete && i.naturalWidth > 0; })()`); !ok {
 		t.Error("the QR code image did not load")
 	}
+	check.page(desk, "enrolment at sign-in")
 	secret, err := mfa.ParseSecretText(desk.text("#totp-secret"))
 	if err != nil {
 		t.Fatalf("the key text on the page: %v", err)
@@ -127,6 +129,7 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 	desk.typeInto("#code", mfa.TOTP.Code(secret, enrolStep))
 	desk.click("#mfa-submit")
 	desk.waitVisible("#recovery-codes")
+	check.page(desk, "recovery codes")
 	codes := eval[[]string](desk, `[...document.querySelectorAll('#recovery-codes code')].map(c => c.textContent.trim())`)
 	if len(codes) != 10 {
 		t.Fatalf("the page shows %d recovery codes, want 10: %q", len(codes), codes)
@@ -183,6 +186,7 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 	if n := app.hits(); n != before {
 		t.Fatal("a wrong code reached the app")
 	}
+	check.page(laptop, "second factor: a wrong code")
 	// The enrolment's code is used; the app's next code is accepted.
 	laptop.do(chromedp.KeyEvent(mfa.TOTP.Code(secret, enrolStep) + kb.Enter))
 	laptop.expectText("#mfa-error", "used already")
@@ -209,4 +213,5 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 	again.typeInto("#code", codes[4])
 	again.click("#mfa-submit")
 	again.onChart("dr.lee")
+	check.report()
 }

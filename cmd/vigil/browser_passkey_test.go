@@ -31,19 +31,32 @@ func passkeyServer(t *testing.T, app *chartApp) *server {
 // virtualAuthenticator gives the tab a platform authenticator that holds
 // discoverable credentials, verifies the user and needs no touch; its
 // credentials are marked backed up (synced), as a password manager's are.
-func (tb *tab) virtualAuthenticator() {
+func (tb *tab) virtualAuthenticator() webauthn.AuthenticatorID {
 	tb.t.Helper()
+	var id webauthn.AuthenticatorID
 	tb.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
 			return err
 		}
-		_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		res, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
 			Options: &webauthn.VirtualAuthenticatorOptions{
 				Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
 				Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
 				IsUserVerified: true, AutomaticPresenceSimulation: true, DefaultBackupEligibility: true, DefaultBackupState: true,
 			},
 		})
+		id = res.AuthenticatorID
+		return err
+	}))
+	return id
+}
+
+// userVerified makes the authenticator's user verification succeed or
+// fail, as a person who passes or cancels the screen lock.
+func (tb *tab) userVerified(id webauthn.AuthenticatorID, ok bool) {
+	tb.t.Helper()
+	tb.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, webauthn.SetUserVerified, webauthn.SetUserVerifiedParams{AuthenticatorID: id, IsUserVerified: ok})
 		return err
 	}))
 }
@@ -60,6 +73,14 @@ func (tb *tab) withoutJSONHelpers() {
 		PublicKeyCredential.prototype.toJSON = undefined;
 		return true;
 	})()`)
+}
+
+// passkeyError waits for the passkey part's alert to say something, and
+// fails unless it contains want.
+func (tb *tab) passkeyError(want string) {
+	tb.t.Helper()
+	tb.waitFor("the passkey's message", `document.getElementById('passkey-error').textContent.trim() !== ''`, stepTimeout)
+	tb.expectText("#passkey-error", want)
 }
 
 // sessionAAL is the AAL of the tab's session and the factors it used, as
@@ -85,7 +106,7 @@ func (tb *tab) expectAAL2() {
 // and goes on.
 func (tb *tab) savedCodes() {
 	tb.t.Helper()
-	tb.waitVisible("#codes-panel")
+	tb.awaitCodes()
 	if n := tb.count("#recovery-codes code"); n != 10 {
 		tb.t.Fatalf("%s: %d recovery codes shown, want 10", tb.name, n)
 	}
@@ -93,6 +114,17 @@ func (tb *tab) savedCodes() {
 		tb.t.Errorf("%s: with the recovery codes shown the focus is on %q, want their heading", tb.name, got)
 	}
 	tb.click("#mfa-continue")
+}
+
+// awaitCodes waits for the recovery codes after a passkey was added, and
+// fails at once with the page's message if the passkey was refused.
+func (tb *tab) awaitCodes() {
+	tb.t.Helper()
+	tb.waitFor("the recovery codes or a message", `!document.getElementById('codes-panel').hidden || document.getElementById('passkey-error').textContent.trim() !== ''`, stepTimeout)
+	if msg := eval[string](tb, `document.getElementById('passkey-error').textContent.trim()`); msg != "" {
+		tb.t.Fatalf("%s: the passkey was not added: %s", tb.name, msg)
+	}
+	tb.waitVisible("#codes-panel")
 }
 
 // A patient adds a passkey named "work laptop" on the account page (the
@@ -107,8 +139,9 @@ func TestBrowserPasskeys(t *testing.T) {
 	app := startChartApp(t)
 	srv := passkeyServer(t, app)
 	c := startChrome(t)
+	check := &axeCheck{t: t}
 	laptop := c.context("laptop", srv)
-	laptop.virtualAuthenticator()
+	laptopKey := laptop.virtualAuthenticator()
 
 	// Add a passkey on the account page.
 	laptop.signIn("nora", browserPW)
@@ -126,10 +159,12 @@ func TestBrowserPasskeys(t *testing.T) {
 	laptop.expectText("#notice", "Your passkey was added.")
 	laptop.expectText("#passkeys-list", "work laptop")
 	laptop.expectText("#passkeys-list", "synced")
+	check.page(laptop, "account with a passkey")
 
 	// Sign out; sign in with the passkey alone.
 	laptop.click("#signout")
 	laptop.onSignIn("You have signed out.")
+	check.page(laptop, "sign-in with a passkey offered")
 	laptop.click("#passkey-use")
 	laptop.waitVisible("#this-session")
 	if p := laptop.path(); p != "/auth/account" {
@@ -143,6 +178,7 @@ func TestBrowserPasskeys(t *testing.T) {
 	laptop.onSignIn("You have signed out.")
 	laptop.open("/auth/account")
 	laptop.submitLogin("nora", browserPW)
+	laptop.waitVisible("#mfa-form")
 	laptop.waitVisible("#passkey-use")
 	if p := laptop.path(); p != "/auth/login/second-factor" {
 		t.Fatalf("after the password: at %s, want the second-factor page", p)
@@ -150,6 +186,15 @@ func TestBrowserPasskeys(t *testing.T) {
 	if got := laptop.attr("#passkey-error", "role"); got != "alert" {
 		t.Errorf("the passkey's messages are in a region of role %q, want alert", got)
 	}
+	// The screen lock refused: said out loud, and the page stays.
+	laptop.userVerified(laptopKey, false)
+	laptop.click("#passkey-use")
+	laptop.passkeyError("No passkey was used")
+	if p := laptop.path(); p != "/auth/login/second-factor" {
+		t.Fatalf("a refused passkey: at %s, want the second-factor page", p)
+	}
+	check.page(laptop, "second factor: the passkey refused")
+	laptop.userVerified(laptopKey, true)
 	laptop.withoutJSONHelpers()
 	laptop.click("#passkey-use")
 	laptop.waitVisible("#this-session")
@@ -165,9 +210,12 @@ func TestBrowserPasskeys(t *testing.T) {
 	if n := app.hits(); n != 0 {
 		t.Fatalf("the app was reached %d times before a second factor", n)
 	}
+	check.page(ward, "enrolment with a passkey offered")
 	ward.withoutJSONHelpers()
 	ward.typeInto("#passkey-name", "ward pc")
 	ward.click("#passkey-add")
+	ward.awaitCodes()
+	check.page(ward, "recovery codes after a passkey")
 	ward.savedCodes()
 	ward.onChart("dr.lee")
 
@@ -179,11 +227,12 @@ func TestBrowserPasskeys(t *testing.T) {
 	laptop.click("#signout")
 	laptop.onSignIn("You have signed out.")
 	laptop.click("#passkey-use")
-	laptop.waitFor("the refusal", `document.getElementById('passkey-error').textContent.trim() !== ''`, stepTimeout)
+	laptop.passkeyError("")
 	if p := laptop.path(); p != "/auth/login" {
 		t.Fatalf("a removed passkey: at %s, want the sign-in page", p)
 	}
 	if n := laptop.count("#signed-in-as"); n != 0 {
 		t.Fatal("a removed passkey signed in")
 	}
+	check.report()
 }

@@ -191,6 +191,7 @@
     for (var i = 0; i < main.children.length; i++) {
       if (main.children[i] !== panel) { main.children[i].hidden = true; }
     }
+    main.insertBefore(panel, main.firstChild); // the page's first heading now
     var next = document.getElementById('mfa-continue');
     if (next) { next.setAttribute('href', rd); }
     panel.hidden = false;

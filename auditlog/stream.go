@@ -24,14 +24,20 @@ import (
 //
 // A Stream follows the chain from the store, by seq, in order: one poller
 // a process, reading pages of events after the last one it read, so its
-// memory stays the same whatever the traffic. It starts at the chain's
-// head: what was appended before it started is not sent (vigil audit
-// export has it). No request waits on it: requests only append to the
-// store. Between the poller and the receiver is a bounded queue; when the
-// receiver is slow or gone and the queue is full, the events that do not
-// fit are dropped, counted (Stats) and logged with their seqs, and stay in
-// the store. A receiver tells a gap by the seq, which grows by one for
-// each event, and can fetch it with vigil audit export.
+// memory stays the same whatever the traffic. It skips no event: seqs are
+// given under the chain's lock in commit order, so none commits behind one
+// already read. It starts at the chain's head: what was appended before it
+// started, and what is still queued when it stops, is not sent (vigil
+// audit export has it). No request waits on it: requests only append to
+// the store. Between the poller and the receiver is a bounded queue; when
+// the receiver is slow or gone and the queue is full, the events that do
+// not fit are dropped, counted (Stats) and logged with their seqs, and
+// stay in the store. A receiver tells a gap by the seq, which grows by one
+// for each event, and can fetch it with vigil audit export. Over TCP a
+// message is written again on a new connection when a write fails, but
+// one written just before the receiver dropped the connection may be lost
+// unseen (TCP acknowledges to the kernel, not to the receiver): the seq
+// shows that gap too.
 //
 // Several instances on one store each stream the whole chain, every
 // instance's events, so a receiver fed by N instances gets each event N

@@ -35,8 +35,13 @@ func writeUserWebhook(ctx context.Context, tx *sql.Tx, typ string, at time.Time,
 
 // ClaimWebhooks fans out and leases due deliveries in one write
 // transaction: SQLite runs one at a time, so no two claimers see the same
-// delivery unleased.
+// delivery unleased. A read first tells whether there is anything to do,
+// so that an idle worker's polls never take the write lock from requests.
 func (s *Store) ClaimWebhooks(ctx context.Context, endpoints []string, now time.Time, lease time.Duration, limit int) ([]vigil.WebhookDelivery, error) {
+	var due bool
+	if err := s.read.QueryRowContext(ctx, outboxSQL.Due, dbTime(now)).Scan(&due); err != nil || !due {
+		return nil, wrap(ctx, "claim webhooks", err)
+	}
 	var claimed []vigil.WebhookDelivery
 	err := s.inTx(ctx, "claim webhooks", func(tx *sql.Tx) error {
 		if err := fanOut(ctx, tx, endpoints); err != nil {

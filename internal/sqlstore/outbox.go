@@ -26,7 +26,10 @@ type OutboxQueries struct {
 	Retry      string // (id, at, status, error, next)
 	Kill       string // (id, at, status, error)
 	Dead       string // (limit) → DeliveryColumns
-	Count      string // → pending, dead
+	Count      string // → pending, dead (each by the index on state)
+	// Due tells whether a claim at now would find anything to do: a
+	// message to fan out or a due delivery (to any endpoint). (now) → bool
+	Due string
 	Revive     string // (id, now)
 	// DeleteDeliveries and DeleteMessages are DeleteWebhooksBefore's two
 	// steps. (before, limit)
@@ -66,8 +69,11 @@ func NewOutboxQueries(d Dialect, lock string) OutboxQueries {
 		Kill:       settle + `, state = 'dead'` + pending,
 		Dead: `SELECT ` + DeliveryColumns + deliveryFrom + ` WHERE d.state = 'dead'
 			ORDER BY d.last_at DESC, d.id DESC LIMIT ` + p(1),
-		Count: `SELECT count(CASE WHEN state = 'pending' THEN 1 END), count(CASE WHEN state = 'dead' THEN 1 END)
-			FROM webhook_deliveries`,
+		Count: `SELECT (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'),
+			(SELECT count(*) FROM webhook_deliveries WHERE state = 'dead')`,
+		Due: `SELECT EXISTS (SELECT 1 FROM webhook_messages WHERE fanned_out = FALSE)
+			OR EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_at <= ` + p(1) + `
+				AND (lease_until IS NULL OR lease_until <= ` + p(1) + `))`,
 		Revive: `UPDATE webhook_deliveries SET state = 'pending', since = ` + p(2) + `, next_at = ` + p(2) +
 			`, attempts = 0, lease_until = NULL WHERE id = ` + p(1) + ` AND state = 'dead'`,
 		DeleteDeliveries: `DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id` + deliveryFrom + `

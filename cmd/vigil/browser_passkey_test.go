@@ -128,9 +128,9 @@ func (tb *tab) awaitCodes() {
 }
 
 // A patient adds a passkey named "work laptop" on the account page (the
-// recovery codes once), signs out, signs in with the passkey alone (no
-// password typed) at AAL2, then with the password and the passkey as the
-// second factor; a clinician who must enrol uses a passkey in place of
+// recovery codes once) and steps up with it, signs out, signs in with the
+// passkey alone (no password typed) at AAL2, then with the password and
+// the passkey as the second factor; a clinician who must enrol uses a passkey in place of
 // the app and reaches the protected app (these two through passkey.js's
 // own base64url conversion, as in a browser without the JSON helpers); the patient removes the passkey,
 // which then signs no one in.
@@ -160,6 +160,18 @@ func TestBrowserPasskeys(t *testing.T) {
 	laptop.expectText("#passkeys-list", "work laptop")
 	laptop.expectText("#passkeys-list", "synced")
 	check.page(laptop, "account with a passkey")
+
+	// The session signed in with the password alone steps up with it.
+	if aal, _ := laptop.sessionAAL(); aal != 1 {
+		t.Fatalf("the password's session is at AAL%d after adding a passkey, want 1", aal)
+	}
+	laptop.open("/auth/step-up?rd=%2Fauth%2Faccount%3Fstepped%3D1")
+	laptop.click("#passkey-use")
+	laptop.waitVisible("#this-session")
+	if loc := laptop.location(); !strings.HasSuffix(loc, "/auth/account?stepped=1") {
+		t.Fatalf("after the step-up: at %s, want back at /auth/account?stepped=1", loc)
+	}
+	laptop.expectAAL2()
 
 	// Sign out; sign in with the passkey alone.
 	laptop.click("#signout")

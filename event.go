@@ -56,6 +56,7 @@ const (
 	EventStepUp                 = "mfa_step_up"                  // a session was raised to AAL2 by a second factor
 	EventMFAEnrolled            = "mfa_enrolled"                 // a second factor was added
 	EventMFARemoved             = "mfa_removed"                  // a second factor was removed by its user
+	EventMFARenamed             = "mfa_renamed"                  // a passkey was given another name by its user
 	EventRecoveryCodesGenerated = "mfa_recovery_codes_generated" // a new recovery set replaced the old one
 	EventRecoveryCodeUsed       = "mfa_recovery_code_used"       // a recovery code stood in for a second factor
 	EventMFAReset               = "mfa_reset"                    // an administrator removed every factor of a user
@@ -74,7 +75,7 @@ func EventNames() []string {
 		EventReauthenticated, EventReauthFailed, EventPasswordRehashed,
 		EventDeviceBound, EventDeviceBindingRefreshed, EventDeviceBindingFailed,
 		EventMFAChallenged, EventMFAFailed, EventStepUp, EventMFAEnrolled, EventMFARemoved,
-		EventRecoveryCodesGenerated, EventRecoveryCodeUsed, EventMFAReset,
+		EventMFARenamed, EventRecoveryCodesGenerated, EventRecoveryCodeUsed, EventMFAReset,
 	}
 }
 

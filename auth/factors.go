@@ -66,6 +66,9 @@ type FactorSummary struct {
 	RecoveryUsedAt time.Time
 	// Required says the user's role must keep a second factor.
 	Required bool
+	// passkeysOff: passkeys are not configured (auth.Options.Passkeys),
+	// so the user's passkeys are listed but offered as no method.
+	passkeysOff bool
 }
 
 // TOTPSummary is a confirmed authenticator app.
@@ -90,7 +93,7 @@ func (s *FactorSummary) Enrolled() bool { return s.TOTP != nil || len(s.Passkeys
 // a sign-in page offers them.
 func (s *FactorSummary) Methods() []string {
 	var m []string
-	if len(s.Passkeys) > 0 {
+	if len(s.Passkeys) > 0 && !s.passkeysOff {
 		m = append(m, MethodPasskey)
 	}
 	if s.TOTP != nil {
@@ -104,7 +107,8 @@ func (s *FactorSummary) Methods() []string {
 
 // summarize turns a user's records into their summary.
 func (e *Engine) summarize(u *vigil.User, f *vigil.Factors) *FactorSummary {
-	s := &FactorSummary{Required: e.opt.MFA.requires(u.Role), RecoveryLeft: f.RecoveryLeft(), RecoveryTotal: len(f.Recovery)}
+	s := &FactorSummary{Required: e.opt.MFA.requires(u.Role), RecoveryLeft: f.RecoveryLeft(), RecoveryTotal: len(f.Recovery),
+		passkeysOff: !e.opt.Passkeys.Enabled()}
 	if f.TOTP != nil && f.TOTP.Confirmed() {
 		s.TOTP = &TOTPSummary{ConfirmedAt: f.TOTP.ConfirmedAt, LastUsedAt: f.TOTP.LastUsedAt}
 	}

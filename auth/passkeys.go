@@ -81,9 +81,6 @@ const maxPasskeyName = 64 // characters
 // one authenticator are limited).
 const pendingAttemptLimit = 5
 
-// eventMFARenamed is audited when a user renames a passkey.
-const eventMFARenamed = "mfa_renamed"
-
 func errPasskeysOff() error { return vigil.Errorf(vigil.CodeNotFound, "Passkeys are not configured.") }
 
 func errBadCeremony() error {
@@ -305,7 +302,7 @@ func (e *Engine) RenamePasskey(ctx context.Context, cur *Current, id []byte, nam
 	if err != nil {
 		return nil, storeErr("read passkey", err)
 	}
-	e.factorEvent(ctx, &cur.User, a, eventMFARenamed, fmt.Sprintf("factor=passkey name=%q", name))
+	e.factorEvent(ctx, &cur.User, a, vigil.EventMFARenamed, fmt.Sprintf("factor=passkey name=%q", name))
 	return summaryOf(c), nil
 }
 

@@ -115,7 +115,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"audit_chain", "audit_checkpoints", "audit_events", "pending_signins", "recovery_codes", "reset_tokens", "revocations", "schema_migrations", "server_keys",
-		"sessions", "throttle", "totp_factors", "users", "webauthn_credentials"}
+		"sessions", "throttle", "totp_factors", "users", "webauthn_ceremonies", "webauthn_credentials", "webhook_deliveries", "webhook_messages"}
 	if !slices.Equal(tables, want) {
 		t.Errorf("tables in schema %s = %v, want %v", schema, tables, want)
 	}

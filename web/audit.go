@@ -50,6 +50,7 @@ var eventLabels = map[string]string{
 	vigil.EventStepUp:                   "Second step passed",
 	vigil.EventMFAEnrolled:              "Second factor added",
 	vigil.EventMFARemoved:               "Second factor removed",
+	vigil.EventMFARenamed:               "Passkey renamed",
 	vigil.EventRecoveryCodesGenerated:   "New recovery codes made",
 	vigil.EventRecoveryCodeUsed:         "Recovery code used",
 	vigil.EventMFAReset:                 "All second factors removed by an administrator",

@@ -68,6 +68,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	passkeys.RPName = cfg.Brand // authenticators show the clinic's name beside the account ("": vigil)
 	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{ResetTokenTTL: cfg.ResetTokenTTL, Logger: log,
 		CacheSize: cacheSize(cfg.SessionCache), DeviceBinding: deviceBinding(cfg), MFA: mfaSettings, Passkeys: passkeys})
 	warnShortBoundCookie(cfg, log)

@@ -18,18 +18,26 @@ import (
 )
 
 // pythonReceiver is the receiver docs/events.md shows ("A receiver in
-// Python"), as the reader copies it.
+// Python"), as the reader copies it; the README's section on webhooks
+// shows the same one.
 func pythonReceiver(t *testing.T) string {
 	t.Helper()
-	doc, err := os.ReadFile("../../docs/events.md")
-	if err != nil {
-		t.Fatal(err)
+	block := func(path, heading string) string {
+		doc, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile("(?s)" + regexp.QuoteMeta(heading) + "\n.*?```python\n(.*?)```").FindSubmatch(doc)
+		if m == nil {
+			t.Fatalf("%s has no python block under %q", path, heading)
+		}
+		return string(m[1])
 	}
-	m := regexp.MustCompile("(?s)### A receiver in Python\n.*?```python\n(.*?)```").FindSubmatch(doc)
-	if m == nil {
-		t.Fatal(`docs/events.md has no python block under "A receiver in Python"`)
+	doc := block("../../docs/events.md", "### A receiver in Python")
+	if readme := block("../../README.md", "## Webhooks: changes other services act on"); readme != doc {
+		t.Errorf("the README's receiver differs from docs/events.md's:\n%s\n---\n%s", readme, doc)
 	}
-	return string(m[1])
+	return doc
 }
 
 // TestWebhookPythonReceiver: the documented Python receiver, run with

@@ -76,6 +76,27 @@ func (tb *tab) onChart(user string) {
 	tb.expectText("#chart-aal", "AAL 2")
 }
 
+// chartBrowser starts the app, vigil in front of it (by start), Chromium,
+// and an axe-core check, or skips the test without VIGIL_TEST_BROWSER.
+func chartBrowser(t *testing.T, start func(*testing.T, *chartApp, ...string) *server) (*chartApp, *server, *chrome, *axeCheck) {
+	t.Helper()
+	needBrowser(t)
+	app := startChartApp(t)
+	srv := start(t, app)
+	return app, srv, startChrome(t), &axeCheck{t: t}
+}
+
+// codeSignIn opens the app in a new browser named name, signs in as
+// dr.lee with the password and sends code as the second factor.
+func codeSignIn(c *chrome, srv *server, name, code string) *tab {
+	tb := c.context(name, srv)
+	tb.open("/chart/9")
+	tb.submitLogin("dr.lee", browserPW)
+	tb.typeInto("#code", code)
+	tb.click("#mfa-submit")
+	return tb
+}
+
 // wrongCode is a 6-digit code that is none of secret's accepted ones now.
 func wrongCode(secret []byte) string {
 	now := mfa.TOTP.Step(time.Now())
@@ -97,11 +118,7 @@ func wrongCode(secret []byte) string {
 // alone never reaches the app; a wrong code is refused out loud; the next
 // code of the app gets through. A recovery code works once.
 func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
-	needBrowser(t)
-	app := startChartApp(t)
-	srv := mfaServer(t, app)
-	c := startChrome(t)
-	check := &axeCheck{t: t}
+	app, srv, c, check := chartBrowser(t, mfaServer)
 
 	// Enrolment at sign-in.
 	desk := c.context("desk", srv)
@@ -195,17 +212,8 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 	laptop.onChart("dr.lee")
 
 	// A recovery code works once.
-	phone := c.context("phone", srv)
-	phone.open("/chart/9")
-	phone.submitLogin("dr.lee", browserPW)
-	phone.typeInto("#code", codes[3])
-	phone.click("#mfa-submit")
-	phone.onChart("dr.lee")
-	again := c.context("tablet", srv)
-	again.open("/chart/9")
-	again.submitLogin("dr.lee", browserPW)
-	again.typeInto("#code", codes[3])
-	again.click("#mfa-submit")
+	codeSignIn(c, srv, "phone", codes[3]).onChart("dr.lee")
+	again := codeSignIn(c, srv, "tablet", codes[3])
 	again.expectText("#mfa-error", "used already")
 	if p := again.path(); p != "/auth/login/second-factor" {
 		t.Fatalf("a used recovery code: at %s, want the second-factor page", p)

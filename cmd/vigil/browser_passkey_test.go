@@ -19,10 +19,10 @@ import (
 // passkeyServer starts vigil as mfaServer does (--require-mfa clinician
 // in front of app, the clinician dr.lee) on a fixed port, with the patient
 // nora, and points the browser tabs at http://localhost:<port>.
-func passkeyServer(t *testing.T, app *chartApp) *server {
+func passkeyServer(t *testing.T, app *chartApp, flags ...string) *server {
 	t.Helper()
 	port := freePort(t)
-	srv := mfaServer(t, app, "--addr", fmt.Sprintf("127.0.0.1:%d", port))
+	srv := mfaServer(t, app, append([]string{"--addr", fmt.Sprintf("127.0.0.1:%d", port)}, flags...)...)
 	srv.URL = fmt.Sprintf("http://localhost:%d", port)
 	srv.addUser(t, "nora", "patient", browserPW)
 	return srv
@@ -130,16 +130,13 @@ func (tb *tab) awaitCodes() {
 // A patient adds a passkey named "work laptop" on the account page (the
 // recovery codes once) and steps up with it, signs out, signs in with the
 // passkey alone (no password typed) at AAL2, then with the password and
-// the passkey as the second factor; a clinician who must enrol uses a passkey in place of
-// the app and reaches the protected app (these two through passkey.js's
-// own base64url conversion, as in a browser without the JSON helpers); the patient removes the passkey,
-// which then signs no one in.
+// the passkey as the second factor; a clinician who must enrol uses a
+// passkey in place of the app and reaches the protected app (these two
+// through passkey.js's own base64url conversion, as in a browser without
+// the JSON helpers); the patient removes the passkey, which then signs no
+// one in.
 func TestBrowserPasskeys(t *testing.T) {
-	needBrowser(t)
-	app := startChartApp(t)
-	srv := passkeyServer(t, app)
-	c := startChrome(t)
-	check := &axeCheck{t: t}
+	app, srv, c, check := chartBrowser(t, passkeyServer)
 	laptop := c.context("laptop", srv)
 	laptopKey := laptop.virtualAuthenticator()
 

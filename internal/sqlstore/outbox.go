@@ -29,8 +29,8 @@ type OutboxQueries struct {
 	Count      string // → pending, dead (each by the index on state)
 	// Due tells whether a claim at now would find anything to do: a
 	// message to fan out or a due delivery (to any endpoint). (now) → bool
-	Due string
-	Revive     string // (id, now)
+	Due    string
+	Revive string // (id, now)
 	// DeleteDeliveries and DeleteMessages are DeleteWebhooksBefore's two
 	// steps. (before, limit)
 	DeleteDeliveries, DeleteMessages string

@@ -31,16 +31,17 @@ type Options struct {
 	// Client sends the webhooks. Default: a client with Timeout that
 	// follows no redirect (Standard Webhooks: a 3xx is a failure).
 	Client *http.Client
-	// Timeout bounds one attempt when Client is nil. Default 15 s
-	// (Standard Webhooks, "Request timeouts": 15 to 30 s).
+	// Timeout bounds one attempt (Client's own Timeout, when it has
+	// one). Default 15 s (Standard Webhooks, "Request timeouts": 15 to
+	// 30 s). No attempt is begun that could outlast its lease.
 	Timeout time.Duration
 	Now     func() time.Time // default time.Now
 	// Poll is how often the worker looks for due deliveries when not
 	// nudged. Default 1 s.
 	Poll time.Duration
 	// Lease is how long a claimed delivery is the worker's: if the
-	// process dies, another takes it after this. Default 2 min; keep it
-	// well above the attempt timeout.
+	// process dies, another takes it after this. Default 2 min, and at
+	// least twice Timeout.
 	Lease time.Duration
 	// MaxAge is how long after its message (or its revival) a delivery is
 	// retried before it is given up, a dead letter. Default 24 h.
@@ -111,7 +112,10 @@ func withDefaults(opt Options) Options {
 	if opt.Client == nil {
 		opt.Client = &http.Client{Timeout: opt.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	} else if opt.Client.Timeout > 0 {
+		opt.Timeout = opt.Client.Timeout
 	}
+	opt.Lease = max(opt.Lease, 2*opt.Timeout) // room for at least one attempt a claim
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -200,6 +204,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	leased := time.Now() // real time: the attempts' timeouts run on it
 	queues := map[string][]vigil.WebhookDelivery{}
 	for _, d := range claimed {
 		queues[d.Endpoint] = append(queues[d.Endpoint], d)
@@ -208,6 +213,14 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	for _, q := range queues {
 		wg.Go(func() {
 			for _, d := range q {
+				// An attempt that could outlast the lease is not begun:
+				// another worker may take the delivery when the lease
+				// ends, and two attempts would run at once. The rest of
+				// the queue waits for the lease to end, then is claimed
+				// again.
+				if time.Since(leased)+w.opt.Timeout > w.opt.Lease {
+					return
+				}
 				w.deliver(ctx, d)
 			}
 		})

@@ -31,28 +31,37 @@ type passkeyPart struct {
 // going on to rd.
 func codesPanel(rd string) secondFactorData { return secondFactorData{Mode: "codes", RD: rd} }
 
-// pendingPasskey reports whether the request's pending sign-in can be
-// finished with a passkey.
-func (p *Pages) pendingPasskey(r *http.Request) bool {
-	if !p.passkeys {
-		return false
-	}
-	tok, err := p.sessions.PendingToken(r)
+// offer sets what the code form offers besides a recovery code, from the
+// user's second-step methods: a passkey (when passkeys are on) and an
+// authenticator app. Methods not known (err) offer the app, as the pages
+// did before passkeys.
+func (p *Pages) offer(d *secondFactorData, methods []string, err error) {
 	if err != nil {
-		return false
+		d.App = true
+		return
 	}
-	methods, _, err := p.engine.PendingMethods(r.Context(), tok)
-	return err == nil && slices.Contains(methods, auth.MethodPasskey)
+	d.Passkey = p.passkeys && slices.Contains(methods, auth.MethodPasskey)
+	d.App = slices.Contains(methods, auth.MethodTOTP)
 }
 
-// hasPasskey reports whether the signed-in user can step up with a
-// passkey.
-func (p *Pages) hasPasskey(ctx context.Context, cur *auth.Current) bool {
-	if !p.passkeys {
-		return false
+// offerPending is offer for the request's pending sign-in.
+func (p *Pages) offerPending(r *http.Request, d *secondFactorData) {
+	tok, err := p.sessions.PendingToken(r)
+	var methods []string
+	if err == nil {
+		methods, _, err = p.engine.PendingMethods(r.Context(), tok)
 	}
+	p.offer(d, methods, err)
+}
+
+// offerStepUp is offer for the signed-in user's step-up.
+func (p *Pages) offerStepUp(ctx context.Context, cur *auth.Current, d *secondFactorData) {
 	s, err := p.engine.Factors(ctx, cur)
-	return err == nil && len(s.Passkeys) > 0
+	var methods []string
+	if err == nil {
+		methods = s.Methods()
+	}
+	p.offer(d, methods, err)
 }
 
 // passkeyID reads the {id} of a passkey form's address (base64url, as the

@@ -158,7 +158,16 @@ func TestPagesPasskeys(t *testing.T) {
 	if !strings.HasPrefix(p.location(), "/auth/login/second-factor") {
 		t.Fatalf("password of a user with a passkey: %d %q", p.Status, p.location())
 	}
-	passkeyPart(t, other.get(p.location()), "passkey", "second-factor", "/auth/account?x=1")
+	second := other.get(p.location())
+	passkeyPart(t, second, "passkey", "second-factor", "/auth/account?x=1")
+	// Without an authenticator app the code field takes recovery codes,
+	// and leaves the focus to the passkey.
+	if got := second.Doc.find(func(n *node) bool { return n.Tag == "label" && n.Attr["for"] == "code" }); len(got) != 1 || got[0].Text() != "A recovery code" {
+		t.Errorf("the code field of a user with a passkey and no app is not labelled for a recovery code")
+	}
+	if _, ok := mustID(t, second, "code").Attr["autofocus"]; ok {
+		t.Error("the recovery-code field takes the focus from the passkey")
+	}
 	passkeyPart(t, b.get("/auth/step-up?rd=%2Fauth%2Faccount"), "passkey", "step-up", "/auth/account")
 
 	// Remove: the list is empty again.

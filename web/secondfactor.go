@@ -30,6 +30,10 @@ type secondFactorData struct {
 	// Passkey offers a passkey: to finish the sign-in or step up with
 	// (the user has one), or to enrol in place of an app.
 	Passkey bool
+	// App says the user has an authenticator app: the code form asks for
+	// its code or a recovery code; without one, for a recovery code only
+	// (and a passkey, first, takes the focus).
+	App bool
 }
 
 // qrScale is the pixels per module of the enrolment QR code.
@@ -50,7 +54,7 @@ func (p *Pages) secondStepURL(enrol bool, rd string) string {
 
 func (p *Pages) renderSecondFactor(w http.ResponseWriter, r *http.Request, status int, d secondFactorData) {
 	if d.Mode == "code" {
-		d.Passkey = p.pendingPasskey(r)
+		p.offerPending(r, &d)
 	}
 	p.render(w, r, status, "second_factor", view{Title: "Second factor", Data: d, Passkey: d.Passkey})
 }
@@ -173,7 +177,8 @@ func (p *Pages) stepUpPage(w http.ResponseWriter, r *http.Request, cur *auth.Cur
 // renderStepUp shows the step-up form, going back to rd, with an error
 // message if errText is not empty.
 func (p *Pages) renderStepUp(w http.ResponseWriter, r *http.Request, cur *auth.Current, status int, rd, errText string) {
-	d := secondFactorData{Mode: "stepup", RD: rd, Error: errText, Passkey: p.hasPasskey(r.Context(), cur)}
+	d := secondFactorData{Mode: "stepup", RD: rd, Error: errText}
+	p.offerStepUp(r.Context(), cur, &d)
 	p.render(w, r, status, "second_factor", view{Title: "Confirm it is you", Cur: cur, Data: d, Passkey: d.Passkey})
 }
 

@@ -192,6 +192,10 @@ func TestBrowserPasskeys(t *testing.T) {
 	if p := laptop.path(); p != "/auth/login/second-factor" {
 		t.Fatalf("after the password: at %s, want the second-factor page", p)
 	}
+	laptop.waitFor("the focus on the passkey (nora has no app)", `document.activeElement && document.activeElement.id === 'passkey-use'`, stepTimeout)
+	if got := laptop.text(`label[for="code"]`); got != "A recovery code" {
+		t.Errorf("the code field of a user without an app says %q", got)
+	}
 	if got := laptop.attr("#passkey-error", "role"); got != "alert" {
 		t.Errorf("the passkey's messages are in a region of role %q, want alert", got)
 	}

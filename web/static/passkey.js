@@ -255,6 +255,12 @@
     }
     var hint = document.getElementById('passkey-unsupported');
     if (hint) { hint.hidden = true; }
+    // A user without an authenticator app uses the passkey first (the
+    // code field then takes recovery codes only).
+    var use = document.getElementById('passkey-use');
+    if (use && document.querySelector('[data-passkey-first]') && !document.querySelector('[aria-invalid="true"]')) {
+      use.focus();
+    }
   }
 
   if (document.readyState === 'loading') {

@@ -169,15 +169,17 @@ func (e *Engine) ceremony(ctx context.Context, text string, kind vigil.CeremonyK
 func pendingBound(h vigil.TokenHash) string { return hex.EncodeToString(h[:]) }
 
 // passkeyName checks a passkey's name as the user typed it: trimmed,
-// valid UTF-8 without control characters, at most 64 characters. It may
-// be empty (the caller names it).
+// NFC, valid UTF-8 without control characters or bidirectional overrides
+// and isolates (shown on the account and audit pages as a display name
+// is: CVE-2021-42574, "Trojan Source"), at most 64 characters. It may be
+// empty (the caller names it).
 func passkeyName(name string) (string, error) {
 	name = NormalizeDisplayName(name)
 	switch {
-	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
-		return "", vigil.Errorf(vigil.CodeInvalidRequest, "A passkey's name must be text without control characters.")
 	case utf8.RuneCountInString(name) > maxPasskeyName:
 		return "", vigil.Errorf(vigil.CodeInvalidRequest, "A passkey's name must be at most %d characters.", maxPasskeyName)
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) || vigil.ValidateDisplayName(name) != nil:
+		return "", vigil.Errorf(vigil.CodeInvalidRequest, "A passkey's name must be text without control characters or direction overrides.")
 	}
 	return name, nil
 }

@@ -203,6 +203,9 @@ func TestBrowserPasskeys(t *testing.T) {
 	laptop.userVerified(laptopKey, false)
 	laptop.click("#passkey-use")
 	laptop.passkeyError("No passkey was used")
+	if got := laptop.focused(); got != "passkey-use" {
+		t.Errorf("after a refused passkey the focus is on %q, want the button, for another try", got)
+	}
 	if p := laptop.path(); p != "/auth/login/second-factor" {
 		t.Fatalf("a refused passkey: at %s, want the second-factor page", p)
 	}

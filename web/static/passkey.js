@@ -233,6 +233,7 @@
         return;
       }
       say(part, message(err, flow.create));
+      button.focus(); // disabled, it lost the focus: give it back for another try
     });
   }
 

@@ -27,17 +27,19 @@ import (
 // memory stays the same whatever the traffic. It skips no event: seqs are
 // given under the chain's lock in commit order, so none commits behind one
 // already read. It starts at the chain's head: what was appended before it
-// started, and what is still queued when it stops, is not sent (vigil
-// audit export has it). No request waits on it: requests only append to
-// the store. Between the poller and the receiver is a bounded queue; when
-// the receiver is slow or gone and the queue is full, the events that do
-// not fit are dropped, counted (Stats) and logged with their seqs, and
-// stay in the store. A receiver tells a gap by the seq, which grows by one
-// for each event, and can fetch it with vigil audit export. Over TCP a
-// message is written again on a new connection when a write fails, but
-// one written just before the receiver dropped the connection may be lost
-// unseen (TCP acknowledges to the kernel, not to the receiver): the seq
-// shows that gap too.
+// started is not sent (vigil audit export has it). When it stops, it reads
+// the chain once more and sends what it holds, for a grace period.
+//
+// No request waits on it: requests only append to the store. Between the
+// poller and the receiver is a bounded queue; when the receiver is slow or
+// gone and the queue is full, the events that do not fit are dropped,
+// counted (Stats) and logged with their seqs, and stay in the store. A
+// receiver tells a gap by the seq, which grows by one for each event, and
+// can fetch it with vigil audit export. Over TCP a message is written
+// again on a new connection when a write fails, but one written just
+// before the receiver dropped the connection may be lost unseen (TCP
+// acknowledges to the kernel, not to the receiver): the seq shows that gap
+// too.
 //
 // Several instances on one store each stream the whole chain, every
 // instance's events, so a receiver fed by N instances gets each event N
@@ -51,6 +53,7 @@ type Stream struct {
 	host   string
 	log    *slog.Logger
 	poll   time.Duration
+	grace  time.Duration
 	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	queue  chan []byte
 	conn   net.Conn // the receiver's connection, the sender's alone
@@ -85,7 +88,13 @@ type StreamOptions struct {
 	Queue int
 	// Dial connects to a syslog receiver; a net.Dialer's when nil.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Grace is how long a stopping stream may still send what it holds;
+	// DefaultStreamGrace when 0.
+	Grace time.Duration
 }
+
+// DefaultStreamGrace is how long a stopping Stream sends what it holds.
+const DefaultStreamGrace = 5 * time.Second
 
 // DefaultStreamQueue is how many events a Stream holds for its receiver:
 // at most about 3 KiB each (the audit fields' bounds), a few MiB in all.
@@ -102,7 +111,7 @@ const (
 
 // NewStream returns the stream of s's chain to target.
 func NewStream(s Store, target StreamTarget, o StreamOptions) *Stream {
-	st := &Stream{store: s, target: target, out: o.Stdout, host: o.Hostname, log: o.Log, poll: o.Poll, dial: o.Dial}
+	st := &Stream{store: s, target: target, out: o.Stdout, host: o.Hostname, log: o.Log, poll: o.Poll, grace: o.Grace, dial: o.Dial}
 	if st.out == nil {
 		st.out = os.Stdout
 	}
@@ -114,6 +123,9 @@ func NewStream(s Store, target StreamTarget, o StreamOptions) *Stream {
 	}
 	if st.poll <= 0 {
 		st.poll = time.Second
+	}
+	if st.grace <= 0 {
+		st.grace = DefaultStreamGrace
 	}
 	if st.dial == nil {
 		st.dial = (&net.Dialer{Timeout: sendTimeout}).DialContext
@@ -132,23 +144,42 @@ func (st *Stream) Stats() StreamStats {
 
 // Run streams the events appended from now on until ctx ends, and
 // returns ctx's error. A store that cannot be read is logged and read
-// again at the next poll.
+// again at the next poll. When ctx ends, the chain is read once more and
+// the queue sent, for at most the options' Grace: what the last requests
+// did still goes out. A Stream runs once.
 func (st *Stream) Run(ctx context.Context) error {
+	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSending()
 	var wg sync.WaitGroup
-	wg.Go(func() { st.send(ctx) })
-	defer wg.Wait()
+	wg.Go(func() { st.send(sendCtx) })
 	t := time.NewTicker(st.poll)
 	defer t.Stop()
-	for {
-		err := st.follow(ctx)
-		if err != nil && ctx.Err() == nil {
-			st.log.Error("audit stream: cannot read the audit chain", "err", err)
-		}
+	for ctx.Err() == nil {
+		st.read(ctx)
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
 		case <-t.C:
 		}
+	}
+	last, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.grace)
+	defer cancel()
+	st.read(last)
+	close(st.queue) // the poller, the queue's one writer, is done
+	stop := context.AfterFunc(last, stopSending)
+	defer stop()
+	before := st.dropped.Load()
+	wg.Wait()
+	if n := st.dropped.Load() - before; n > 0 {
+		st.log.Warn("audit stream: stopped before every event was sent (they stay in the store: vigil audit export)",
+			"target", st.target.String(), "dropped", n, "last_seq", st.seq.Load())
+	}
+	return ctx.Err()
+}
+
+// read queues what follow finds, and logs a store that cannot be read.
+func (st *Stream) read(ctx context.Context) {
+	if err := st.follow(ctx); err != nil && ctx.Err() == nil {
+		st.log.Error("audit stream: cannot read the audit chain", "err", err)
 	}
 }
 
@@ -213,24 +244,20 @@ func (st *Stream) endRun() {
 	st.run.n = 0
 }
 
-// send hands the queued messages to the receiver until ctx ends.
+// send hands the queued messages to the receiver until the queue is
+// closed and empty; once ctx ends, what is left is dropped.
 func (st *Stream) send(ctx context.Context) {
 	defer func() {
 		if st.conn != nil {
 			st.conn.Close()
 		}
 	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case msg := <-st.queue:
-			if err := st.deliver(ctx, msg); err != nil {
-				st.dropped.Add(1)
-				continue
-			}
-			st.sent.Add(1)
+	for msg := range st.queue {
+		if ctx.Err() != nil || st.deliver(ctx, msg) != nil {
+			st.dropped.Add(1)
+			continue
 		}
+		st.sent.Add(1)
 	}
 }
 
@@ -280,8 +307,12 @@ func (st *Stream) write(ctx context.Context, msg []byte) error {
 		}
 		st.conn = c
 	}
-	st.conn.SetWriteDeadline(time.Now().Add(sendTimeout))
-	if _, err := st.conn.Write(msg); err != nil {
+	c := st.conn
+	c.SetWriteDeadline(time.Now().Add(sendTimeout))
+	// The end of ctx ends a write that waits on the receiver.
+	stop := context.AfterFunc(ctx, func() { c.SetWriteDeadline(time.Now()) })
+	defer stop()
+	if _, err := c.Write(msg); err != nil {
 		st.conn.Close()
 		st.conn = nil
 		return err

@@ -53,7 +53,12 @@ func streamOf(t *testing.T, s auditlog.Store, target string, o auditlog.StreamOp
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Poll = 5 * time.Millisecond
+	if o.Poll == 0 {
+		o.Poll = 5 * time.Millisecond
+	}
+	if o.Grace == 0 {
+		o.Grace = 100 * time.Millisecond
+	}
 	if o.Hostname == "" {
 		o.Hostname = "ward-3.example"
 	}
@@ -409,5 +414,26 @@ func TestSyslogLongFields(t *testing.T) {
 	m := parseSyslog(t, buf[:n])
 	if m.params["username"] != long || m.msgID != "weird_event_name____" || !bytes.Contains(buf[:n], []byte(`\]\"\\é`)) {
 		t.Errorf("msgid %q, username %q", m.msgID, m.params["username"])
+	}
+}
+
+// TestStreamSendsWhatCameBeforeStop: events appended just before the
+// stream stops (here, before any poll after the start) are still sent.
+func TestStreamSendsWhatCameBeforeStop(t *testing.T) {
+	s := chainOf(t, 1, nil)
+	tg, _ := auditlog.ParseStreamTarget("stdout")
+	var out testkit.SyncBuffer
+	st := auditlog.NewStream(s, tg, auditlog.StreamOptions{Stdout: &out, Poll: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- st.Run(ctx) }()
+	waitFor(t, "the stream to start", func() bool { return st.Stats().Following })
+	appendAll(t, s, streamed())
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v", err)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 3 || st.Stats().Sent != 3 {
+		t.Errorf("%d lines, stats %+v; want the 3 events appended before the stop:\n%s", n, st.Stats(), out.String())
 	}
 }

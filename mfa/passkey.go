@@ -267,23 +267,31 @@ func (p *Passkeys) FinishAssertion(u *PasskeyUser, stateJSON, credential []byte)
 
 // FinishDiscoverable checks the browser's answer to a passwordless
 // assertion begun with state: find returns the user whose credential id
-// is and whose user handle is handle, or an error (unknown credential, a
-// handle that is not its user's). It returns the user find gave.
+// is and whose user handle is handle, or an error: one wrapping
+// ErrPasskeyRefused for an unknown credential or a handle that is not
+// its user's, any other for a lookup that could not be made. It returns
+// the user find gave.
 //
-// Errors: ErrPasskeyRefused (what find returned is wrapped); an error
-// reading state.
+// Errors: ErrPasskeyRefused; find's error that is not a refusal, as it
+// is (a store that failed is no wrong passkey); an error reading state.
 func (p *Passkeys) FinishDiscoverable(find func(id, handle []byte) (*PasskeyUser, error), stateJSON, credential []byte) (*PasskeyUser, *Assertion, error) {
 	st, parsed, err := p.parseAssertion(stateJSON, credential)
 	if err != nil {
 		return nil, nil, err
 	}
 	var found *PasskeyUser
+	var findErr error
 	handler := func(id, handle []byte) (webauthn.User, error) {
-		u, err := find(id, handle)
-		found = u
-		return u, err
+		found, findErr = find(id, handle)
+		if findErr != nil {
+			return nil, findErr
+		}
+		return found, nil
 	}
 	_, c, err := p.rp.ValidatePasskeyLogin(handler, st, parsed)
+	if findErr != nil && !errors.Is(findErr, ErrPasskeyRefused) {
+		return nil, nil, findErr
+	}
 	if err != nil {
 		return nil, nil, refused(err)
 	}

@@ -60,6 +60,8 @@ const (
 	EventRecoveryCodesGenerated = "mfa_recovery_codes_generated" // a new recovery set replaced the old one
 	EventRecoveryCodeUsed       = "mfa_recovery_code_used"       // a recovery code stood in for a second factor
 	EventMFAReset               = "mfa_reset"                    // an administrator removed every factor of a user
+	// Webhooks.
+	EventWebhookRetried = "webhook_retried" // an administrator made a given-up webhook delivery due again
 )
 
 // EventNames returns every audit event name above, in their order: what
@@ -76,6 +78,7 @@ func EventNames() []string {
 		EventDeviceBound, EventDeviceBindingRefreshed, EventDeviceBindingFailed,
 		EventMFAChallenged, EventMFAFailed, EventStepUp, EventMFAEnrolled, EventMFARemoved,
 		EventMFARenamed, EventRecoveryCodesGenerated, EventRecoveryCodeUsed, EventMFAReset,
+		EventWebhookRetried,
 	}
 }
 

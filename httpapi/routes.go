@@ -183,6 +183,8 @@ func (s *server) apiRoutes(mux registrar) {
 	mux.Handle("GET /api/admin/sessions", admin(s.adminSessions))
 	mux.Handle("GET /api/admin/audit", admin(s.adminAudit))
 	mux.Handle("GET /api/admin/policy", admin(s.adminPolicy))
+	mux.Handle("GET /api/admin/webhooks", admin(s.adminFailedWebhooks))
+	mux.Handle("POST /api/admin/webhooks/{id}/retry", admin(s.reauthed(s.adminRetryWebhook)))
 
 	mux.Handle("GET /healthz", h(s.healthz))
 	mux.Handle("GET /readyz", h(s.readyz))

@@ -82,6 +82,7 @@ func (p *Pages) renderUsers(w http.ResponseWriter, r *http.Request, cur *auth.Cu
 	d.adminBase = p.adminBase(r, cur)
 	d.Here = p.at("/auth/admin")
 	d.Roles = vigil.Roles
+	d.DeadLetters = p.deadLetters(r)
 	for _, u := range users {
 		row := userRow{User: u, Sessions: count[u.Username], Self: u.ID == cur.User.ID, Pending: u.PasswordHash == ""}
 		row.PasswordHash = "" // the templates have no use for it

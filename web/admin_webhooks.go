@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,14 +9,6 @@ import (
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/webhook"
 )
-
-// WebhookLetters is what the users page needs of the webhook outbox
-// (vigil.WebhookOutbox, which every store is): the deliveries vigil gave
-// up on, and trying one of them again.
-type WebhookLetters interface {
-	DeadWebhooks(ctx context.Context, limit int) ([]vigil.WebhookDelivery, error)
-	ReviveWebhook(ctx context.Context, id int64, now time.Time) error
-}
 
 // deadLetter is one webhook delivery given up, as the users page shows it.
 type deadLetter struct {
@@ -34,14 +24,11 @@ type deadLetter struct {
 // more.
 const deadLettersShown = 20
 
-// deadLetters returns the dead letters for the users page; none when src
-// is nil. A store error is logged and shows none: the page about users
-// does not fail over the webhooks.
-func (p *Pages) deadLetters(r *http.Request, src WebhookLetters) []deadLetter {
-	if src == nil {
-		return nil
-	}
-	list, err := src.DeadWebhooks(r.Context(), deadLettersShown)
+// deadLetters returns the dead letters for the users page. A store error
+// is logged and shows none: the page about users does not fail over the
+// webhooks.
+func (p *Pages) deadLetters(r *http.Request) []deadLetter {
+	list, err := p.engine.FailedWebhooks(r.Context(), deadLettersShown)
 	if err != nil {
 		p.log.Warn("web: cannot read failed webhook deliveries", "err", err)
 		return nil
@@ -57,23 +44,19 @@ func (p *Pages) deadLetters(r *http.Request, src WebhookLetters) []deadLetter {
 // retryWebhook is the handler of a dead letter's Retry form (behind
 // adminForm: CSRF, recent password, second factor): the delivery is
 // pending again, for another 24 hours, and the page says so.
-func (p *Pages) retryWebhook(src WebhookLetters) pageFunc {
-	return func(w http.ResponseWriter, r *http.Request, _ *auth.Current) error {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || src == nil {
-			err = vigil.ErrNotFound
-		} else {
-			err = src.ReviveWebhook(r.Context(), id, p.engine.Now())
-		}
-		done := "webhook-retried"
-		if errors.Is(err, vigil.ErrNotFound) {
-			done = "webhook-gone" // retried or pruned meanwhile
-		} else if err != nil {
+func (p *Pages) retryWebhook(w http.ResponseWriter, r *http.Request, _ *auth.Current) error {
+	done := "webhook-gone" // retried or pruned meanwhile, or no such delivery
+	if id, perr := strconv.ParseInt(r.PathValue("id"), 10, 64); perr == nil && id > 0 {
+		err := p.engine.RetryWebhook(r.Context(), id, p.sessions.Actor(r))
+		switch {
+		case err == nil:
+			done = "webhook-retried"
+		case vigil.ErrorCode(err) != vigil.CodeNotFound:
 			return err
 		}
-		redirect(w, p.at("/auth/admin?done="+done))
-		return nil
 	}
+	redirect(w, p.at("/auth/admin?done="+done))
+	return nil
 }
 
 // webhookNotice is the message after a Retry form, nil for other pages.

@@ -51,6 +51,7 @@ var eventLabels = map[string]string{
 	vigil.EventMFAEnrolled:              "Second factor added",
 	vigil.EventMFARemoved:               "Second factor removed",
 	vigil.EventMFARenamed:               "Passkey renamed",
+	vigil.EventWebhookRetried:           "Webhook sent again",
 	vigil.EventRecoveryCodesGenerated:   "New recovery codes made",
 	vigil.EventRecoveryCodeUsed:         "Recovery code used",
 	vigil.EventMFAReset:                 "All second factors removed by an administrator",

@@ -42,6 +42,7 @@ type harness struct {
 	URL    string
 	Engine *auth.Engine
 	Clock  *testkit.Clock
+	Store  vigil.Store
 	prefix string // the route prefix the browsers' paths go under
 }
 
@@ -64,7 +65,8 @@ func newHarnessAt(t *testing.T, prefix string, mods ...func(*auth.Options)) *har
 	for _, mod := range mods {
 		mod(&opt)
 	}
-	h.Engine = testkit.Engine(testkit.SQLite(t), opt)
+	h.Store = testkit.SQLite(t)
+	h.Engine = testkit.Engine(h.Store, opt)
 	testkit.Run(t, h.Engine)
 	testkit.CreateUsers(t, h.Engine, auth.Actor{Username: "test"},
 		auth.NewUser{Username: "alice", Role: vigil.RolePatient, Password: alicePW},

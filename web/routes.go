@@ -73,6 +73,7 @@ func (p *Pages) routes(mux registrar) {
 	handle("POST /auth/admin/users/{username}/reset-link", p.adminForm(p.adminResetLink))
 	handle("POST /auth/admin/users/{username}/revoke-sessions", p.adminForm(p.adminRevoke))
 	handle("POST /auth/admin/users/{username}/reset-factors", p.adminForm(p.adminResetFactors))
+	handle("POST /auth/admin/webhooks/{id}/retry", p.adminForm(p.retryWebhook))
 
 	handle(notFoundPath, p.notFound)
 }

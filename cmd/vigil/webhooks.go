@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigilauth/vigil"
+	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/webhook"
 )
 
@@ -154,12 +154,8 @@ func webhooksRetry(ctx context.Context, e *env, args []string) error {
 	if err != nil || id <= 0 {
 		return usagef("webhooks retry: %q is not a delivery id (the ID column of vigil webhooks list)", pos[0])
 	}
-	return withStore(ctx, e, f.db, func(store vigil.Store) error {
-		err := store.ReviveWebhook(ctx, id, time.Now())
-		if errors.Is(err, vigil.ErrNotFound) {
-			return fmt.Errorf("no failed webhook delivery %d (vigil webhooks list shows them)", id)
-		}
-		if err != nil {
+	return withEngine(ctx, e, f.db, func(eng *auth.Engine) error {
+		if err := eng.RetryWebhook(ctx, id, cliActor); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "delivery %d will be tried again by the running server\n", id)

@@ -352,3 +352,63 @@ func TestAPIPasswordlessThrottledByAddress(t *testing.T) {
 		t.Error("the throttle is not audited")
 	}
 }
+
+// TestAPIPasskeyLastFactorAcrossKinds: a role that requires a second
+// factor keeps one, whichever kind is removed last; a passkey removed
+// while an authenticator app remains leaves the recovery codes.
+func TestAPIPasskeyLastFactorAcrossKinds(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPasskeys(t, vigil.RoleClinician))
+	a := webauthntest.New(rpOrigin)
+	c := h.client()
+	must(t, "password step", c.Do("POST", "/api/auth/login", map[string]string{"username": "bob", "password": bobPW}), 200)
+	tok, opts := ceremony(t, must(t, "enrol options", c.Do("POST", "/api/auth/login/enrol/passkey/options", nil), 200))
+	cred, _ := create(t, a, opts)
+	must(t, "enrol", c.Do("POST", "/api/auth/login/enrol/passkey", answer(tok, "Desk key", cred)), 200)
+	secret := authenticator(t, must(t, "begin app", c.Do("POST", "/api/auth/factors/totp", nil), 200).Body)
+	must(t, "confirm app", c.Do("POST", "/api/auth/factors/totp/confirm", map[string]string{"code": code(secret, h.Clock.Now())}), 200)
+
+	keys, _ := passkeysOf(t, c)
+	must(t, "remove the passkey, the app stays", c.Do("DELETE", "/api/auth/factors/passkeys/"+keys["Desk key"], nil), 200)
+	f := must(t, "factors", c.Do("GET", "/api/auth/factors", nil), 200)
+	if f.Body["recovery_codes_left"] != float64(10) {
+		t.Fatalf("recovery codes after removing one of two factors: %s", f.Raw)
+	}
+	expect(t, "remove the app, the last factor", c.Do("DELETE", "/api/auth/factors/totp", nil), 409, vigil.CodeConflict, "")
+	if len(h.events("bob", vigil.EventMFARemoved)) != 1 {
+		t.Error("the removal is not audited once")
+	}
+}
+
+// TestAPIPasskeyRefusalsAudited: each refused passkey answer is in the
+// audit trail, under the user it was for: a registration, a second
+// factor and a step-up (mfa_failed), a passwordless sign-in
+// (login_failed).
+func TestAPIPasskeyRefusalsAudited(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPasskeys(t))
+	a := webauthntest.New(rpOrigin)
+	c := h.client()
+	c.Login("alice", alicePW)
+	addPasskey(t, c, a, "Key")
+	evil := webauthntest.New("https://evil.example")
+	evil.Credentials = a.Credentials
+
+	tok, opts := ceremony(t, must(t, "registration options", c.Do("POST", "/api/auth/factors/passkeys/options", nil), 200))
+	cred, _ := create(t, webauthntest.New("https://evil.example"), opts)
+	expect(t, "registration for another origin", c.Do("POST", "/api/auth/factors/passkeys", answer(tok, "", cred)), 400, vigil.CodeInvalidRequest, "")
+	tok, opts = ceremony(t, must(t, "step-up options", c.Do("POST", "/api/auth/step-up/passkey/options", nil), 200))
+	expect(t, "step-up for another origin", c.Do("POST", "/api/auth/step-up/passkey", answer(tok, "", get(t, evil, opts))), 401, vigil.CodeInvalidCredentials, "")
+	b := passwordStep(t, h, "alice", alicePW)
+	tok, opts = ceremony(t, must(t, "sign-in options", b.Do("POST", "/api/auth/login/passkey/options", nil), 200))
+	expect(t, "second factor for another origin", b.Do("POST", "/api/auth/login/passkey", answer(tok, "", get(t, evil, opts))), 401, vigil.CodeInvalidCredentials, "")
+	if n := len(h.events("alice", vigil.EventMFAFailed)); n != 3 {
+		t.Errorf("%d mfa_failed events, want 3", n)
+	}
+	p := h.client()
+	tok, opts = ceremony(t, must(t, "passwordless options", p.Do("POST", "/api/auth/passkey/options", nil), 200))
+	expect(t, "passwordless for another origin", p.Do("POST", "/api/auth/passkey/login", answer(tok, "", get(t, evil, opts))), 401, vigil.CodeInvalidCredentials, "")
+	if ev := h.events("alice", vigil.EventLoginFailed); len(ev) != 1 || !strings.Contains(ev[0].Detail, "passkey") {
+		t.Errorf("passwordless refusal audited as %+v", ev)
+	}
+}

@@ -206,6 +206,7 @@ var reads = map[string]bool{
 	"ListSessions": true, "ListAllSessions": true, "RevocationsSince": true, "LastRevocation": true,
 	"ResetTokenUser": true, "Events": true, "Throttle": true, "Ping": true, "Close": true,
 	"PendingSignIn": true, "Factors": true, "WebAuthnCredential": true, "WebAuthnCredentials": true,
+	"DeadWebhooks": true, "CountWebhooks": true,
 }
 
 // closedStore is a store closed under the caller: every call that reaches

@@ -591,6 +591,11 @@ func (e *Engine) passwordless(ctx context.Context, rp *mfa.Passkeys, ceremony st
 		return e.passkeyUser(ctx, u)
 	}
 	_, as, err := rp.FinishDiscoverable(find, c.Data, credential)
+	if err == nil && user.Disabled {
+		// Checked after the signature, so that only the user's own passkey
+		// learns (and the audit trail records) that the account is disabled.
+		err = fmt.Errorf("%w: the user is disabled", mfa.ErrPasskeyRefused)
+	}
 	if err == nil {
 		err = e.usePasskey(ctx, as)
 	}
@@ -601,7 +606,8 @@ func (e *Engine) passwordless(ctx context.Context, rp *mfa.Passkeys, ceremony st
 }
 
 // credentialUser returns the user of credential id if handle is their
-// user handle (WebAuthn §7.2 step 6) and they may sign in.
+// user handle (WebAuthn §7.2 step 6), disabled or not (the caller
+// refuses a disabled one once the assertion verified).
 func (e *Engine) credentialUser(ctx context.Context, id, handle []byte) (*vigil.User, error) {
 	c, err := e.store.WebAuthnCredential(ctx, id)
 	if errors.Is(err, vigil.ErrNotFound) {
@@ -620,9 +626,6 @@ func (e *Engine) credentialUser(ctx context.Context, id, handle []byte) (*vigil.
 	}
 	if !hmac.Equal(want, handle) {
 		return nil, fmt.Errorf("%w: the user handle is not the credential's user's", mfa.ErrPasskeyRefused)
-	}
-	if u.Disabled {
-		return u, fmt.Errorf("%w: the user is disabled", mfa.ErrPasskeyRefused)
 	}
 	u.PasswordHash = ""
 	return u, nil

@@ -277,7 +277,8 @@ func TestAPIPasskeyUserVerification(t *testing.T) {
 
 // TestAPIPasskeyRefusalsLookAlike: an unknown credential, a known one
 // with a bad signature and a disabled user's get one answer: nothing
-// tells them apart (OWASP ASVS 5.0 6.3.8).
+// tells them apart (OWASP ASVS 5.0 6.3.8). That the account is disabled
+// is checked, and audited, only once the signature verified.
 func TestAPIPasskeyRefusalsLookAlike(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withPasskeys(t))
@@ -307,8 +308,26 @@ func TestAPIPasskeyRefusalsLookAlike(t *testing.T) {
 	if _, err := h.Engine.SetDisabled(t.Context(), "bob", true, auth.Actor{Username: "root"}); err != nil {
 		t.Fatal(err)
 	}
+	if got := try("disabled user, bad signature", &badSig); got != want {
+		t.Errorf("disabled user's bad signature answers %q, unknown credential %q", got, want)
+	}
+	disabled := func() int {
+		n := 0
+		for _, ev := range h.events("bob", vigil.EventLoginFailed) {
+			if strings.Contains(ev.Detail, "disabled") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := disabled(); n != 0 {
+		t.Errorf("a forged answer learned the account is disabled: %d events say so", n)
+	}
 	if got := try("disabled user", bobs); got != want {
 		t.Errorf("disabled user answers %q, unknown credential %q", got, want)
+	}
+	if n := disabled(); n != 1 {
+		t.Errorf("the disabled user's own passkey: %d events say the account is disabled, want 1", n)
 	}
 }
 

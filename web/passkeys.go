@@ -21,9 +21,10 @@ import (
 // passkeyPart is the argument of the "passkey-use" and "passkey-add"
 // parts: which ceremony (Flow: "login", "second-factor", "step-up",
 // "enrol" or "register"), where to go after it (RD), and the button's
-// label.
+// label. First puts a passkey before the code form, as the main way.
 type passkeyPart struct {
 	Flow, RD, Label string
+	First           bool
 }
 
 // codesPanel is the recovery-codes panel, empty and hidden, that

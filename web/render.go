@@ -149,6 +149,9 @@ func (p *Pages) funcs() template.FuncMap {
 		"passkeyPart": func(flow, rd, label string) passkeyPart {
 			return passkeyPart{Flow: flow, RD: rd, Label: label}
 		},
+		"passkeyFirst": func(flow, rd, label string) passkeyPart {
+			return passkeyPart{Flow: flow, RD: rd, Label: label, First: true}
+		},
 		"codesPanel": codesPanel,
 		"dur":        auth.HumanDuration,
 		"seconds":    func(n int64) time.Duration { return time.Duration(n) * time.Second },

@@ -24,13 +24,14 @@ const complianceUsage = `Usage: vigil compliance [--json|--markdown] [--strict] 
 
 Prints what GET /api/admin/policy says of the policy a server started with
 these settings applies — the session policy per role held against NIST SP
-800-63B-4 AAL2, OWASP ASVS 5.0 V7 and HIPAA automatic logoff — and what the
+800-63B-4 AAL2, OWASP ASVS 5.0 V6 and V7 and HIPAA — and what the
 database tells: accounts, admins, accounts awaiting a password reset,
 password hashes made with other parameters than new ones.
 
 It takes serve's policy flags and their environment twins, read as serve
 reads them: --lifetime, --idle-timeout, --role-lifetime, --role-idle-timeout,
---max-sessions, --reauth-window, --password-min-length, --reset-token-ttl.
+--max-sessions, --reauth-window, --password-min-length, --reset-token-ttl,
+--require-mfa.
 
   --json        the report as one JSON object (the API's fields, and more)
   --markdown    the report as a Markdown document
@@ -143,7 +144,8 @@ func buildCompliance(ctx context.Context, e *env, db string, cfg *config.Config,
 		return nil, err
 	}
 	defer store.Close()
-	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{CacheSize: -1, ResetTokenTTL: cfg.ResetTokenTTL})
+	engine, hasher := newEngine(store, cfg.Policy(), cfg.PasswordMinLength, auth.Options{CacheSize: -1, ResetTokenTTL: cfg.ResetTokenTTL,
+		MFA: auth.MFA{Required: cfg.RequireMFA}})
 	rep := &complianceReport{Report: engine.PolicyReport(), Strict: strict, GeneratedAt: engine.Now().UTC().Truncate(time.Second)}
 	rep.Passed = rep.Met(strict)
 	rep.Database, err = readFacts(ctx, engine, hasher.Params())

@@ -414,3 +414,27 @@ func setHash(t *testing.T, db, username, hash string) {
 		t.Fatal(err)
 	}
 }
+
+// TestComplianceSecondFactor: --require-mfa (or VIGIL_REQUIRE_MFA) is
+// read as serve reads it: staff with a second factor meet every
+// requirement, patients without one are SHOULDs (failing only --strict),
+// and every role with one meets every SHOULD too.
+func TestComplianceSecondFactor(t *testing.T) {
+	db := newDB(t)
+	staff := append([]string{"compliance", "--json", "--db", db, "--require-mfa", "clinician,admin"}, clinical...)
+	code, out, errs := vigilRun(t, nil, "", staff...)
+	if c := parseCompliance(t, out); code != exitOK || errs != "" || !c.RequirementsMet || !reflect.DeepEqual(c.Deviations, mfaMisses[:3]) {
+		t.Errorf("--require-mfa clinician,admin: exit %d, stderr %q, deviations %q", code, errs, c.Deviations)
+	}
+	if code, _, errs := vigilRun(t, nil, "", append(staff, "--strict")...); code != exitFail || errs != "vigil: compliance: 3 SHOULDs not met (--strict)\n" {
+		t.Errorf("--strict: exit %d, stderr %q", code, errs)
+	}
+	env := map[string]string{"VIGIL_REQUIRE_MFA": "patient,clinician,admin"}
+	code, out, errs = vigilRun(t, env, "", append([]string{"compliance", "--strict", "--json", "--db", db}, clinical...)...)
+	if c := parseCompliance(t, out); code != exitOK || errs != "" || !c.Passed || len(c.Deviations) != 0 {
+		t.Errorf("VIGIL_REQUIRE_MFA for every role: exit %d, stderr %q, %+v", code, errs, c)
+	}
+	if code, _, errs := vigilRun(t, nil, "", "compliance", "--db", db, "--require-mfa", "nurse"); code != exitUsage || !strings.Contains(errs, "--require-mfa") {
+		t.Errorf("--require-mfa nurse: exit %d, stderr %q", code, errs)
+	}
+}

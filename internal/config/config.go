@@ -80,6 +80,7 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 var policyOptions = map[string]bool{
 	"lifetime": true, "idle-timeout": true, "role-lifetime": true, "role-idle-timeout": true,
 	"max-sessions": true, "reauth-window": true, "password-min-length": true, "reset-token-ttl": true,
+	"require-mfa": true,
 }
 
 // LoadPolicy reads the policy settings alone from serve's environment

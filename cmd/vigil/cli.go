@@ -320,7 +320,7 @@ func auditCmd(ctx context.Context, e *env, args []string) error {
 
 // eventLine is the JSON form of SPEC §4, one object per line.
 func eventLine(ev vigil.Event) any {
-	return map[string]any{"time": ev.Time.UTC(), "username": ev.Username, "actor": ev.Actor, "category": ev.Category,
+	return map[string]any{"seq": ev.Seq, "time": ev.Time.UTC(), "username": ev.Username, "actor": ev.Actor, "category": ev.Category,
 		"event": ev.Event, "detail": ev.Detail, "ip": ev.IP, "user_agent": ev.UserAgent, "session_id": ev.SessionID}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -251,4 +252,35 @@ func TestBrowserPasskeys(t *testing.T) {
 		t.Fatal("a removed passkey signed in")
 	}
 	check.report()
+}
+
+// Adding a passkey needs a password entered within --reauth-window: past
+// it, "Add a passkey" sends the browser to confirm the password, and back
+// to the account's second factors.
+func TestBrowserPasskeyNeedsARecentPassword(t *testing.T) {
+	const window = 2 * time.Second
+	_, srv, c, _ := chartBrowser(t, func(t *testing.T, app *chartApp, _ ...string) *server {
+		return passkeyServer(t, app, "--reauth-window", window.String())
+	})
+	laptop := c.context("laptop", srv)
+	laptop.virtualAuthenticator()
+	laptop.signIn("nora", browserPW)
+	signedIn := time.Now() // the password was checked before this
+	laptop.open("/auth/account")
+	laptop.waitVisible("#passkey-add-form")
+	time.Sleep(time.Until(signedIn.Add(window + 500*time.Millisecond))) // the password is no longer recent
+	laptop.click("#passkey-add")
+	laptop.waitVisible("#reauth-password")
+	if p := laptop.path(); p != "/auth/reauth" {
+		t.Fatalf("adding a passkey with an old password: at %s, want the password form", p)
+	}
+	laptop.typeInto("#reauth-password", browserPW)
+	laptop.click("#reauth-submit")
+	laptop.waitVisible("#passkey-add-form")
+	if loc := laptop.location(); !strings.HasSuffix(loc, "/auth/account#factors") {
+		t.Fatalf("after the password: at %s, want back at the account's second factors", loc)
+	}
+	if n := laptop.count("#passkeys-list"); n != 0 {
+		t.Fatal("a passkey was added with a password older than --reauth-window")
+	}
 }

@@ -26,6 +26,18 @@ func notServerError(t *testing.T, what string, r interface {
 	}
 }
 
+// withAlicesPasskey starts a harness with passkeys in which alice is
+// signed in with her password and has added a passkey, "Key", of a.
+func withAlicesPasskey(t *testing.T) (*harness, *webauthntest.Authenticator, *client, *webauthntest.Credential) {
+	t.Helper()
+	h := newHarness(t, withPasskeys(t))
+	a := webauthntest.New(rpOrigin)
+	c := h.client()
+	c.Login("alice", alicePW)
+	_, cred := addPasskey(t, c, a, "Key")
+	return h, a, c, cred
+}
+
 // TestAPIPasskeyNamesArePlainText: a passkey's name, shown on the account
 // page and in the audit trail, holds no control character and no
 // bidirectional override or isolate, as a display name does
@@ -61,11 +73,7 @@ func TestAPIPasskeyNamesArePlainText(t *testing.T) {
 // a server error.
 func TestAPIPasskeyBadBodies(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withPasskeys(t))
-	a := webauthntest.New(rpOrigin)
-	c := h.client()
-	c.Login("alice", alicePW)
-	addPasskey(t, c, a, "Key")
+	h, _, c, _ := withAlicesPasskey(t)
 
 	deep := strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)
 	shapes := map[string]string{
@@ -222,11 +230,7 @@ func TestAPIPasskeyRegisteredByRevokedSession(t *testing.T) {
 // passkey added again takes the old one's place on the authenticator.
 func TestAPIPasskeyResetFactorsRemovesPasskeys(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withPasskeys(t))
-	a := webauthntest.New(rpOrigin)
-	c := h.client()
-	c.Login("alice", alicePW)
-	_, before := addPasskey(t, c, a, "Key")
+	h, a, c, before := withAlicesPasskey(t)
 	root := h.client()
 	root.Login("root", rootPW)
 	must(t, "reset factors", root.Do("POST", "/api/admin/users/alice/reset-factors", nil), 200)
@@ -254,11 +258,7 @@ func TestAPIPasskeyResetFactorsRemovesPasskeys(t *testing.T) {
 // factor after a password (NIST SP 800-63B-4 §2.2.1).
 func TestAPIPasskeyUserVerification(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withPasskeys(t))
-	a := webauthntest.New(rpOrigin)
-	c := h.client()
-	c.Login("alice", alicePW)
-	addPasskey(t, c, a, "Key")
+	h, a, _, _ := withAlicesPasskey(t)
 	a.UV = false
 
 	p := h.client()
@@ -281,17 +281,13 @@ func TestAPIPasskeyUserVerification(t *testing.T) {
 // is checked, and audited, only once the signature verified.
 func TestAPIPasskeyRefusalsLookAlike(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withPasskeys(t))
-	a := webauthntest.New(rpOrigin)
-	bob := h.client()
-	bob.Login("bob", bobPW)
-	_, bobs := addPasskey(t, bob, a, "Key")
+	h, a, _, alices := withAlicesPasskey(t)
 
 	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	unknown, badSig := *bobs, *bobs
+	unknown, badSig := *alices, *alices
 	unknown.ID = []byte("a credential never registered")
 	badSig.Key = other
 	p := h.client()
@@ -305,7 +301,7 @@ func TestAPIPasskeyRefusalsLookAlike(t *testing.T) {
 	if got := try("bad signature", &badSig); got != want {
 		t.Errorf("bad signature answers %q, unknown credential %q", got, want)
 	}
-	if _, err := h.Engine.SetDisabled(t.Context(), "bob", true, auth.Actor{Username: "root"}); err != nil {
+	if _, err := h.Engine.SetDisabled(t.Context(), "alice", true, auth.Actor{Username: "root"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := try("disabled user, bad signature", &badSig); got != want {
@@ -313,7 +309,7 @@ func TestAPIPasskeyRefusalsLookAlike(t *testing.T) {
 	}
 	disabled := func() int {
 		n := 0
-		for _, ev := range h.events("bob", vigil.EventLoginFailed) {
+		for _, ev := range h.events("alice", vigil.EventLoginFailed) {
 			if strings.Contains(ev.Detail, "disabled") {
 				n++
 			}
@@ -323,7 +319,7 @@ func TestAPIPasskeyRefusalsLookAlike(t *testing.T) {
 	if n := disabled(); n != 0 {
 		t.Errorf("a forged answer learned the account is disabled: %d events say so", n)
 	}
-	if got := try("disabled user", bobs); got != want {
+	if got := try("disabled user", alices); got != want {
 		t.Errorf("disabled user answers %q, unknown credential %q", got, want)
 	}
 	if n := disabled(); n != 1 {
@@ -336,11 +332,7 @@ func TestAPIPasskeyRefusalsLookAlike(t *testing.T) {
 // even the right passkey is RATE_LIMITED, and the throttle is audited.
 func TestAPIPasswordlessThrottledByAddress(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withPasskeys(t))
-	a := webauthntest.New(rpOrigin)
-	c := h.client()
-	c.Login("alice", alicePW)
-	_, key := addPasskey(t, c, a, "Key")
+	h, a, _, key := withAlicesPasskey(t)
 	ghost := *key
 	ghost.ID = []byte("never registered")
 
@@ -405,11 +397,7 @@ func TestAPIPasskeyLastFactorAcrossKinds(t *testing.T) {
 // (login_failed).
 func TestAPIPasskeyRefusalsAudited(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withPasskeys(t))
-	a := webauthntest.New(rpOrigin)
-	c := h.client()
-	c.Login("alice", alicePW)
-	addPasskey(t, c, a, "Key")
+	h, a, c, _ := withAlicesPasskey(t)
 	evil := webauthntest.New("https://evil.example")
 	evil.Credentials = a.Credentials
 

@@ -86,12 +86,26 @@ func chartBrowser(t *testing.T, start func(*testing.T, *chartApp, ...string) *se
 	return app, srv, startChrome(t), &axeCheck{t: t}
 }
 
-// codeSignIn opens the app in a new browser named name, signs in as
-// dr.lee with the password and sends code as the second factor.
-func codeSignIn(c *chrome, srv *server, name, code string) *tab {
+// passwordStep opens the app in a new browser named name and signs in as
+// dr.lee with the password; it fails unless the browser is then at path,
+// showing sel.
+func passwordStep(c *chrome, srv *server, name, sel, path string) *tab {
+	c.t.Helper()
 	tb := c.context(name, srv)
-	tb.open("/chart/9")
+	tb.open("/chart/7")
 	tb.submitLogin("dr.lee", browserPW)
+	tb.waitVisible(sel)
+	if p := tb.path(); p != path {
+		c.t.Fatalf("%s: after the password: at %s, want %s", name, p, path)
+	}
+	return tb
+}
+
+// codeSignIn signs in as passwordStep does and sends code as the second
+// factor.
+func codeSignIn(c *chrome, srv *server, name, code string) *tab {
+	c.t.Helper()
+	tb := passwordStep(c, srv, name, "#mfa-form", "/auth/login/second-factor")
 	tb.typeInto("#code", code)
 	tb.click("#mfa-submit")
 	return tb
@@ -121,13 +135,7 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 	app, srv, c, check := chartBrowser(t, mfaServer)
 
 	// Enrolment at sign-in.
-	desk := c.context("desk", srv)
-	desk.open("/chart/7")
-	desk.submitLogin("dr.lee", browserPW)
-	desk.waitVisible("#totp-qr")
-	if p := desk.path(); p != "/auth/login/enrol" {
-		t.Fatalf("after the password the clinician is at %s, want the enrolment", p)
-	}
+	desk := passwordStep(c, srv, "desk", "#totp-qr", "/auth/login/enrol")
 	if n := app.hits(); n != 0 {
 		t.Fatalf("the app was reached %d times before a second factor", n)
 	}
@@ -165,13 +173,7 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 
 	// The password alone does not reach the app.
 	before := app.hits()
-	laptop := c.context("laptop", srv)
-	laptop.open("/chart/7")
-	laptop.submitLogin("dr.lee", browserPW)
-	laptop.waitVisible("#mfa-form")
-	if p := laptop.path(); p != "/auth/login/second-factor" {
-		t.Fatalf("after the password: at %s, want the second-factor page", p)
-	}
+	laptop := passwordStep(c, srv, "laptop", "#mfa-form", "/auth/login/second-factor")
 	laptop.open("/chart/7")
 	laptop.waitVisible("#login-form")
 	if n := app.hits(); n != before {

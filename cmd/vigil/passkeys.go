@@ -31,6 +31,12 @@ func passkeyOptions(publicURL string, dev bool, listenAddr string) (auth.Passkey
 		if net.ParseIP(host) != nil {
 			return auth.Passkeys{}, nil
 		}
+		if !isASCII(host) {
+			// Browsers give the relying party the ASCII (punycode) form of
+			// an internationalised name; a Unicode one would match no
+			// passkey's RP ID hash.
+			return auth.Passkeys{}, fmt.Errorf("passkeys: --public-url's host %q: write it in its ASCII form (xn--...), as browsers send it", host)
+		}
 		p := auth.Passkeys{RPID: host, Origins: []string{origin(u.Scheme, host, u.Port())}}
 		return p, p.Check()
 	}
@@ -55,4 +61,14 @@ func origin(scheme, host, port string) string {
 		return scheme + "://" + host
 	}
 	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// isASCII reports whether s is ASCII only.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -35,7 +35,7 @@ func TestPasskeyOptions(t *testing.T) {
 			t.Errorf("passkeyOptions(%q, %t, %q) = %+v, want RP ID %q origin %q", c.public, c.dev, c.addr, p, c.rpID, c.orig)
 		}
 	}
-	for _, bad := range []string{"auth.clinic.example", "ftp://auth.clinic.example", "https://"} {
+	for _, bad := range []string{"auth.clinic.example", "ftp://auth.clinic.example", "https://", "https://klinik-münchen.example"} {
 		if _, err := passkeyOptions(bad, false, ":8080"); err == nil {
 			t.Errorf("passkeyOptions(%q) accepted", bad)
 		}

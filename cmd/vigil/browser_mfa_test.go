@@ -47,6 +47,20 @@ func startChartApp(t *testing.T) *chartApp {
 	return a
 }
 
+// seenOtherThan returns the requests that reached the app as other than
+// want ("user aal").
+func (a *chartApp) seenOtherThan(want string) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, s := range a.seen {
+		if s != want {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // hits is how many requests reached the app.
 func (a *chartApp) hits() int {
 	a.mu.Lock()
@@ -58,13 +72,19 @@ func (a *chartApp) hits() int {
 // clinician in front of app, with the clinician dr.lee.
 func mfaServer(t *testing.T, app *chartApp, flags ...string) *server {
 	t.Helper()
+	srv := startServer(t, "", append([]string{"--dev", "--upstream", app.URL, "--secret-key-file", secretKeyFile(t), "--require-mfa", "clinician"}, flags...)...)
+	srv.addUser(t, "dr.lee", "clinician", browserPW)
+	return srv
+}
+
+// secretKeyFile is a new --secret-key-file.
+func secretKeyFile(t *testing.T) string {
+	t.Helper()
 	keys := filepath.Join(t.TempDir(), "secret.keys")
 	if err := mfa.CreateKeyFile(keys, "k1"); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServer(t, "", append([]string{"--dev", "--upstream", app.URL, "--secret-key-file", keys, "--require-mfa", "clinician"}, flags...)...)
-	srv.addUser(t, "dr.lee", "clinician", browserPW)
-	return srv
+	return keys
 }
 
 // onChart waits until the tab shows the app's chart page and fails unless
@@ -224,4 +244,47 @@ func TestBrowserRequireMFAWithAnAuthenticatorApp(t *testing.T) {
 	again.click("#mfa-submit")
 	again.onChart("dr.lee")
 	check.report()
+}
+
+// The same behind Caddy's forward auth (docs/proxies/Caddyfile): the
+// clinician sets up the app at sign-in and the app behind Caddy is sent
+// Remote-AAL 2; another browser with the password alone is sent to sign
+// in again; the app never sees a request below AAL2.
+func TestBrowserRequireMFABehindCaddy(t *testing.T) {
+	needBrowser(t)
+	f := newForwardAuth(t, "--dev", "--secret-key-file", secretKeyFile(t), "--require-mfa", "clinician")
+	app := startChartApp(t)
+	f.app = &echoApp{addr: strings.TrimPrefix(app.URL, "http://")} // Caddy forwards to the chart app
+	f.caddy()
+	front := &server{URL: f.URL}
+	c := startChrome(t)
+
+	desk := c.context("desk", front)
+	desk.open("/chart/7")
+	desk.submitLogin("dr.bob", clinicianPW)
+	desk.waitVisible("#totp-secret")
+	if n := app.hits(); n != 0 {
+		t.Fatalf("the app was reached %d times before a second factor", n)
+	}
+	secret, err := mfa.ParseSecretText(desk.text("#totp-secret"))
+	if err != nil {
+		t.Fatalf("the key text on the page: %v", err)
+	}
+	desk.typeInto("#code", mfa.TOTP.Code(secret, mfa.TOTP.Step(time.Now())))
+	desk.click("#mfa-submit")
+	desk.click("#mfa-continue")
+	desk.onChart("dr.bob")
+
+	laptop := c.context("laptop", front)
+	laptop.open("/chart/7")
+	laptop.submitLogin("dr.bob", clinicianPW)
+	laptop.waitVisible("#mfa-form")
+	laptop.open("/chart/7")
+	laptop.waitVisible("#login-form")
+	if p := laptop.path(); p != "/auth/login" {
+		t.Fatalf("the app with the password alone: at %s, want the sign-in page", p)
+	}
+	if below := app.seenOtherThan("dr.bob 2"); len(below) > 0 {
+		t.Fatalf("the app behind Caddy was reached as %q, want dr.bob at AAL2 only", below)
+	}
 }

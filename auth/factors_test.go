@@ -59,6 +59,20 @@ func (e *env) appOf(en *auth.TOTPEnrolment) *app {
 	return &app{t: e.t, secret: secret}
 }
 
+// stepUp raises cur's session to AAL2 with the app's code of the next
+// time step (the one that confirmed it is spent), as a client does before
+// it changes the factors of a user who has one (NIST SP 800-63B-4
+// §4.1.2), and returns the session with its new token.
+func (e *env) stepUp(cur *auth.Current, a *app) *auth.Current {
+	e.t.Helper()
+	e.clock.Advance(step)
+	up, err := e.eng.StepUp(e.ctx, cur, a.code(e.clock.Now()), actor("192.0.2.1"))
+	if err != nil {
+		e.t.Fatalf("StepUp: %v", err)
+	}
+	return up
+}
+
 // code is the code the app shows at now.
 func (a *app) code(now time.Time) string {
 	return mfa.TOTP.Code(a.secret, mfa.TOTP.Step(now))
@@ -109,7 +123,9 @@ func TestEnrolTOTP(t *testing.T) {
 		t.Errorf("methods %q", got)
 	}
 	// Confirmed once: again is NOT_FOUND; a new enrolment is refused
-	// while one is enrolled.
+	// while one is enrolled (asked at AAL2, as a change of a user's
+	// factors is once she has one).
+	cur = e.stepUp(cur, a)
 	_, err = e.eng.ConfirmTOTP(e.ctx, cur, a.code(e.clock.Now()), actor("192.0.2.1"))
 	wantErr(t, err, vigil.CodeNotFound, "")
 	_, err = e.eng.BeginTOTP(e.ctx, cur)
@@ -196,7 +212,8 @@ func TestRemoveFactors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, withMFA(t, vigil.RoleClinician))
 	pat := e.login("pat", e.addUser("pat", vigil.RolePatient))
-	e.enrol(pat)
+	patsApp, _ := e.enrol(pat)
+	pat = e.stepUp(pat, patsApp)
 	doc, _, _ := e.enrolAtSignIn("doc", e.addUser("doc", vigil.RoleClinician))
 
 	// The last second factor of a role that requires one stays.
@@ -228,7 +245,10 @@ func TestRegenerateRecoveryCodes(t *testing.T) {
 	cur := e.login("alice", e.addUser("alice", vigil.RolePatient))
 	_, err := e.eng.RegenerateRecoveryCodes(e.ctx, cur, actor("192.0.2.1"))
 	wantErr(t, err, vigil.CodeConflict, "")
-	_, first := e.enrol(cur)
+	a, first := e.enrol(cur)
+	_, err = e.eng.RegenerateRecoveryCodes(e.ctx, cur, actor("192.0.2.1"))
+	wantErr(t, err, vigil.CodeStepUpRequired, "")
+	cur = e.stepUp(cur, a)
 	second, err := e.eng.RegenerateRecoveryCodes(e.ctx, cur, actor("192.0.2.1"))
 	if err != nil || len(second) != mfa.RecoveryCodeCount {
 		t.Fatalf("regenerate: %d codes, %v", len(second), err)
@@ -243,7 +263,7 @@ func TestRegenerateRecoveryCodes(t *testing.T) {
 	if n := e.countEvents(vigil.EventRecoveryCodesGenerated, "alice"); n != 2 {
 		t.Errorf("recovery-code events: %d, want 2 (enrolment, regeneration)", n)
 	}
-	e.clock.Set(reauth + time.Second)
+	e.clock.Advance(reauth + time.Second) // past the window since the step-up
 	_, err = e.eng.RegenerateRecoveryCodes(e.ctx, e.alive(cur.Token, true), actor("192.0.2.1"))
 	wantErr(t, err, vigil.CodeReauthRequired, "")
 }

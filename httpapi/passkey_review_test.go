@@ -73,7 +73,8 @@ func TestAPIPasskeyNamesArePlainText(t *testing.T) {
 // a server error.
 func TestAPIPasskeyBadBodies(t *testing.T) {
 	t.Parallel()
-	h, _, c, _ := withAlicesPasskey(t)
+	h, a, c, _ := withAlicesPasskey(t)
+	stepUpWithPasskey(t, c, a)
 
 	deep := strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)
 	shapes := map[string]string{
@@ -149,7 +150,9 @@ func TestAPIPasskeyIDInPath(t *testing.T) {
 	h := newHarness(t, withPasskeys(t))
 	c := h.client()
 	c.Login("alice", alicePW)
-	added, _ := addPasskey(t, c, webauthntest.New(rpOrigin), "Key")
+	a := webauthntest.New(rpOrigin)
+	added, _ := addPasskey(t, c, a, "Key")
+	stepUpWithPasskey(t, c, a)
 	id := added.Body["passkey"].(map[string]any)["id"].(string)
 	bob := h.client()
 	bob.Login("bob", bobPW)
@@ -178,6 +181,7 @@ func TestAPIPasskeyCeremonyBelongsToItsStep(t *testing.T) {
 	d := h.client() // another session of alice's, signed in with the password alone
 	d.Login("alice", alicePW)
 	addPasskey(t, c, a, "Key")
+	stepUpWithPasskey(t, c, a)
 	up, upOpts := ceremony(t, must(t, "d's step-up options", d.Do("POST", "/api/auth/step-up/passkey/options", nil), 200))
 	must(t, "d steps up", d.Do("POST", "/api/auth/step-up/passkey", answer(up, "", get(t, a, upOpts))), 200)
 
@@ -398,6 +402,7 @@ func TestAPIPasskeyLastFactorAcrossKinds(t *testing.T) {
 func TestAPIPasskeyRefusalsAudited(t *testing.T) {
 	t.Parallel()
 	h, a, c, _ := withAlicesPasskey(t)
+	stepUpWithPasskey(t, c, a)
 	evil := webauthntest.New("https://evil.example")
 	evil.Credentials = a.Credentials
 

@@ -94,6 +94,18 @@ func addPasskey(t testing.TB, c *client, a *webauthntest.Authenticator, name str
 	return must(t, "register "+name, c.Do("POST", "/api/auth/factors/passkeys", answer(tok, name, cred)), 201), pk
 }
 
+// stepUpWithPasskey raises c's session to AAL2 with a passkey of a, as a
+// user who has a second factor does before changing her factors (NIST SP
+// 800-63B-4 §4.1.2).
+func stepUpWithPasskey(t testing.TB, c *client, a *webauthntest.Authenticator) {
+	t.Helper()
+	tok, opts := ceremony(t, must(t, "step-up options", c.Do("POST", "/api/auth/step-up/passkey/options", nil), 200))
+	up := must(t, "step up with a passkey", c.Do("POST", "/api/auth/step-up/passkey", answer(tok, "", get(t, a, opts))), 200)
+	if s, _ := up.Body["session"].(map[string]any); s["aal"] != float64(2) {
+		t.Fatalf("step-up with a passkey: %s", up.Raw)
+	}
+}
+
 // passwordStep enters the user's password in a new browser, which then
 // holds a pending sign-in.
 func passwordStep(t testing.TB, h *harness, user, pw string) *client {
@@ -149,8 +161,13 @@ func TestAPIPasskeys(t *testing.T) {
 	if p["name"] != "Work laptop" || p["synced"] != true || p["last_used_at"] != nil || p["id"] == "" {
 		t.Fatalf("first passkey: %s", first.Raw)
 	}
+	// Another passkey is added at AAL2: in a browser signed in with the
+	// password and the first passkey (c stays at AAL1 for the step-up below).
+	w := passwordStep(t, h, "alice", alicePW)
+	tok, opts := ceremony(t, must(t, "sign-in options", w.Do("POST", "/api/auth/login/passkey/options", nil), 200))
+	must(t, "sign in with the first passkey", w.Do("POST", "/api/auth/login/passkey", answer(tok, "", get(t, a, opts))), 200)
 	phone := webauthntest.New(rpOrigin) // one authenticator holds one credential of a user (excludeCredentials)
-	second, _ := addPasskey(t, c, phone, "")
+	second, _ := addPasskey(t, w, phone, "")
 	if codes, ok := second.Body["recovery_codes"].([]any); !ok || len(codes) != 0 {
 		t.Fatalf("second passkey, recovery codes kept: %s", second.Raw)
 	}
@@ -174,7 +191,7 @@ func TestAPIPasskeys(t *testing.T) {
 	// The second factor of a sign-in.
 	h.Clock.Advance(time.Minute)
 	b := passwordStep(t, h, "alice", alicePW)
-	tok, opts := ceremony(t, must(t, "sign-in options", b.Do("POST", "/api/auth/login/passkey/options", nil), 200))
+	tok, opts = ceremony(t, must(t, "sign-in options", b.Do("POST", "/api/auth/login/passkey/options", nil), 200))
 	sessionOf(t, "second factor", must(t, "passkey second factor", b.Do("POST", "/api/auth/login/passkey", answer(tok, "", get(t, a, opts))), 200),
 		2, "password", "passkey")
 
@@ -245,10 +262,12 @@ func TestAPIPasskeyRefusals(t *testing.T) {
 	c := h.client()
 	c.Login("alice", alicePW)
 	_, alices := addPasskey(t, c, a, "Alice's")
+	stepUpWithPasskey(t, c, a)
 	other := webauthntest.New(rpOrigin)
 	bob := h.client()
 	bob.Login("bob", bobPW)
 	_, bobs := addPasskey(t, bob, other, "Bob's")
+	stepUpWithPasskey(t, bob, other)
 
 	// Registration: an answer made for another origin, a ceremony of
 	// another session, one used already.

@@ -108,7 +108,7 @@ func (e *Engine) RequireSecondFactor(ctx context.Context, cur *Current) error {
 		return err
 	}
 	if s.Enrolled() {
-		return vigil.Errorf(vigil.CodeStepUpRequired, "This needs your second factor: enter a code from your authenticator app or a recovery code.")
+		return vigil.Errorf(vigil.CodeStepUpRequired, "This needs your second factor: a passkey, a code from your authenticator app, or a recovery code.")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -164,11 +165,12 @@ type TOTPEnrolment struct {
 // pending one) until ConfirmTOTP. Changing second factors needs a
 // password entered within --reauth-window (OWASP ASVS 5.0 7.5.1).
 //
-// Errors: REAUTH_REQUIRED; NOT_FOUND when no --secret-key-file is set;
+// Errors: REAUTH_REQUIRED; STEP_UP_REQUIRED on an AAL1 session of a user
+// with a second factor; NOT_FOUND when no --secret-key-file is set;
 // CONFLICT when the user has an authenticator app already (remove it
 // first); or a store error.
 func (e *Engine) BeginTOTP(ctx context.Context, cur *Current) (*TOTPEnrolment, error) {
-	if err := e.RequireRecentAuth(cur); err != nil {
+	if err := e.requireFactorChange(ctx, cur); err != nil {
 		return nil, err
 	}
 	return e.beginTOTP(ctx, &cur.User)
@@ -209,9 +211,13 @@ func (e *Engine) enrolment(u *vigil.User, secret []byte) (*TOTPEnrolment, error)
 // unused recovery codes gets a new set, returned here to be shown once.
 // A wrong code counts toward the user's sign-in throttle.
 //
-// Errors: NOT_FOUND when no enrolment is pending; INVALID_CREDENTIALS
+// Errors: STEP_UP_REQUIRED on an AAL1 session of a user with a second
+// factor; NOT_FOUND when no enrolment is pending; INVALID_CREDENTIALS
 // for a wrong code; RATE_LIMITED; or a store error.
 func (e *Engine) ConfirmTOTP(ctx context.Context, cur *Current, code string, a Actor) ([]string, error) {
+	if err := e.RequireSecondFactor(ctx, cur); err != nil {
+		return nil, err
+	}
 	return e.confirmTOTP(ctx, &cur.User, code, a)
 }
 
@@ -400,10 +406,11 @@ func (e *Engine) useRecoveryCode(ctx context.Context, u *vigil.User, h vigil.Tok
 // with a new set, returned to be shown once; the old set stops working at
 // once. It needs a password entered within --reauth-window.
 //
-// Errors: REAUTH_REQUIRED; CONFLICT for a user without a second factor
+// Errors: REAUTH_REQUIRED; STEP_UP_REQUIRED on an AAL1 session; CONFLICT
+// for a user without a second factor
 // (recovery codes stand in for one); or a store error.
 func (e *Engine) RegenerateRecoveryCodes(ctx context.Context, cur *Current, a Actor) ([]string, error) {
-	if err := e.RequireRecentAuth(cur); err != nil {
+	if err := e.requireFactorChange(ctx, cur); err != nil {
 		return nil, err
 	}
 	_, s, err := e.userFactors(ctx, &cur.User)
@@ -432,11 +439,14 @@ func (e *Engine) newRecoveryCodes(ctx context.Context, u *vigil.User, a Actor) (
 // is not removed; a user left with no second factor loses their recovery
 // codes too (they stand in for one).
 //
-// Errors: REAUTH_REQUIRED; NOT_FOUND when there is none; CONFLICT for
-// the last second factor of a role that requires one; or a store error.
+// Errors: REAUTH_REQUIRED; STEP_UP_REQUIRED on an AAL1 session of a user
+// with a second factor; NOT_FOUND when there is none; CONFLICT for the
+// last second factor of a role that requires one; or a store error.
 func (e *Engine) RemoveTOTP(ctx context.Context, cur *Current, a Actor) error {
-	which := func(f *vigil.Factors) (bool, bool) { return f.TOTP != nil, f.TOTP != nil && f.TOTP.Confirmed() }
-	return e.removeFactor(ctx, cur, a, "factor=totp", which, func() error { return e.store.RemoveTOTP(ctx, cur.User.ID) })
+	which := func(f *vigil.Factors) (bool, bool, string) {
+		return f.TOTP != nil, f.TOTP != nil && f.TOTP.Confirmed(), "factor=totp"
+	}
+	return e.removeFactor(ctx, cur, a, which, func() error { return e.store.RemoveTOTP(ctx, cur.User.ID) })
 }
 
 // RemovePasskey removes one of the signed-in user's passkeys, as
@@ -445,20 +455,24 @@ func (e *Engine) RemoveTOTP(ctx context.Context, cur *Current, a Actor) error {
 // Errors: as RemoveTOTP; NOT_FOUND for an id that is not one of the
 // user's passkeys.
 func (e *Engine) RemovePasskey(ctx context.Context, cur *Current, id []byte, a Actor) error {
-	which := func(f *vigil.Factors) (bool, bool) {
-		has := slices.ContainsFunc(f.WebAuthn, func(c vigil.WebAuthnCredential) bool { return bytes.Equal(c.ID, id) })
-		return has, has
+	which := func(f *vigil.Factors) (bool, bool, string) {
+		i := slices.IndexFunc(f.WebAuthn, func(c vigil.WebAuthnCredential) bool { return bytes.Equal(c.ID, id) })
+		if i < 0 {
+			return false, false, ""
+		}
+		// The audit names which passkey went: its name and the start of its id.
+		return true, true, fmt.Sprintf("factor=passkey name=%q id=%s", f.WebAuthn[i].Name, idPrefix(id))
 	}
-	return e.removeFactor(ctx, cur, a, "factor=passkey", which,
+	return e.removeFactor(ctx, cur, a, which,
 		func() error { return e.store.RemoveWebAuthnCredential(ctx, cur.User.ID, id) })
 }
 
 // removeFactor is RemoveTOTP and RemovePasskey: which says whether the
 // user has the factor and whether it signs in (a pending authenticator
 // app does not); remove removes it.
-func (e *Engine) removeFactor(ctx context.Context, cur *Current, a Actor, detail string,
-	which func(*vigil.Factors) (present, signsIn bool), remove func() error) error {
-	if err := e.RequireRecentAuth(cur); err != nil {
+func (e *Engine) removeFactor(ctx context.Context, cur *Current, a Actor,
+	which func(*vigil.Factors) (present, signsIn bool, detail string), remove func() error) error {
+	if err := e.requireFactorChange(ctx, cur); err != nil {
 		return err
 	}
 	u := &cur.User
@@ -466,7 +480,7 @@ func (e *Engine) removeFactor(ctx context.Context, cur *Current, a Actor, detail
 	if err != nil {
 		return err
 	}
-	present, signsIn := which(f)
+	present, signsIn, detail := which(f)
 	if !present {
 		return errNoFactor()
 	}
@@ -559,4 +573,28 @@ func (e *Engine) inProgress(ctx context.Context, u *vigil.User) (*TOTPEnrolment,
 
 func errNoEnrolment() error {
 	return vigil.Errorf(vigil.CodeNotFound, "No authenticator app is being enrolled. Start again.")
+}
+
+// requireFactorChange is what a change to a user's factors needs: a
+// password entered within --reauth-window (OWASP ASVS 5.0 7.5.1) and, for
+// a user who has a second factor, a session at AAL2 (NIST SP 800-63B-4
+// §4.1.2: an authenticator is bound, and one removed, only by a
+// subscriber authenticated at the AAL it is used at; else the password
+// alone, with an AAL1 session opened before the first factor was enrolled
+// or left open on a shared computer, would add a passkey or new recovery
+// codes that outlive a password change).
+//
+// Errors: REAUTH_REQUIRED, STEP_UP_REQUIRED, or a store error.
+func (e *Engine) requireFactorChange(ctx context.Context, cur *Current) error {
+	if err := e.RequireRecentAuth(cur); err != nil {
+		return err
+	}
+	return e.RequireSecondFactor(ctx, cur)
+}
+
+// idPrefix is the start of a credential id as the API writes it
+// (base64url): enough to tell a user's passkeys apart in the audit log.
+func idPrefix(id []byte) string {
+	s := base64.RawURLEncoding.EncodeToString(id)
+	return s[:min(len(s), 8)]
 }

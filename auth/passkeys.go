@@ -195,13 +195,15 @@ func summaryOf(c *vigil.WebAuthnCredential) *PasskeySummary {
 // factors needs a password entered within --reauth-window (OWASP ASVS
 // 5.0 7.5.1).
 //
-// Errors: NOT_FOUND when passkeys are off; REAUTH_REQUIRED; or a store error.
+// Errors: NOT_FOUND when passkeys are off; REAUTH_REQUIRED;
+// STEP_UP_REQUIRED on an AAL1 session of a user with a second factor; or a
+// store error.
 func (e *Engine) BeginPasskeyRegistration(ctx context.Context, cur *Current) (*PasskeyCeremony, error) {
 	rp, err := e.relyingParty()
 	if err != nil {
 		return nil, err
 	}
-	if err := e.RequireRecentAuth(cur); err != nil {
+	if err := e.requireFactorChange(ctx, cur); err != nil {
 		return nil, err
 	}
 	return e.beginRegistration(ctx, rp, &cur.User, vigil.CeremonyRegistration, cur.Session.ID)
@@ -225,12 +227,13 @@ func (e *Engine) beginRegistration(ctx context.Context, rp *mfa.Passkeys, u *vig
 // returned to be shown once (as ConfirmTOTP).
 //
 // Errors: NOT_FOUND when passkeys are off; REAUTH_REQUIRED;
+// STEP_UP_REQUIRED on an AAL1 session of a user with a second factor;
 // INVALID_REQUEST for a name that is not valid, a ceremony that is not
 // this session's registration (unknown, used, expired), or an answer
 // that is not accepted; CONFLICT when the passkey is registered already;
 // or a store error.
 func (e *Engine) FinishPasskeyRegistration(ctx context.Context, cur *Current, ceremony, name string, credential []byte, a Actor) (*PasskeySummary, []string, error) {
-	if err := e.RequireRecentAuth(cur); err != nil {
+	if err := e.requireFactorChange(ctx, cur); err != nil {
 		return nil, nil, err
 	}
 	return e.registerPasskey(ctx, &cur.User, ceremony, vigil.CeremonyRegistration, cur.Session.ID, name, credential, a)

@@ -59,6 +59,11 @@ func (p *Pages) factorChangeFailed(w http.ResponseWriter, r *http.Request, cur *
 	case vigil.CodeReauthRequired:
 		redirect(w, p.at("/auth/reauth?rd=")+p.at("/auth/account%23factors"))
 		return nil
+	case vigil.CodeStepUpRequired:
+		// A user with a second factor changes factors at AAL2: the
+		// step-up form, back to the account's factors after it.
+		p.renderStepUp(w, r, cur, vigilhttp.StatusOf(err), p.at("/auth/account#factors"), "")
+		return nil
 	case vigil.CodeConflict, vigil.CodeNotFound:
 		return p.renderAccount(w, r, cur, vigilhttp.StatusOf(err), &notice{Kind: "error", Text: vigil.ErrorMessage(err)}, nil)
 	}

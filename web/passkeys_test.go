@@ -72,6 +72,26 @@ func (b *browser) addPasskey(a *webauthntest.Authenticator, name string) []strin
 	return codes
 }
 
+// stepUpPasskey raises the browser's session to AAL2 with a passkey of
+// a, through the API, as passkey.js does on the step-up page.
+func (b *browser) stepUpPasskey(a *webauthntest.Authenticator) {
+	b.t.Helper()
+	csrf := b.csrf()
+	status, opts := b.api("/api/auth/step-up/passkey/options", struct{}{}, csrf)
+	if status != http.StatusOK {
+		b.t.Fatalf("step-up options: %d %s", status, opts["error"])
+	}
+	answer, err := a.Get(opts["publicKey"])
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	var ceremony string
+	_ = json.Unmarshal(opts["ceremony"], &ceremony)
+	if status, done := b.api("/api/auth/step-up/passkey", map[string]any{"ceremony": ceremony, "credential": json.RawMessage(answer)}, csrf); status != http.StatusOK {
+		b.t.Fatalf("step-up: %d %s", status, done["error"])
+	}
+}
+
 // passkeyPart returns the page's passkey part (#passkey, or the add form)
 // and fails unless it is the ceremony flow, going on to rd, hidden until
 // passkey.js shows it, with the script loaded.
@@ -133,6 +153,14 @@ func TestPagesPasskeys(t *testing.T) {
 		t.Fatalf("the passkeys listed: %d, %q", len(item), mustID(t, acc, "passkeys-list").Text())
 	}
 	id := item[0].Attr["data-passkey-id"]
+	root := h.browser()
+	root.signIn("root", rootPW)
+	if got := mustID(t, root.get("/auth/admin/users/alice"), "user-factor-passkeys").Text(); got != "work laptop" {
+		t.Errorf("the admin's page of alice lists passkeys %q", got)
+	}
+	if got := mustID(t, root.get("/auth/admin/users/bob"), "user-factor-passkeys").Text(); got != "None" {
+		t.Errorf("the admin's page of bob lists passkeys %q", got)
+	}
 
 	// Rename: a plain form; an empty name is refused on the account page.
 	csrf := b.csrf()
@@ -170,7 +198,16 @@ func TestPagesPasskeys(t *testing.T) {
 	}
 	passkeyPart(t, b.get("/auth/step-up?rd=%2Fauth%2Faccount"), "passkey", "step-up", "/auth/account")
 
-	// Remove: the list is empty again.
+	// Remove: from the password's session, the step-up form first (a
+	// change to the factors of a user who has one needs it), then the
+	// list is empty again.
+	r = b.post("/auth/account/factors/passkeys/"+id+"/remove", url.Values{"csrf_token": {csrf}})
+	expectStatus(t, "removing from the password's session", r, http.StatusUnauthorized)
+	if f := mustID(t, r, "mfa-form"); f.Attr["action"] != "/auth/step-up" {
+		t.Fatalf("removing from the password's session: not the step-up form but %q", f.Attr["action"])
+	}
+	b.stepUpPasskey(a)
+	csrf = b.csrf()
 	r = b.post("/auth/account/factors/passkeys/"+id+"/remove", url.Values{"csrf_token": {csrf}})
 	if r.Status != http.StatusSeeOther || !strings.Contains(r.location(), "done=passkey-removed") {
 		t.Fatalf("remove: %d %q", r.Status, r.location())

@@ -174,7 +174,20 @@ func TestPagesAccountFactors(t *testing.T) {
 	if got := mustID(t, acc, "factor-recovery").Text(); got != "10 of 10 unused" {
 		t.Fatalf("recovery: %q", got)
 	}
+	// With a second factor, a change to the factors needs it too (the
+	// session is still the password's): the step-up form, then the change.
 	again := b.post("/auth/account/factors/recovery-codes", url.Values{"csrf_token": {csrf}})
+	expectStatus(t, "new codes from the password's session", again, http.StatusUnauthorized)
+	if f := mustID(t, again, "mfa-form"); f.Attr["action"] != "/auth/step-up" {
+		t.Fatalf("not the step-up form: %q", f.Attr["action"])
+	}
+	h.Clock.Advance(30 * time.Second) // the confirming code's step is used
+	up := b.post("/auth/step-up", url.Values{"csrf_token": {csrf}, "code": {mfa.TOTP.Code(secret, mfa.TOTP.Step(h.Clock.Now()))}, "rd": {"/auth/account#factors"}})
+	if up.Status != http.StatusSeeOther || up.location() != "/auth/account#factors" {
+		t.Fatalf("step-up: %d %q", up.Status, up.location())
+	}
+	csrf = b.csrf()
+	again = b.post("/auth/account/factors/recovery-codes", url.Values{"csrf_token": {csrf}})
 	expectStatus(t, "new codes", again, http.StatusOK)
 	if len(h.events("alice", vigil.EventRecoveryCodesGenerated)) != 2 {
 		t.Error("new recovery codes not audited")

@@ -232,6 +232,10 @@
         location.assign(part.getAttribute('data-reauth'));
         return;
       }
+      if (err && err.code === 'STEP_UP_REQUIRED' && part.getAttribute('data-stepup')) {
+        location.assign(part.getAttribute('data-stepup'));
+        return;
+      }
       say(part, message(err, flow.create));
       button.focus(); // disabled, it lost the focus: give it back for another try
     });

@@ -19,6 +19,7 @@ import (
 // every other rule axe runs by default (WCAG 2 A and AA, and its best
 // practices).
 func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel() // long and self-contained: beside the other long ones
 	needBrowser(t)
 	srv := pagesServer(t)
 	c := startChrome(t)

@@ -137,6 +137,7 @@ func (tb *tab) awaitCodes() {
 // the JSON helpers); the patient removes the passkey, which then signs no
 // one in.
 func TestBrowserPasskeys(t *testing.T) {
+	t.Parallel() // long and self-contained: beside the other long ones
 	app, srv, c, check := chartBrowser(t, passkeyServer)
 	laptop := c.context("laptop", srv)
 	laptopKey := laptop.virtualAuthenticator()

@@ -17,6 +17,7 @@ import (
 // VIGIL_SCREENSHOTS set to a directory (never one inside the repository)
 // it writes a PNG of each: <page>-<desktop|phone>-<light|dark>.png.
 func TestBrowserScreenshots(t *testing.T) {
+	t.Parallel() // long and self-contained: beside the other long ones
 	needBrowser(t)
 	srv := pagesServer(t)
 	c := startChrome(t)

@@ -44,6 +44,7 @@ var flaskIdleWait = func(until time.Time) { time.Sleep(time.Until(until)) }
 // TestFlask: the Flask notes app behind nginx, Caddy and --upstream; then
 // each again with --route-prefix, the app keeping its own /login.
 func TestFlask(t *testing.T) {
+	t.Parallel() // long and self-contained: beside the other long ones
 	app := startFlask(t)
 	for _, front := range []string{"nginx", "caddy", "upstream"} {
 		t.Run(front, func(t *testing.T) {

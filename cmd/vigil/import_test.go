@@ -579,6 +579,7 @@ func TestImportProgressOnlyOnATerminal(t *testing.T) {
 // TestImportTenThousand imports 10,000 users in batches of 500 (its time
 // is measured in the docs, not asserted here).
 func TestImportTenThousand(t *testing.T) {
+	t.Parallel() // long and self-contained: beside the other long ones
 	if testing.Short() {
 		t.Skip("10,000 users")
 	}

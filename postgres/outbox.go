@@ -17,7 +17,9 @@ var _ vigil.WebhookOutbox = (*Store)(nil)
 // claimers, on any instance, pass each other's rows by instead of waiting
 // for them or taking them twice (PostgreSQL docs, SELECT: "The Locking
 // Clause", queue-like tables).
-var outboxSQL = sqlstore.NewOutboxQueries(dialect{}, "FOR UPDATE SKIP LOCKED")
+// An unfanned message is "NOT fanned_out", the predicate of the partial
+// index webhook_messages_unfanned (migration 0012).
+var outboxSQL = sqlstore.NewOutboxQueries(dialect{}, "FOR UPDATE SKIP LOCKED", "NOT fanned_out")
 
 // fanOutBatch is how many messages one claim fans out at most.
 const fanOutBatch = 100

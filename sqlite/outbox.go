@@ -12,8 +12,10 @@ import (
 var _ vigil.WebhookOutbox = (*Store)(nil)
 
 // outboxSQL is vigil.WebhookOutbox's statements in SQLite's dialect. No
-// row locks: the write connection runs one transaction at a time.
-var outboxSQL = sqlstore.NewOutboxQueries(dialect{}, "")
+// row locks: the write connection runs one transaction at a time. An
+// unfanned message is "fanned_out = 0", the term of the partial index
+// webhook_messages_unfanned (migration 0012).
+var outboxSQL = sqlstore.NewOutboxQueries(dialect{}, "", "fanned_out = 0")
 
 // fanOutBatch is how many messages one claim fans out at most.
 const fanOutBatch = 100
@@ -39,7 +41,7 @@ func writeUserWebhook(ctx context.Context, tx *sql.Tx, typ string, at time.Time,
 // so that an idle worker's polls never take the write lock from requests.
 func (s *Store) ClaimWebhooks(ctx context.Context, endpoints []string, now time.Time, lease time.Duration, limit int) ([]vigil.WebhookDelivery, error) {
 	var due bool
-	if err := s.read.QueryRowContext(ctx, outboxSQL.Due, dbTime(now)).Scan(&due); err != nil || !due {
+	if err := s.read.QueryRowContext(ctx, outboxSQL.Due(len(endpoints)), sqlstore.DueArgs(dialect{}, endpoints, now)...).Scan(&due); err != nil || !due {
 		return nil, wrap(ctx, "claim webhooks", err)
 	}
 	var claimed []vigil.WebhookDelivery

@@ -27,16 +27,17 @@ type OutboxQueries struct {
 	Kill       string // (id, at, status, error)
 	Dead       string // (limit) → DeliveryColumns
 	Count      string // → pending, dead (each by the index on state)
-	// Due tells whether a claim at now would find anything to do: a
-	// message to fan out or a due delivery (to any endpoint). (now) → bool
-	Due    string
-	Revive string // (id, now)
+	Revive     string // (id, now)
 	// DeleteDeliveries and DeleteMessages are DeleteWebhooksBefore's two
-	// steps. (before, limit)
+	// steps. (before, limit) A pending delivery goes when its retry
+	// window began before `before` (its Since), not its message: a dead
+	// letter an administrator revived has a new window, though its
+	// message may be older than the retention.
 	DeleteDeliveries, DeleteMessages string
 
-	dialect Dialect
-	lock    string
+	dialect  Dialect
+	lock     string
+	unfanned string
 }
 
 // DeliveryColumns is a delivery's columns with its message's, in the order
@@ -51,8 +52,13 @@ const deliveryFrom = ` FROM webhook_deliveries d JOIN webhook_messages m ON m.id
 // NewOutboxQueries returns the statements in dialect d. lock ends the
 // selects whose rows a claimer takes ("FOR UPDATE SKIP LOCKED" in
 // PostgreSQL, so that concurrent claimers pass each other's rows by; ""
-// in SQLite, whose writers run one at a time).
-func NewOutboxQueries(d Dialect, lock string) OutboxQueries {
+// in SQLite, whose writers run one at a time). unfanned is the condition
+// on webhook_messages of a message not yet fanned out, written as the
+// store's partial index webhook_messages_unfanned is ("NOT fanned_out" in
+// PostgreSQL, "fanned_out = 0" in SQLite, which uses a partial index only
+// for the very term of its WHERE: SQLite docs, "Partial Indexes" §2.1),
+// so that an idle worker's poll reads the index, not every message.
+func NewOutboxQueries(d Dialect, lock, unfanned string) OutboxQueries {
 	p := d.Param
 	settle := `UPDATE webhook_deliveries SET attempts = attempts + 1, last_at = ` + p(2) +
 		`, last_status = ` + p(3) + `, last_error = ` + p(4) + `, lease_until = NULL`
@@ -60,7 +66,7 @@ func NewOutboxQueries(d Dialect, lock string) OutboxQueries {
 	return OutboxQueries{
 		Insert:   insert(d, `webhook_messages (id, type, created_at, data)`, 4),
 		Username: `SELECT username FROM users WHERE id = ` + p(1),
-		Unfanned: `SELECT id, created_at FROM webhook_messages WHERE fanned_out = FALSE ORDER BY seq LIMIT ` + p(1) + ` ` + lock,
+		Unfanned: `SELECT id, created_at FROM webhook_messages WHERE ` + unfanned + ` ORDER BY seq LIMIT ` + p(1) + ` ` + lock,
 		Fan: `INSERT INTO webhook_deliveries (message_id, endpoint, since, next_at) VALUES (` +
 			p(1) + `, ` + p(2) + `, ` + p(3) + `, ` + p(3) + `) ON CONFLICT (message_id, endpoint) DO NOTHING`,
 		MarkFanned: `UPDATE webhook_messages SET fanned_out = TRUE WHERE id = ` + p(1),
@@ -71,19 +77,17 @@ func NewOutboxQueries(d Dialect, lock string) OutboxQueries {
 			ORDER BY d.last_at DESC, d.id DESC LIMIT ` + p(1),
 		Count: `SELECT (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'),
 			(SELECT count(*) FROM webhook_deliveries WHERE state = 'dead')`,
-		Due: `SELECT EXISTS (SELECT 1 FROM webhook_messages WHERE fanned_out = FALSE)
-			OR EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_at <= ` + p(1) + `
-				AND (lease_until IS NULL OR lease_until <= ` + p(1) + `))`,
 		Revive: `UPDATE webhook_deliveries SET state = 'pending', since = ` + p(2) + `, next_at = ` + p(2) +
 			`, attempts = 0, lease_until = NULL WHERE id = ` + p(1) + ` AND state = 'dead'`,
-		DeleteDeliveries: `DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id` + deliveryFrom + `
-			WHERE (d.state <> 'pending' AND d.last_at < ` + p(1) + `) OR (d.state = 'pending' AND m.created_at < ` + p(1) + `)
+		DeleteDeliveries: `DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_deliveries d
+			WHERE (d.state <> 'pending' AND d.last_at < ` + p(1) + `) OR (d.state = 'pending' AND d.since < ` + p(1) + `)
 			LIMIT ` + p(2) + `)`,
 		DeleteMessages: `DELETE FROM webhook_messages WHERE seq IN (SELECT seq FROM webhook_messages m
 			WHERE m.created_at < ` + p(1) + ` AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.message_id = m.id)
 			LIMIT ` + p(2) + `)`,
-		dialect: d,
-		lock:    lock,
+		dialect:  d,
+		lock:     lock,
+		unfanned: unfanned,
 	}
 }
 
@@ -95,6 +99,32 @@ func (q OutboxQueries) Claim(n int) string {
 		WHERE state = 'pending' AND next_at <= ` + p(1) + ` AND (lease_until IS NULL OR lease_until <= ` + p(1) + `)
 		AND endpoint IN (` + params(q.dialect, 4, n) + `) ORDER BY next_at, id LIMIT ` + p(3) + ` ` + q.lock + `)
 		AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ` + p(1) + `) RETURNING id`
+}
+
+// Due returns the statement that tells whether a claim at now for n
+// endpoints would find anything to do: a message to fan out, or a due
+// delivery to one of the endpoints (not one left for an endpoint no
+// longer configured, which no claim takes). (now, endpoint 1 ... n) → bool
+func (q OutboxQueries) Due(n int) string {
+	due := `SELECT EXISTS (SELECT 1 FROM webhook_messages WHERE ` + q.unfanned + `)`
+	if n == 0 {
+		return due
+	}
+	p := q.dialect.Param
+	return due + ` OR EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_at <= ` + p(1) + `
+		AND (lease_until IS NULL OR lease_until <= ` + p(1) + `) AND endpoint IN (` + params(q.dialect, 2, n) + `))`
+}
+
+// DueArgs returns Due's parameters.
+func DueArgs(d Dialect, endpoints []string, now time.Time) []any {
+	if len(endpoints) == 0 {
+		return nil
+	}
+	args := []any{d.Time(now)}
+	for _, e := range endpoints {
+		args = append(args, e)
+	}
+	return args
 }
 
 // Claimed returns the statement that reads n deliveries, by id, with

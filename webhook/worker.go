@@ -76,6 +76,10 @@ type Worker struct {
 	delivered, failed, dead atomic.Uint64
 }
 
+// recordTimeout bounds the recording of an answered attempt after the
+// worker was told to stop.
+const recordTimeout = 5 * time.Second
+
 // responseLimit bounds how much of a response body is read (and thrown
 // away, so that the connection can be reused).
 const responseLimit = 64 << 10
@@ -200,11 +204,13 @@ func (w *Worker) Prune(ctx context.Context) {
 // a failed attempt is retried later, after the messages behind it, so
 // receivers order events by their timestamp.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	// The lease runs from before the claim, which may wait for the
+	// database: real time, on which the attempts' timeouts run too.
+	leased := time.Now()
 	claimed, err := w.store.ClaimWebhooks(ctx, w.opt.Endpoints, w.opt.Now(), w.opt.Lease, w.opt.Batch)
 	if err != nil {
 		return 0, err
 	}
-	leased := time.Now() // real time: the attempts' timeouts run on it
 	queues := map[string][]vigil.WebhookDelivery{}
 	for _, d := range claimed {
 		queues[d.Endpoint] = append(queues[d.Endpoint], d)
@@ -230,12 +236,19 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 }
 
 // deliver makes one attempt and records its outcome. An attempt cut short
-// by ctx (shutdown) is not recorded: the lease ends and another attempt
-// follows.
+// by ctx (shutdown) before an answer came is not recorded: the lease ends
+// and another attempt follows. An answered one is recorded even when ctx
+// ended meanwhile, so that a receiver's 2xx does not bring the message
+// again after a restart.
 func (w *Worker) deliver(ctx context.Context, d vigil.WebhookDelivery) {
 	status, retryAfter, err := w.send(ctx, d)
 	if ctx.Err() != nil {
-		return
+		if status == 0 {
+			return
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		defer cancel()
 	}
 	now := w.opt.Now()
 	a := vigil.WebhookAttempt{At: now, Status: status}
@@ -291,6 +304,10 @@ func (w *Worker) send(ctx context.Context, d vigil.WebhookDelivery) (status int,
 	if err != nil {
 		return 0, 0, err
 	}
+	// Timeout bounds the attempt even with a Client that has none: an
+	// attempt must not outlast the lease it was begun in.
+	ctx, cancel := context.WithTimeout(ctx, w.opt.Timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Endpoint, bytes.NewReader(body))
 	if err != nil {
 		return 0, 0, err

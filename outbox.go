@@ -150,9 +150,10 @@ type WebhookOutbox interface {
 	// attempt's outcome is kept). ErrNotFound if id is not dead.
 	ReviveWebhook(ctx context.Context, id int64, now time.Time) error
 	// DeleteWebhooksBefore deletes up to limit of: deliveries delivered or
-	// given up before `before`; pending deliveries of messages made before
-	// `before` (left for an endpoint no longer configured); then messages
-	// made before `before` with no delivery left. It returns how many rows
+	// given up before `before`; pending deliveries whose retry window
+	// (Since) began before `before` (left for an endpoint no longer
+	// configured); then messages made before `before` with no delivery
+	// left, fanned out or not. It returns how many rows
 	// it deleted; none when limit <= 0.
 	DeleteWebhooksBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -22,8 +22,12 @@ type UserStore interface {
 	UserByID(ctx context.Context, id int64) (*User, error)
 	// ListUsers returns every user ordered by username.
 	ListUsers(ctx context.Context) ([]User, error)
-	// SetPassword replaces the user's hash and sets PasswordChangedAt.
-	// ErrNotFound if there is no such user.
+	// SetPassword replaces the user's hash and sets PasswordChangedAt to
+	// at, and writes a WebhookPasswordChanged message in the same
+	// transaction — unless at is the stored PasswordChangedAt: then it is
+	// the same password hashed anew with other parameters (a rehash at
+	// sign-in), which no other service needs to hear of. ErrNotFound if
+	// there is no such user.
 	SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error
 	// SetDisabled disables or enables the user. ErrNotFound if none.
 	SetDisabled(ctx context.Context, userID int64, disabled bool) error

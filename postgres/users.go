@@ -49,10 +49,15 @@ func (s *Store) ListUsers(ctx context.Context) ([]vigil.User, error) {
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error {
 	return s.inTx(ctx, "set password", func(ctx context.Context, tx pgx.Tx) error {
 		data := sqlstore.UserData{UserID: userID}
+		var rehash bool // the same password hashed anew (vigil.SetPassword): no message
+		if err := tx.QueryRow(ctx, `SELECT password_changed_at IS NOT DISTINCT FROM $1::timestamptz FROM users WHERE id = $2 FOR UPDATE`,
+			dbTime(at), userID).Scan(&rehash); err != nil {
+			return err // pgx.ErrNoRows: no such user
+		}
 		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3
 			RETURNING username`, hash, dbTime(at), userID).Scan(&data.Username)
-		if err != nil {
-			return err // pgx.ErrNoRows: no such user
+		if err != nil || rehash {
+			return err
 		}
 		return writeWebhook(ctx, tx, sqlstore.UserMessage(vigil.WebhookPasswordChanged, at, data))
 	})

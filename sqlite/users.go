@@ -45,10 +45,15 @@ func (s *Store) ListUsers(ctx context.Context) ([]vigil.User, error) {
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, at time.Time) error {
 	return s.inTx(ctx, "set password", func(tx *sql.Tx) error {
 		data := sqlstore.UserData{UserID: userID}
+		var rehash bool // the same password hashed anew (vigil.SetPassword): no message
+		if err := tx.QueryRowContext(ctx, `SELECT password_changed_at IS ? FROM users WHERE id = ?`,
+			dbTime(at), userID).Scan(&rehash); err != nil {
+			return err // sql.ErrNoRows: no such user
+		}
 		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?
 			RETURNING username`, hash, dbTime(at), userID).Scan(&data.Username)
-		if err != nil {
-			return err // sql.ErrNoRows: no such user
+		if err != nil || rehash {
+			return err
 		}
 		return writeWebhook(ctx, tx, sqlstore.UserMessage(vigil.WebhookPasswordChanged, at, data))
 	})

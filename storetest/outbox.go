@@ -109,6 +109,15 @@ func testWebhookWithChange(f *fixture) {
 	if d.UserID != alice.ID || d.Username != "alice" {
 		f.Errorf("SetPassword's data = %+v", d)
 	}
+	// The same password hashed anew at sign-in keeps its time: no message,
+	// but the new hash is stored.
+	f.ok(f.s.SetPassword(f.ctx, alice.ID, "$argon2id$rehashed", at(3*time.Minute)), "SetPassword, a rehash")
+	if msgs := f.drain(); len(msgs) != 0 {
+		f.Errorf("a rehash wrote %d messages: %+v", len(msgs), msgs)
+	}
+	if u, err := f.s.UserByID(f.ctx, alice.ID); err != nil || u.PasswordHash != "$argon2id$rehashed" || !u.PasswordChangedAt.Equal(at(3*time.Minute).Truncate(time.Microsecond)) {
+		f.Errorf("after the rehash: %+v, %v", u, err)
+	}
 	f.ok(f.s.SetDisabled(f.ctx, alice.ID, true), "SetDisabled")
 	f.ok(f.s.SetDisabled(f.ctx, alice.ID, true), "SetDisabled again")
 	f.oneMessage("SetDisabled(true) twice", f.drain(), vigil.WebhookUserDisabled)

@@ -23,7 +23,8 @@ import (
 // takes the default named beside it.
 type Options struct {
 	// Endpoints are the URLs every message goes to, each on its own. With
-	// none, the worker only marks messages done with fan-out and prunes.
+	// none, Run only prunes: the messages wait for an instance that has
+	// endpoints, or are deleted after Retention.
 	Endpoints []string
 	// Secrets sign every webhook, each adding a signature (Sign): the new
 	// secret and the old one during a rotation.
@@ -162,7 +163,14 @@ func (w *Worker) Run(ctx context.Context) {
 			w.Prune(ctx)
 			nextPrune = now.Add(time.Hour)
 		}
-		n, err := w.RunOnce(ctx)
+		// An instance without endpoints claims nothing: fanning the
+		// messages out to no endpoint would mark them done for every
+		// instance (one started without --webhook-url in a cluster that
+		// has it). It only prunes, which bounds the outbox all the same.
+		n, err := 0, error(nil)
+		if len(w.opt.Endpoints) > 0 {
+			n, err = w.RunOnce(ctx)
+		}
 		if err != nil && ctx.Err() == nil {
 			w.opt.Logger.Warn("webhooks: cannot claim deliveries", "err", err)
 		}

@@ -20,8 +20,9 @@ import (
 // startWebhooks runs serve's webhook worker over store until stop is
 // called: it delivers every message of the outbox to each of urls, signed
 // with every secret of secretFile. With no urls it runs too, with no
-// secret needed: it marks new messages done with fan-out and prunes old
-// ones, so the outbox stays bounded. Every instance runs one; the store's
+// secret needed: it only prunes old messages, so the outbox stays bounded
+// and an instance started without --webhook-url takes no message away
+// from the instances that have it. Every instance runs one; the store's
 // leases give each delivery to one of them at a time. stop ends the
 // worker and waits for it; an attempt it cuts short is made again later.
 func startWebhooks(ctx context.Context, store vigil.WebhookOutbox, urls []*url.URL, secretFile string, log *slog.Logger) (w *webhook.Worker, stop func(), err error) {

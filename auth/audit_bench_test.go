@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/auth"
 	"github.com/vigilauth/vigil/internal/testkit"
+	"github.com/vigilauth/vigil/password"
 )
 
 // benchPassword is the password of the login benchmarks.
@@ -24,8 +26,24 @@ const benchPassword = "quartz-Lantern-97-vellum-drift"
 // about 100 ms of a core, so the login rate is cores ÷ (hash + this); the
 // audit append is part of this.
 func benchLogins(b *testing.B, store vigil.Store) {
+	benchLoginsWith(b, testkit.Engine(store, auth.Options{CacheSize: -1}))
+}
+
+// BenchmarkLoginArgon2SQLite and BenchmarkLoginArgon2Postgres are the
+// same logins with vigil's default argon2id, one hash per core at once:
+// the login rate a server reaches, of which the audit append must not
+// take more than 5%.
+func BenchmarkLoginArgon2SQLite(b *testing.B) { benchArgon2Logins(b, testkit.SQLite(b)) }
+
+func BenchmarkLoginArgon2Postgres(b *testing.B) { benchArgon2Logins(b, benchPostgres(b)) }
+
+func benchArgon2Logins(b *testing.B, store vigil.Store) {
+	h := password.NewHasher(password.DefaultParams(), runtime.GOMAXPROCS(0))
+	benchLoginsWith(b, auth.New(store, h, testkit.Policy(), auth.Options{CacheSize: -1}))
+}
+
+func benchLoginsWith(b *testing.B, e *auth.Engine) {
 	ctx := context.Background()
-	e := testkit.Engine(store, auth.Options{CacheSize: -1})
 	const clients = 64
 	for i := range clients {
 		testkit.CreateUsers(b, e, auth.Actor{}, auth.NewUser{Username: fmt.Sprintf("user%d", i), Role: vigil.RolePatient, Password: benchPassword})

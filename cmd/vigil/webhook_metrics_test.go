@@ -51,7 +51,7 @@ func TestWebhookMetrics(t *testing.T) {
 		return string(b)
 	}
 	// The worker polls every second: wait for its first failed attempt.
-	failures := regexp.MustCompile(`(?m)^vigil_webhook_failures_total ([1-9]\d*)$`)
+	failures := regexp.MustCompile(`(?m)^vigil_webhooks_failed_total ([1-9]\d*)$`)
 	text := scrape()
 	for deadline := time.Now().Add(30 * time.Second); !failures.MatchString(text) && time.Now().Before(deadline); text = scrape() {
 		time.Sleep(50 * time.Millisecond)

@@ -59,7 +59,7 @@ func (m *metrics) addWebhooks(w *webhook.Worker, store vigil.WebhookOutbox) {
 		m.reg.MustRegister(newFuncMetric(name, help, prometheus.CounterValue, func() float64 { return float64(f(w.Stats())) }))
 	}
 	counter("vigil_webhooks_delivered_total", "Webhook attempts answered 2xx.", func(s webhook.Stats) uint64 { return s.Delivered })
-	counter("vigil_webhook_failures_total", "Webhook attempts that failed (each retry counts).", func(s webhook.Stats) uint64 { return s.Failed })
+	counter("vigil_webhooks_failed_total", "Webhook attempts that failed (each retry counts).", func(s webhook.Stats) uint64 { return s.Failed })
 	counter("vigil_webhooks_dead_total", "Webhook deliveries given up by this instance.", func(s webhook.Stats) uint64 { return s.Dead })
 	m.reg.MustRegister(newWebhookCounts(store))
 }

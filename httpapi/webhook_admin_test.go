@@ -27,7 +27,7 @@ func TestAdminFailedWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Store.SetPassword(ctx, bob.ID, bob.PasswordHash, h.Clock.Now()); err != nil {
+	if err := h.Store.SetPassword(ctx, bob.ID, bob.PasswordHash, h.Clock.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	endpoint := "https://records.example/hooks?token=secret-in-query"

@@ -25,7 +25,7 @@ func TestAdminWebhookLetters(t *testing.T) {
 	}
 	ctx := t.Context()
 	alice := user(t, h, "alice")
-	if err := h.Store.SetPassword(ctx, alice.ID, "$argon2id$x", h.Clock.Now()); err != nil {
+	if err := h.Store.SetPassword(ctx, alice.ID, "$argon2id$x", h.Clock.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	endpoint := "https://hooks.example/vigil?token=in-the-query"

@@ -103,8 +103,8 @@ func webhooksList(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(e, args, 0); err != nil {
 		return err
 	}
-	return withStore(ctx, e, f.db, func(store vigil.Store) error {
-		letters, err := store.DeadWebhooks(ctx, deadLetterLimit)
+	return withEngine(ctx, e, f.db, func(eng *auth.Engine) error {
+		letters, err := eng.FailedWebhooks(ctx, deadLetterLimit)
 		if err != nil {
 			return err
 		}
@@ -162,14 +162,4 @@ func webhooksRetry(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "delivery %d will be tried again by the running server\n", id)
 		return nil
 	})
-}
-
-// withStore opens the store of a command and closes it after fn.
-func withStore(ctx context.Context, e *env, db string, fn func(vigil.Store) error) error {
-	store, err := openStore(ctx, db, newLogger(e, "text"))
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	return fn(store)
 }

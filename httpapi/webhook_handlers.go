@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/vigilauth/vigil"
 	"github.com/vigilauth/vigil/webhook"
@@ -13,30 +12,15 @@ import (
 // /api/admin/webhooks lists.
 const failedWebhooksShown = 500
 
-// failedWebhookJSON is one webhook delivery given up. The endpoint is
-// its host only: a path or query may hold a credential.
-type failedWebhookJSON struct {
-	ID           int64     `json:"id"`
-	WebhookID    string    `json:"webhook_id"`
-	Type         string    `json:"type"`
-	EndpointHost string    `json:"endpoint_host"`
-	Attempts     int       `json:"attempts"`
-	LastStatus   int       `json:"last_status,omitempty"`
-	LastError    string    `json:"last_error"`
-	GivenUpAt    time.Time `json:"given_up_at"`
-	Time         time.Time `json:"time"`
-}
-
 // adminFailedWebhooks lists the webhook deliveries given up, latest first.
 func (s *server) adminFailedWebhooks(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.engine.FailedWebhooks(r.Context(), failedWebhooksShown)
 	if err != nil {
 		return err
 	}
-	out := make([]failedWebhookJSON, len(list))
+	out := make([]webhook.DeadLetter, len(list))
 	for i, d := range list {
-		out[i] = failedWebhookJSON{ID: d.ID, WebhookID: d.Message.ID, Type: d.Message.Type, EndpointHost: webhook.Host(d.Endpoint),
-			Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError, GivenUpAt: d.LastAt.UTC(), Time: d.Message.Time.UTC()}
+		out[i] = webhook.DeadLetterOf(d)
 	}
 	return ok(w, map[string]any{"webhooks": out})
 }

@@ -109,7 +109,7 @@ func webhooksList(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if *asJSON {
-			return printJSONLines(e.stdout, letters, deadLetterLine)
+			return printJSONLines(e.stdout, letters, func(d vigil.WebhookDelivery) any { return webhook.DeadLetterOf(d) })
 		}
 		if len(letters) == 0 {
 			fmt.Fprintln(e.stdout, "no webhook delivery has failed for good")
@@ -125,22 +125,6 @@ func webhooksList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "(vigil webhooks retry ID tries one again for another 24 hours)")
 		return nil
 	})
-}
-
-// deadLetterLine is one dead letter as JSON.
-func deadLetterLine(d vigil.WebhookDelivery) any {
-	return struct {
-		ID         int64     `json:"id"`
-		WebhookID  string    `json:"webhook_id"`
-		Type       string    `json:"type"`
-		Endpoint   string    `json:"endpoint_host"`
-		Attempts   int       `json:"attempts"`
-		LastStatus int       `json:"last_status,omitempty"`
-		LastError  string    `json:"last_error"`
-		GivenUpAt  time.Time `json:"given_up_at"`
-		Time       time.Time `json:"time"`
-	}{d.ID, d.Message.ID, d.Message.Type, webhook.Host(d.Endpoint), d.Attempts, d.LastStatus, d.LastError,
-		d.LastAt, d.Message.Time}
 }
 
 // webhooksRetry revives a dead letter: a running instance delivers it
